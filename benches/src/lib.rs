@@ -1,0 +1,1 @@
+//! YCSB driver and criterion micro-benchmarks.

@@ -1,0 +1,1 @@
+//! An in-memory B+Tree with ordered range scans.

@@ -1,0 +1,1 @@
+//! Schemas of tables, columns and indexes, versioned with transactions.

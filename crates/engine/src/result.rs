@@ -1,0 +1,104 @@
+//! What a statement gives back: result columns, rows and the command tag.
+
+use std::fmt;
+use std::sync::Arc;
+
+use db001_common::{DataType, Row};
+
+/// A result column as RowDescription describes it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Column {
+    pub name: String,
+    pub data_type: DataType,
+    /// OID of the table the column comes from, or 0.
+    pub table_oid: u32,
+    /// Attribute number within that table, or 0.
+    pub column_number: i16,
+}
+
+/// The outcome of one statement.
+#[derive(Debug, Clone)]
+pub struct StatementResult {
+    /// `Some` for statements that return rows (SELECT, SHOW, ... RETURNING), even when no row
+    /// came back; `None` for the others.
+    pub columns: Option<Arc<[Column]>>,
+    pub rows: Vec<Row>,
+    pub tag: CommandTag,
+}
+
+impl StatementResult {
+    /// A result without rows.
+    pub fn command(tag: CommandTag) -> StatementResult {
+        StatementResult {
+            columns: None,
+            rows: Vec::new(),
+            tag,
+        }
+    }
+}
+
+/// The command tag of CommandComplete, built from the typed statement, never from its text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CommandTag {
+    Select(u64),
+    Insert(u64),
+    Update(u64),
+    Delete(u64),
+    CreateTable,
+    DropTable,
+    CreateIndex,
+    DropIndex,
+    Begin,
+    Commit,
+    Rollback,
+    Set,
+    Reset,
+    Show,
+    Explain,
+    Checkpoint,
+}
+
+impl fmt::Display for CommandTag {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CommandTag::Select(n) => write!(f, "SELECT {n}"),
+            CommandTag::Insert(n) => write!(f, "INSERT 0 {n}"),
+            CommandTag::Update(n) => write!(f, "UPDATE {n}"),
+            CommandTag::Delete(n) => write!(f, "DELETE {n}"),
+            CommandTag::CreateTable => f.write_str("CREATE TABLE"),
+            CommandTag::DropTable => f.write_str("DROP TABLE"),
+            CommandTag::CreateIndex => f.write_str("CREATE INDEX"),
+            CommandTag::DropIndex => f.write_str("DROP INDEX"),
+            CommandTag::Begin => f.write_str("BEGIN"),
+            CommandTag::Commit => f.write_str("COMMIT"),
+            CommandTag::Rollback => f.write_str("ROLLBACK"),
+            CommandTag::Set => f.write_str("SET"),
+            CommandTag::Reset => f.write_str("RESET"),
+            CommandTag::Show => f.write_str("SHOW"),
+            CommandTag::Explain => f.write_str("EXPLAIN"),
+            CommandTag::Checkpoint => f.write_str("CHECKPOINT"),
+        }
+    }
+}
+
+/// The transaction state ReadyForQuery reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransactionStatus {
+    /// `I`: not in a transaction block.
+    Idle,
+    /// `T`: in a transaction block.
+    InBlock,
+    /// `E`: in a failed transaction block; statements fail with 25P02 until it ends.
+    Failed,
+}
+
+impl TransactionStatus {
+    /// The status byte of ReadyForQuery.
+    pub fn as_byte(self) -> u8 {
+        match self {
+            TransactionStatus::Idle => b'I',
+            TransactionStatus::InBlock => b'T',
+            TransactionStatus::Failed => b'E',
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! Binder and planner: AST plus catalog to a typed physical plan.

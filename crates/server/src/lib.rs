@@ -1,0 +1,1 @@
+//! The db001 server binary.

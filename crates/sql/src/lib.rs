@@ -1,0 +1,6 @@
+//! # db001-sql
+//!
+//! SQL text to abstract syntax tree. (Scaffold: the parser lands next.)
+
+pub mod ast;
+pub mod keywords;

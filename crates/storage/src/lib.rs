@@ -1,0 +1,1 @@
+//! Tables of multi-version rows and their B+Tree indexes.

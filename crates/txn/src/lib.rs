@@ -1,0 +1,1 @@
+//! The MVCC transaction manager: ids, snapshots, visibility, write conflicts.
