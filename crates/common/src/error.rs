@@ -45,6 +45,7 @@ impl SqlState {
     pub const INVALID_DATETIME_FORMAT: SqlState = SqlState::new("22007");
     pub const DATETIME_FIELD_OVERFLOW: SqlState = SqlState::new("22008");
     pub const DIVISION_BY_ZERO: SqlState = SqlState::new("22012");
+    pub const INVALID_ARGUMENT_FOR_POWER_FUNCTION: SqlState = SqlState::new("2201F");
     pub const INVALID_PARAMETER_VALUE: SqlState = SqlState::new("22023");
     pub const INVALID_ESCAPE_SEQUENCE: SqlState = SqlState::new("22025");
     pub const INVALID_TEXT_REPRESENTATION: SqlState = SqlState::new("22P02");
@@ -103,6 +104,7 @@ impl SqlState {
     pub const IO_ERROR: SqlState = SqlState::new("58030");
     pub const INTERNAL_ERROR: SqlState = SqlState::new("XX000");
     pub const DATA_CORRUPTED: SqlState = SqlState::new("XX001");
+    pub const INDEX_CORRUPTED: SqlState = SqlState::new("XX002");
 }
 
 impl fmt::Debug for SqlState {
@@ -305,7 +307,13 @@ impl Error {
 
 impl fmt::Debug for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}: {}", self.0.severity.as_str(), self.0.code, self.0.message)?;
+        write!(
+            f,
+            "{} {}: {}",
+            self.0.severity.as_str(),
+            self.0.code,
+            self.0.message
+        )?;
         if let Some(detail) = &self.0.detail {
             write!(f, " (detail: {detail})")?;
         }

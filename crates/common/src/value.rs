@@ -1,4 +1,25 @@
 //! Runtime values.
+//!
+//! [`Value`] is one SQL value. Its behaviour is split by concern:
+//!
+//! | module | owns |
+//! | --- | --- |
+//! | [`crate::text`] | PostgreSQL input and output functions (`Value::parse_text`, `Value::write_text`) |
+//! | [`crate::datetime`] | `timestamp` parsing, formatting and calendar arithmetic |
+//! | [`crate::binary`] | the wire's binary format (`Value::encode_binary`, `Value::decode_binary`) |
+//! | [`crate::cast`] | casts between types (`Value::cast`) and which contexts allow them |
+//! | [`crate::compare`] | SQL comparison (`sql_cmp`), the total sort order (`sort_cmp`), `Eq`, `Hash` |
+//! | [`crate::ops`] | arithmetic and concatenation operators |
+//! | [`crate::row_codec`] | the stored byte layout of a row |
+//! | [`crate::key_codec`] | the order-preserving byte layout of index keys |
+//!
+//! A value does not carry type modifiers: a `varchar(10)` column holds `Value::Text`, a
+//! `numeric(12,2)` column holds `Value::Numeric` whose scale is 2 because the typmod was applied
+//! when the value was stored. The declared [`DataType`] lives in the catalog and the plan.
+//!
+//! Equality (`==`) and `Hash` are *grouping* semantics, not SQL `=`: `NULL == NULL`, NaN equals
+//! NaN, and numbers of different types are equal when their values are (`Int16(5) ==
+//! Int64(5) == Numeric(5.00) == Float64(5.0)`), exactly when [`Value::sort_cmp`] says `Equal`.
 
 use std::sync::Arc;
 
@@ -19,11 +40,23 @@ pub enum Value {
     /// `text` and `varchar`.
     Text(Arc<str>),
     /// `timestamp`: microseconds since 2000-01-01 00:00:00, PostgreSQL's epoch.
+    /// `i64::MIN` is `-infinity` and `i64::MAX` is `infinity`, as in PostgreSQL.
     Timestamp(i64),
 }
 
 /// A row: one value per column.
 pub type Row = Vec<Value>;
+
+/// The context a cast happens in, as PostgreSQL's `pg_cast.castcontext` distinguishes them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum CastKind {
+    /// Inserted silently inside an expression (`int + numeric`).
+    Implicit,
+    /// Storing into a column (`INSERT`, `UPDATE ... SET`).
+    Assignment,
+    /// Written by the user (`CAST(x AS t)`, `x::t`).
+    Explicit,
+}
 
 impl Value {
     /// Whether the value is SQL NULL.
@@ -34,6 +67,11 @@ impl Value {
     /// A text value.
     pub fn text(s: &str) -> Value {
         Value::Text(Arc::from(s))
+    }
+
+    /// A numeric value.
+    pub fn numeric(n: Numeric) -> Value {
+        Value::Numeric(n)
     }
 
     /// The natural type of the value; `Unknown` for NULL.
@@ -49,5 +87,95 @@ impl Value {
             Value::Text(_) => DataType::Text,
             Value::Timestamp(_) => DataType::Timestamp,
         }
+    }
+
+    /// The integer value of an `Int16`, `Int32` or `Int64`.
+    pub fn as_i64(&self) -> Option<i64> {
+        match self {
+            Value::Int16(v) => Some(i64::from(*v)),
+            Value::Int32(v) => Some(i64::from(*v)),
+            Value::Int64(v) => Some(*v),
+            _ => None,
+        }
+    }
+
+    /// The string of a `Text`.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::Text(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The boolean of a `Bool`.
+    pub fn as_bool(&self) -> Option<bool> {
+        match self {
+            Value::Bool(b) => Some(*b),
+            _ => None,
+        }
+    }
+}
+
+impl From<bool> for Value {
+    fn from(v: bool) -> Value {
+        Value::Bool(v)
+    }
+}
+
+impl From<i16> for Value {
+    fn from(v: i16) -> Value {
+        Value::Int16(v)
+    }
+}
+
+impl From<i32> for Value {
+    fn from(v: i32) -> Value {
+        Value::Int32(v)
+    }
+}
+
+impl From<i64> for Value {
+    fn from(v: i64) -> Value {
+        Value::Int64(v)
+    }
+}
+
+impl From<f64> for Value {
+    fn from(v: f64) -> Value {
+        Value::Float64(v)
+    }
+}
+
+impl From<Numeric> for Value {
+    fn from(v: Numeric) -> Value {
+        Value::Numeric(v)
+    }
+}
+
+impl From<&str> for Value {
+    fn from(v: &str) -> Value {
+        Value::text(v)
+    }
+}
+
+impl From<String> for Value {
+    fn from(v: String) -> Value {
+        Value::Text(Arc::from(v))
+    }
+}
+
+impl<T: Into<Value>> From<Option<T>> for Value {
+    fn from(v: Option<T>) -> Value {
+        v.map_or(Value::Null, Into::into)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn value_stays_three_words() {
+        assert_eq!(std::mem::size_of::<Value>(), 24);
     }
 }

@@ -1,0 +1,271 @@
+//! Comparing and hashing values: SQL comparison, the total sort order, `Eq` and `Hash`.
+//!
+//! Two orders exist because SQL needs both:
+//!
+//! * [`Value::sql_cmp`] is the `=`/`<` of SQL expressions. NULL compares as unknown (`None`).
+//!   Numbers of different types compare as PostgreSQL's implicit casts make them: integers of
+//!   any width and numerics exactly, but anything against a `float8` in `float8` (so
+//!   `9007199254740993::int8 = 9007199254740992::float8` is true, as in PostgreSQL). Types
+//!   without a comparison operator are an error (42883).
+//! * [`Value::sort_cmp`] is a *total* order for ORDER BY, DISTINCT, GROUP BY and index keys:
+//!   NULL sorts after everything (PostgreSQL's ASC default), NaN after every other float and
+//!   equal to itself, `-0.0` equal to `0.0`, and numbers of different types by their exact
+//!   values (so the order stays transitive, which sorting requires). Values of unrelated types
+//!   order by type: bool < numbers < text < timestamp < NULL.
+//!
+//! `PartialEq`/`Eq` is `sort_cmp == Equal`, and `Hash` hashes a canonical form of each number
+//! (an integer, else an exactly representable float, else a normalized decimal) so that equal
+//! values hash equally across types and scales.
+
+use std::cmp::Ordering;
+use std::hash::{Hash, Hasher};
+
+use crate::error::{Error, Result, SqlState};
+use crate::numeric::Numeric;
+use crate::types::DataType;
+use crate::value::Value;
+
+/// A number of any of the numeric types, for cross-type comparison.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Number {
+    Integer(i64),
+    Numeric(Numeric),
+    Float(f64),
+}
+
+impl Number {
+    pub(crate) fn of(value: &Value) -> Option<Number> {
+        match value {
+            Value::Int16(v) => Some(Number::Integer(i64::from(*v))),
+            Value::Int32(v) => Some(Number::Integer(i64::from(*v))),
+            Value::Int64(v) => Some(Number::Integer(*v)),
+            Value::Numeric(n) => Some(Number::Numeric(*n)),
+            Value::Float64(f) => Some(Number::Float(*f)),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn to_f64(self) -> f64 {
+        match self {
+            Number::Integer(v) => v as f64,
+            Number::Numeric(n) => n.to_f64(),
+            Number::Float(f) => f,
+        }
+    }
+
+    /// Exact comparison; NaN is greater than every other number and equal to itself.
+    pub(crate) fn cmp_exact(self, other: Number) -> Ordering {
+        match (self, other) {
+            (Number::Integer(a), Number::Integer(b)) => a.cmp(&b),
+            (Number::Integer(a), Number::Numeric(b)) => Numeric::from_i64(a).cmp(&b),
+            (Number::Numeric(a), Number::Integer(b)) => a.cmp(&Numeric::from_i64(b)),
+            (Number::Numeric(a), Number::Numeric(b)) => a.cmp(&b),
+            (Number::Integer(a), Number::Float(b)) => cmp_i64_f64(a, b),
+            (Number::Float(a), Number::Integer(b)) => cmp_i64_f64(b, a).reverse(),
+            (Number::Numeric(a), Number::Float(b)) => a.cmp_f64(b),
+            (Number::Float(a), Number::Numeric(b)) => b.cmp_f64(a).reverse(),
+            (Number::Float(a), Number::Float(b)) => cmp_f64_total(a, b),
+        }
+    }
+}
+
+/// PostgreSQL's float8 comparison: NaN equals NaN and is greater than everything; -0 == 0.
+pub fn cmp_f64_total(a: f64, b: f64) -> Ordering {
+    match (a.is_nan(), b.is_nan()) {
+        (true, true) => Ordering::Equal,
+        (true, false) => Ordering::Greater,
+        (false, true) => Ordering::Less,
+        (false, false) => a.partial_cmp(&b).expect("neither is NaN"),
+    }
+}
+
+/// Exact comparison of an integer with a float (NaN greatest).
+pub(crate) fn cmp_i64_f64(a: i64, b: f64) -> Ordering {
+    const TWO_POW_63: f64 = 9_223_372_036_854_775_808.0;
+    if b.is_nan() || b >= TWO_POW_63 {
+        return Ordering::Less;
+    }
+    if b < -TWO_POW_63 {
+        return Ordering::Greater;
+    }
+    // |b| < 2^63 here, so its integer part converts exactly.
+    let whole = b.trunc();
+    match a.cmp(&(whole as i64)) {
+        Ordering::Equal => {
+            let fraction = b - whole;
+            if fraction > 0.0 {
+                Ordering::Less
+            } else if fraction < 0.0 {
+                Ordering::Greater
+            } else {
+                Ordering::Equal
+            }
+        }
+        other => other,
+    }
+}
+
+/// The rank of a value's type family in the total order.
+fn family_rank(value: &Value) -> u8 {
+    match value {
+        Value::Bool(_) => 0,
+        Value::Int16(_) | Value::Int32(_) | Value::Int64(_) | Value::Numeric(_) => 1,
+        Value::Float64(_) => 1,
+        Value::Text(_) => 2,
+        Value::Timestamp(_) => 3,
+        Value::Null => 4,
+    }
+}
+
+/// The 42883 error PostgreSQL gives when no operator exists for the operand types.
+pub fn operator_does_not_exist(operator: &str, left: &DataType, right: &DataType) -> Error {
+    Error::new(
+        SqlState::UNDEFINED_FUNCTION,
+        format!(
+            "operator does not exist: {} {operator} {}",
+            left.sql_name(),
+            right.sql_name()
+        ),
+    )
+    .with_hint(
+        "No operator matches the given name and argument types. You might need to add explicit \
+         type casts.",
+    )
+}
+
+impl Value {
+    /// SQL comparison (`=`, `<`, ...): `None` if either side is NULL; 42883 for types that
+    /// have no comparison operator between them.
+    pub fn sql_cmp(&self, other: &Value) -> Result<Option<Ordering>> {
+        if self.is_null() || other.is_null() {
+            return Ok(None);
+        }
+        if let (Some(a), Some(b)) = (Number::of(self), Number::of(other)) {
+            let ordering = match (a, b) {
+                (Number::Float(_), _) | (_, Number::Float(_)) => {
+                    cmp_f64_total(a.to_f64(), b.to_f64())
+                }
+                _ => a.cmp_exact(b),
+            };
+            return Ok(Some(ordering));
+        }
+        match (self, other) {
+            (Value::Bool(a), Value::Bool(b)) => Ok(Some(a.cmp(b))),
+            (Value::Text(a), Value::Text(b)) => Ok(Some(a.as_bytes().cmp(b.as_bytes()))),
+            (Value::Timestamp(a), Value::Timestamp(b)) => Ok(Some(a.cmp(b))),
+            _ => Err(operator_does_not_exist(
+                "=",
+                &self.data_type(),
+                &other.data_type(),
+            )),
+        }
+    }
+
+    /// The total order used for sorting, grouping and index keys (see the module docs).
+    pub fn sort_cmp(&self, other: &Value) -> Ordering {
+        if let (Some(a), Some(b)) = (Number::of(self), Number::of(other)) {
+            return a.cmp_exact(b);
+        }
+        match (self, other) {
+            (Value::Null, Value::Null) => Ordering::Equal,
+            (Value::Bool(a), Value::Bool(b)) => a.cmp(b),
+            (Value::Text(a), Value::Text(b)) => a.as_bytes().cmp(b.as_bytes()),
+            (Value::Timestamp(a), Value::Timestamp(b)) => a.cmp(b),
+            _ => family_rank(self).cmp(&family_rank(other)),
+        }
+    }
+
+    /// Lexicographic [`Value::sort_cmp`] of two rows; a shorter row that is a prefix of the
+    /// other sorts first.
+    pub fn sort_cmp_rows(left: &[Value], right: &[Value]) -> Ordering {
+        for (a, b) in left.iter().zip(right) {
+            let ordering = a.sort_cmp(b);
+            if ordering != Ordering::Equal {
+                return ordering;
+            }
+        }
+        left.len().cmp(&right.len())
+    }
+}
+
+impl PartialEq for Value {
+    fn eq(&self, other: &Value) -> bool {
+        self.sort_cmp(other) == Ordering::Equal
+    }
+}
+
+impl Eq for Value {}
+
+impl PartialOrd for Value {
+    fn partial_cmp(&self, other: &Value) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Value {
+    fn cmp(&self, other: &Value) -> Ordering {
+        self.sort_cmp(other)
+    }
+}
+
+/// Hash tags; numbers share the canonical-form tags whatever their type.
+const HASH_NULL: u8 = 0;
+const HASH_BOOL: u8 = 1;
+const HASH_INTEGER: u8 = 2;
+const HASH_FLOAT: u8 = 3;
+const HASH_DECIMAL: u8 = 4;
+const HASH_TEXT: u8 = 5;
+const HASH_TIMESTAMP: u8 = 6;
+
+fn hash_float<H: Hasher>(value: f64, state: &mut H) {
+    const TWO_POW_63: f64 = 9_223_372_036_854_775_808.0;
+    if value.is_nan() {
+        HASH_FLOAT.hash(state);
+        u64::MAX.hash(state);
+    } else if value.trunc() == value && (-TWO_POW_63..TWO_POW_63).contains(&value) {
+        // Integral and in i64 range (this includes -0.0): hash as the integer it equals.
+        HASH_INTEGER.hash(state);
+        (value as i64).hash(state);
+    } else {
+        HASH_FLOAT.hash(state);
+        value.to_bits().hash(state);
+    }
+}
+
+impl Hash for Value {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        match self {
+            Value::Null => HASH_NULL.hash(state),
+            Value::Bool(b) => {
+                HASH_BOOL.hash(state);
+                b.hash(state);
+            }
+            Value::Int16(_) | Value::Int32(_) | Value::Int64(_) => {
+                HASH_INTEGER.hash(state);
+                self.as_i64().expect("an integer variant").hash(state);
+            }
+            Value::Float64(f) => hash_float(*f, state),
+            Value::Numeric(n) => {
+                if let Some(integer) = n.to_exact_i64() {
+                    HASH_INTEGER.hash(state);
+                    integer.hash(state);
+                } else if let Some(float) = n.exact_f64() {
+                    hash_float(float, state);
+                } else {
+                    let normalized = n.normalized();
+                    HASH_DECIMAL.hash(state);
+                    normalized.mantissa().hash(state);
+                    normalized.scale().hash(state);
+                }
+            }
+            Value::Text(s) => {
+                HASH_TEXT.hash(state);
+                s.hash(state);
+            }
+            Value::Timestamp(t) => {
+                HASH_TIMESTAMP.hash(state);
+                t.hash(state);
+            }
+        }
+    }
+}

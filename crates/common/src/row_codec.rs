@@ -1,0 +1,301 @@
+//! The byte layout of a stored row: in memory, in the WAL and in checkpoints.
+//!
+//! Rows are the bulk of db001's memory, so the layout is compact first: one tag byte per
+//! value, integers as zigzag varints (a small `integer` costs two bytes), text as a varint
+//! length and its UTF-8 bytes, NULL and booleans as the tag alone. It is self-describing —
+//! every value carries its tag — so a row written before `ALTER TABLE ... ADD COLUMN` (fewer
+//! values than the table now has) still decodes: the missing trailing columns read as NULL
+//! ([`decode_row_padded`], [`decode_column`]). A leading format byte versions the layout.
+//!
+//! ```text
+//! row    := format:u8 (= 1)  count:varint  value{count}
+//! value  := 0x00                                   NULL
+//!         | 0x01 | 0x02                            false | true
+//!         | 0x03 zigzag-varint                     smallint
+//!         | 0x04 zigzag-varint                     integer
+//!         | 0x05 zigzag-varint                     bigint
+//!         | 0x06 bits:u64 little-endian            double precision
+//!         | 0x07 sign-and-scale:u8 magnitude:varint numeric (bit 7 = negative, bits 0-6 = scale)
+//!         | 0x08 length:varint utf8-bytes{length}  text / varchar
+//!         | 0x09 micros:i64 little-endian          timestamp
+//! varint := LEB128: 7 bits per byte, low group first, high bit set on all but the last byte
+//! zigzag := (n << 1) ^ (n >> 63), so small negative numbers stay short
+//! ```
+//!
+//! Decoding never panics: truncated input, unknown tags or versions, overlong varints,
+//! out-of-range numerics, invalid UTF-8 and trailing bytes are all XX001 (data corrupted).
+//! The layout is db001's own and is versioned here; it does not depend on any serialization
+//! crate's encoding of Rust types.
+
+use std::sync::Arc;
+
+use crate::error::{Error, Result, SqlState};
+use crate::numeric::Numeric;
+use crate::value::{Row, Value};
+
+/// The current row format version, the first byte of every encoded row.
+pub const ROW_FORMAT_VERSION: u8 = 1;
+
+const TAG_NULL: u8 = 0x00;
+const TAG_FALSE: u8 = 0x01;
+const TAG_TRUE: u8 = 0x02;
+const TAG_INT16: u8 = 0x03;
+const TAG_INT32: u8 = 0x04;
+const TAG_INT64: u8 = 0x05;
+const TAG_FLOAT64: u8 = 0x06;
+const TAG_NUMERIC: u8 = 0x07;
+const TAG_TEXT: u8 = 0x08;
+const TAG_TIMESTAMP: u8 = 0x09;
+
+const NUMERIC_NEGATIVE_BIT: u8 = 0x80;
+
+fn corrupted(reason: &str) -> Error {
+    Error::new(
+        SqlState::DATA_CORRUPTED,
+        format!("row data is corrupted: {reason}"),
+    )
+}
+
+/// Appends `value` as a LEB128 varint.
+pub fn write_varint(mut value: u128, out: &mut Vec<u8>) {
+    loop {
+        let low = (value & 0x7f) as u8;
+        value >>= 7;
+        if value == 0 {
+            out.push(low);
+            return;
+        }
+        out.push(low | 0x80);
+    }
+}
+
+fn zigzag(value: i64) -> u128 {
+    u128::from(((value << 1) ^ (value >> 63)) as u64)
+}
+
+fn unzigzag(value: u64) -> i64 {
+    ((value >> 1) as i64) ^ -((value & 1) as i64)
+}
+
+/// Appends one value.
+fn encode_value(value: &Value, out: &mut Vec<u8>) {
+    match value {
+        Value::Null => out.push(TAG_NULL),
+        Value::Bool(false) => out.push(TAG_FALSE),
+        Value::Bool(true) => out.push(TAG_TRUE),
+        Value::Int16(v) => {
+            out.push(TAG_INT16);
+            write_varint(zigzag(i64::from(*v)), out);
+        }
+        Value::Int32(v) => {
+            out.push(TAG_INT32);
+            write_varint(zigzag(i64::from(*v)), out);
+        }
+        Value::Int64(v) => {
+            out.push(TAG_INT64);
+            write_varint(zigzag(*v), out);
+        }
+        Value::Float64(v) => {
+            out.push(TAG_FLOAT64);
+            out.extend_from_slice(&v.to_bits().to_le_bytes());
+        }
+        Value::Numeric(n) => {
+            out.push(TAG_NUMERIC);
+            let sign = if n.is_negative() {
+                NUMERIC_NEGATIVE_BIT
+            } else {
+                0
+            };
+            // The scale is at most 28, so it fits the low seven bits.
+            out.push(sign | n.scale() as u8);
+            write_varint(n.mantissa().unsigned_abs(), out);
+        }
+        Value::Text(s) => {
+            out.push(TAG_TEXT);
+            write_varint(s.len() as u128, out);
+            out.extend_from_slice(s.as_bytes());
+        }
+        Value::Timestamp(t) => {
+            out.push(TAG_TIMESTAMP);
+            out.extend_from_slice(&t.to_le_bytes());
+        }
+    }
+}
+
+/// Appends the encoding of a row of values.
+pub fn encode_row(values: &[Value], out: &mut Vec<u8>) {
+    out.push(ROW_FORMAT_VERSION);
+    write_varint(values.len() as u128, out);
+    for value in values {
+        encode_value(value, out);
+    }
+}
+
+/// A cursor over an encoded row.
+struct Reader<'a> {
+    bytes: &'a [u8],
+}
+
+impl<'a> Reader<'a> {
+    fn byte(&mut self) -> Result<u8> {
+        let (&first, rest) = self
+            .bytes
+            .split_first()
+            .ok_or_else(|| corrupted("unexpected end of row"))?;
+        self.bytes = rest;
+        Ok(first)
+    }
+
+    fn take(&mut self, count: usize) -> Result<&'a [u8]> {
+        if self.bytes.len() < count {
+            return Err(corrupted("unexpected end of row"));
+        }
+        let (head, tail) = self.bytes.split_at(count);
+        self.bytes = tail;
+        Ok(head)
+    }
+
+    fn eight(&mut self) -> Result<[u8; 8]> {
+        Ok(self
+            .take(8)?
+            .try_into()
+            .expect("take returned exactly eight bytes"))
+    }
+
+    /// A varint of at most `bits` significant bits.
+    fn varint(&mut self, bits: u32) -> Result<u128> {
+        let mut value: u128 = 0;
+        let mut shift = 0;
+        loop {
+            let byte = self.byte()?;
+            let group = u128::from(byte & 0x7f);
+            if shift >= bits || (shift > 0 && group >> (bits - shift).min(127) != 0) {
+                return Err(corrupted("varint too long"));
+            }
+            value |= group << shift;
+            if byte & 0x80 == 0 {
+                return Ok(value);
+            }
+            shift += 7;
+        }
+    }
+
+    fn header(&mut self) -> Result<usize> {
+        let version = self.byte()?;
+        if version != ROW_FORMAT_VERSION {
+            return Err(corrupted(&format!("unknown row format version {version}")));
+        }
+        let count = self.varint(32)?;
+        // Every value takes at least one byte: a larger count cannot be genuine.
+        if count > self.bytes.len() as u128 {
+            return Err(corrupted("column count exceeds the row's length"));
+        }
+        Ok(count as usize)
+    }
+
+    fn integer(&mut self) -> Result<i64> {
+        Ok(unzigzag(self.varint(64)? as u64))
+    }
+
+    fn value(&mut self) -> Result<Value> {
+        Ok(match self.byte()? {
+            TAG_NULL => Value::Null,
+            TAG_FALSE => Value::Bool(false),
+            TAG_TRUE => Value::Bool(true),
+            TAG_INT16 => Value::Int16(
+                i16::try_from(self.integer()?).map_err(|_| corrupted("smallint out of range"))?,
+            ),
+            TAG_INT32 => Value::Int32(
+                i32::try_from(self.integer()?).map_err(|_| corrupted("integer out of range"))?,
+            ),
+            TAG_INT64 => Value::Int64(self.integer()?),
+            TAG_FLOAT64 => Value::Float64(f64::from_bits(u64::from_le_bytes(self.eight()?))),
+            TAG_NUMERIC => {
+                let sign_and_scale = self.byte()?;
+                let magnitude = self.varint(96)?;
+                let scale = u32::from(sign_and_scale & !NUMERIC_NEGATIVE_BIT);
+                let negative = sign_and_scale & NUMERIC_NEGATIVE_BIT != 0;
+                let signed = magnitude as i128;
+                Value::Numeric(
+                    Numeric::from_parts(if negative { -signed } else { signed }, scale)
+                        .map_err(|_| corrupted("numeric out of range"))?,
+                )
+            }
+            TAG_TEXT => {
+                let length = self.varint(32)?;
+                let bytes = self.take(usize::try_from(length).unwrap_or(usize::MAX))?;
+                let text =
+                    std::str::from_utf8(bytes).map_err(|_| corrupted("text is not UTF-8"))?;
+                Value::Text(Arc::from(text))
+            }
+            TAG_TIMESTAMP => Value::Timestamp(i64::from_le_bytes(self.eight()?)),
+            tag => return Err(corrupted(&format!("unknown value tag {tag:#04x}"))),
+        })
+    }
+
+    /// Skips one value without building it.
+    fn skip(&mut self) -> Result<()> {
+        match self.byte()? {
+            TAG_NULL | TAG_FALSE | TAG_TRUE => {}
+            TAG_INT16 | TAG_INT32 | TAG_INT64 => {
+                self.varint(64)?;
+            }
+            TAG_FLOAT64 | TAG_TIMESTAMP => {
+                self.take(8)?;
+            }
+            TAG_NUMERIC => {
+                self.byte()?;
+                self.varint(96)?;
+            }
+            TAG_TEXT => {
+                let length = self.varint(32)?;
+                self.take(usize::try_from(length).unwrap_or(usize::MAX))?;
+            }
+            tag => return Err(corrupted(&format!("unknown value tag {tag:#04x}"))),
+        }
+        Ok(())
+    }
+}
+
+/// Decodes a whole row: exactly the values that were stored.
+pub fn decode_row(bytes: &[u8]) -> Result<Row> {
+    let mut reader = Reader { bytes };
+    let count = reader.header()?;
+    let mut row = Vec::with_capacity(count);
+    for _ in 0..count {
+        row.push(reader.value()?);
+    }
+    if !reader.bytes.is_empty() {
+        return Err(corrupted("trailing bytes after the last value"));
+    }
+    Ok(row)
+}
+
+/// Decodes a row for a table of `width` columns: values missing at the end (the row predates
+/// `ADD COLUMN`) read as NULL. A row with more values than `width` keeps them all.
+pub fn decode_row_padded(bytes: &[u8], width: usize) -> Result<Row> {
+    let mut row = decode_row(bytes)?;
+    if row.len() < width {
+        row.resize(width, Value::Null);
+    }
+    Ok(row)
+}
+
+/// The number of values stored in an encoded row.
+pub fn column_count(bytes: &[u8]) -> Result<usize> {
+    Reader { bytes }.header()
+}
+
+/// Decodes the value at `index` without building the others; NULL when the row has fewer
+/// values (a column added after the row was written).
+pub fn decode_column(bytes: &[u8], index: usize) -> Result<Value> {
+    let mut reader = Reader { bytes };
+    let count = reader.header()?;
+    if index >= count {
+        return Ok(Value::Null);
+    }
+    for _ in 0..index {
+        reader.skip()?;
+    }
+    reader.value()
+}

@@ -1,0 +1,113 @@
+//! Helpers shared by the value-layer tests.
+
+use db001_common::{DataType, NumericTypmod};
+
+/// Parses a PostgreSQL type name as the case tables spell it (`int4`, `numeric(5,2)`, ...).
+pub fn data_type(name: &str) -> DataType {
+    let (base, modifier) = match name.split_once('(') {
+        Some((base, rest)) => (base, Some(rest.trim_end_matches(')'))),
+        None => (name, None),
+    };
+    match (base, modifier) {
+        ("bool", None) => DataType::Bool,
+        ("int2", None) => DataType::SmallInt,
+        ("int4", None) => DataType::Int,
+        ("int8", None) => DataType::BigInt,
+        ("float8", None) => DataType::Double,
+        ("numeric", None) => DataType::Numeric(None),
+        ("numeric", Some(modifier)) => {
+            let (precision, scale) = modifier.split_once(',').expect("numeric(p,s)");
+            DataType::Numeric(Some(NumericTypmod {
+                precision: precision.trim().parse().expect("precision"),
+                scale: scale.trim().parse().expect("scale"),
+            }))
+        }
+        ("text", None) => DataType::Text,
+        ("varchar", None) => DataType::Varchar(None),
+        ("varchar", Some(limit)) => DataType::Varchar(Some(limit.parse().expect("length"))),
+        ("timestamp", None) => DataType::Timestamp,
+        _ => panic!("unknown type name in a case table: {name}"),
+    }
+}
+
+/// A result as the case tables spell it: the text output, or `ERROR <SQLSTATE>`.
+pub fn outcome(result: db001_common::Result<db001_common::Value>) -> String {
+    match result {
+        Ok(value) => value.to_text(),
+        Err(error) => format!("ERROR {}", error.code()),
+    }
+}
+
+use db001_common::{Numeric, Value};
+use proptest::prelude::*;
+
+/// Floats including the special ones: NaN, ±0, ±infinity, subnormals, integers.
+pub fn arbitrary_float() -> impl Strategy<Value = f64> {
+    prop_oneof![
+        any::<f64>(),
+        Just(f64::NAN),
+        Just(0.0),
+        Just(-0.0),
+        Just(f64::INFINITY),
+        Just(f64::NEG_INFINITY),
+        Just(5e-324),
+        (-1_000_000i64..1_000_000).prop_map(|v| v as f64),
+        (-1000.0f64..1000.0),
+    ]
+}
+
+/// Numerics over the whole range: any 96-bit mantissa, any scale 0..=28, and small ones.
+pub fn arbitrary_numeric() -> impl Strategy<Value = Numeric> {
+    prop_oneof![
+        (any::<u128>(), any::<bool>(), 0u32..=28).prop_map(|(bits, negative, scale)| {
+            let magnitude = (bits & ((1u128 << 96) - 1)) as i128;
+            Numeric::from_parts(if negative { -magnitude } else { magnitude }, scale)
+                .expect("within 96 bits and 28 places")
+        }),
+        (-100_000i64..100_000, 0u32..=4).prop_map(|(mantissa, scale)| {
+            Numeric::from_parts(i128::from(mantissa), scale).expect("small")
+        }),
+    ]
+}
+
+/// Timestamps across PostgreSQL's range, plus ±infinity.
+pub fn arbitrary_timestamp() -> impl Strategy<Value = i64> {
+    prop_oneof![
+        db001_common::datetime::TIMESTAMP_MIN..db001_common::datetime::TIMESTAMP_END,
+        -10_000_000_000_000_000i64..10_000_000_000_000_000,
+        Just(i64::MAX),
+        Just(i64::MIN),
+    ]
+}
+
+/// Strings with NUL bytes, multi-byte characters and shared prefixes.
+pub fn arbitrary_text() -> impl Strategy<Value = String> {
+    prop_oneof!["[ab\\x00\\xff]{0,4}", ".{0,12}", "[a-c]{0,3}",]
+}
+
+/// Any value of any variant.
+pub fn arbitrary_value() -> impl Strategy<Value = Value> {
+    prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i16>().prop_map(Value::Int16),
+        any::<i32>().prop_map(Value::Int32),
+        any::<i64>().prop_map(Value::Int64),
+        (-3i64..3).prop_map(Value::Int64),
+        arbitrary_float().prop_map(Value::Float64),
+        arbitrary_numeric().prop_map(Value::Numeric),
+        arbitrary_text().prop_map(Value::from),
+        arbitrary_timestamp().prop_map(Value::Timestamp),
+    ]
+}
+
+/// Whether two values are identical: same variant, same bits, same scale.
+pub fn identical(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Float64(x), Value::Float64(y)) => x.to_bits() == y.to_bits(),
+        (Value::Numeric(x), Value::Numeric(y)) => {
+            x.mantissa() == y.mantissa() && x.scale() == y.scale()
+        }
+        _ => std::mem::discriminant(a) == std::mem::discriminant(b) && a == b,
+    }
+}
