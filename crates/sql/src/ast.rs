@@ -56,7 +56,9 @@ pub struct ObjectName {
 impl ObjectName {
     /// The last part: the object's own name.
     pub fn name(&self) -> &Ident {
-        self.parts.last().expect("an object name has at least one part")
+        self.parts
+            .last()
+            .expect("an object name has at least one part")
     }
 
     /// The schema part, if qualified.
@@ -69,7 +71,10 @@ impl ObjectName {
     }
 
     pub fn span(&self) -> Span {
-        let first = self.parts.first().expect("an object name has at least one part");
+        let first = self
+            .parts
+            .first()
+            .expect("an object name has at least one part");
         Span {
             start: first.span.start,
             end: self.name().span.end,
@@ -394,8 +399,13 @@ pub struct ColumnDef {
 /// A type as written: `integer`, `varchar(20)`, `numeric(12, 2)`, `double precision`, `int[]`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TypeName {
-    /// The canonical lower-case name, multi-word names joined by one space
-    /// (`double precision`, `character varying`, `timestamp without time zone`).
+    /// The canonical lower-case name, multi-word names joined by one space. Every spelling of
+    /// a built-in type maps to one name: `integer`, `smallint`, `bigint`, `real`,
+    /// `double precision`, `numeric`, `boolean`, `character`, `character varying`, `timestamp`
+    /// (also `timestamp without time zone`), `timestamptz` (also `timestamp with time zone`),
+    /// `time`, `timetz`, `interval`; other names as written (`text`, `date`, `uuid`, `bytea`,
+    /// `json`, `jsonb`, `serial`, `bigserial`, ...), `pg_catalog.` dropped, other schemas kept
+    /// as `schema.name`.
     pub name: String,
     /// Type modifiers: `varchar(20)` has `[20]`, `numeric(12,2)` has `[12, 2]`.
     pub modifiers: Vec<i64>,
@@ -425,7 +435,9 @@ pub enum ColumnConstraintKind {
         on_update: Option<ReferentialAction>,
     },
     /// `GENERATED { ALWAYS | BY DEFAULT } AS IDENTITY`.
-    Identity { always: bool },
+    Identity {
+        always: bool,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -601,6 +613,12 @@ pub enum Expr {
     },
     /// Parenthesised expression, kept so `Display` round-trips and spans stay right.
     Nested(Box<Expr>, Span),
+    /// `DEFAULT` as a value: meaningful only as an item of `INSERT ... VALUES`, where it asks
+    /// for the column's default. PostgreSQL's grammar accepts it anywhere an expression may
+    /// stand and its analyser rejects it elsewhere with 42601 `DEFAULT is not allowed in this
+    /// context`; the binder does the same. (`UPDATE ... SET c = DEFAULT` is
+    /// [`Assignment::value`] `None` instead.)
+    Default(Span),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -652,7 +670,9 @@ pub enum WindowFrameBound {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Literal {
     /// A numeric literal as written (`42`, `3.14`, `1e10`); the binder decides its type as
-    /// PostgreSQL does (int4, int8, numeric).
+    /// PostgreSQL does (int4, int8, numeric). A unary minus written directly before a number
+    /// is folded into it (`-5` is `Number("-5")`), as PostgreSQL's grammar folds it, so
+    /// `-2147483648` is one int4 literal.
     Number(String),
     /// A string literal with escapes already processed.
     String(String),
@@ -740,7 +760,8 @@ impl Expr {
             | Expr::Row(_, span)
             | Expr::Subscript { span, .. }
             | Expr::Collate { span, .. }
-            | Expr::Nested(_, span) => *span,
+            | Expr::Nested(_, span)
+            | Expr::Default(span) => *span,
         }
     }
 }
@@ -758,7 +779,7 @@ impl fmt::Display for Ident {
                 .value
                 .chars()
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '$')
-            && !crate::keywords::is_reserved(&self.value);
+            && !crate::keywords::requires_quotes(&self.value);
         if plain {
             f.write_str(&self.value)
         } else {
