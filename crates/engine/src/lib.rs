@@ -1,21 +1,46 @@
-//! # db001-engine
+//! # db001-engine: where the layers meet
 //!
-//! `Database` and `Session`: the one place where parser, planner, executor, transactions,
-//! storage and the WAL meet, and the embedded Rust API (see the crate README section in the
-//! repository's README.md). The wire crate drives a `Session` per connection; tests and
-//! benchmarks drive it in-process.
+//! `Database` and `Session` are the embedded Rust API and what the wire crate drives per
+//! connection. One statement travels like this:
 //!
-//! (Scaffold: the API below is the contract the wire crate codes against. Bodies land with the
-//! engine itself.)
+//! 1. **Parse** — `db001_sql::parse` turns text into AST statements (the whole simple-query
+//!    string first, so a syntax error anywhere runs nothing, as in PostgreSQL).
+//! 2. **Transaction** — the session opens an implicit transaction unless a BEGIN block is open;
+//!    a failed block answers 25P02 until it ends.
+//! 3. **Plan** — `db001_planner` binds names and types against the catalog the transaction sees
+//!    (its private copy if it ran DDL) and optimizes. Prepared statements keep their plan until
+//!    the catalog version changes.
+//! 4. **Execute** — `db001_executor` runs the plan against a snapshot from `db001_txn`; writes go
+//!    through `db001_storage` into the transaction's write set. If a row is held by another
+//!    writer, the statement is undone, the session waits for that writer (asynchronously), and
+//!    runs the statement again (see `db001_txn` for the isolation rules this implements).
+//! 5. **Commit** — the write set becomes redo records in the WAL (`log_record`); the session
+//!    awaits the group-commit fsync, then makes the writes visible, and only then answers
+//!    `COMMIT` (see `transaction`).
+//!
+//! On open, the WAL is replayed into an empty catalog (`database`): every acknowledged commit
+//! comes back, nothing else does.
 
+mod database;
+mod ddl;
+mod log_record;
 mod result;
+mod session;
+mod settings;
+mod transaction;
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
-use db001_common::{DataType, Error, Oid, Result, Value};
-
+pub use database::{Database, RecoveryReport, Stats};
 pub use result::{Column, CommandTag, StatementResult, TransactionStatus};
+pub use session::{Prepared, Session};
+
+/// What `version()` reports: PostgreSQL's shape (drivers parse it), db001's name and version.
+pub const VERSION_STRING: &str = concat!(
+    "PostgreSQL 15.0 (db001 ",
+    env!("CARGO_PKG_VERSION"),
+    ") on x86_64-pc-linux-gnu, compiled by rustc, 64-bit"
+);
 
 /// Engine settings. The server fills it from `config/database.yaml` and flags.
 #[derive(Debug, Clone)]
@@ -23,7 +48,7 @@ pub struct Config {
     /// Directory for the WAL (and, later, checkpoints).
     pub data_dir: PathBuf,
     /// `synchronous_commit`: when true a commit is acknowledged only after its WAL record is
-    /// fsynced.
+    /// fsynced. Sessions may turn it off for themselves with `SET synchronous_commit = off`.
     pub synchronous_commit: bool,
     /// Size of one WAL segment file.
     pub wal_segment_bytes: u64,
@@ -40,94 +65,5 @@ impl Config {
             wal_segment_bytes: 16 << 20,
             wal_writer_delay_ms: 200,
         }
-    }
-}
-
-/// An open database. Cheap to clone; all clones share one engine.
-#[derive(Debug, Clone)]
-pub struct Database {
-    _inner: Arc<()>,
-}
-
-impl Database {
-    /// Opens (and recovers) the database in `config.data_dir`.
-    pub fn open(_config: Config) -> Result<Database> {
-        Err(Error::feature_not_supported("engine not built yet"))
-    }
-
-    /// A new session (one per client connection).
-    pub fn session(&self) -> Session {
-        Session { _db: self.clone() }
-    }
-
-    /// The highest LSN known to be on disk.
-    pub fn durable_lsn(&self) -> u64 {
-        0
-    }
-
-    /// Whether the engine can serve queries (false after a WAL failure or during shutdown).
-    pub fn is_healthy(&self) -> bool {
-        false
-    }
-
-    /// Flushes the WAL and stops accepting new work.
-    pub fn shutdown(&self) -> Result<()> {
-        Ok(())
-    }
-}
-
-/// A statement parsed and planned once, executed many times (extended protocol).
-#[derive(Debug)]
-pub struct Prepared {
-    /// The type of each `$n` parameter, from the client's hints or inferred.
-    pub param_types: Vec<DataType>,
-    /// Result columns, or `None` for statements that return no rows.
-    pub columns: Option<Arc<[Column]>>,
-}
-
-/// One client's session: its transaction state and settings.
-#[derive(Debug)]
-pub struct Session {
-    _db: Database,
-}
-
-impl Session {
-    /// Runs a simple-query string: every statement in it, in order, as one implicit transaction
-    /// unless the text holds its own BEGIN/COMMIT. `on_result` receives each statement's result
-    /// as it completes; the first error stops the run and is returned. An empty string runs
-    /// nothing and calls `on_result` never.
-    pub async fn simple_query(
-        &mut self,
-        _sql: &str,
-        _on_result: &mut (dyn FnMut(StatementResult) + Send),
-    ) -> Result<()> {
-        Err(Error::feature_not_supported("engine not built yet"))
-    }
-
-    /// Parses and plans one statement (Parse). `param_types` are the client's OIDs, 0 for
-    /// "infer".
-    pub fn prepare(&mut self, _sql: &str, _param_types: &[Oid]) -> Result<Arc<Prepared>> {
-        Err(Error::feature_not_supported("engine not built yet"))
-    }
-
-    /// Executes a prepared statement with bound parameters (Bind + Execute), inside the
-    /// implicit transaction that lasts until [`Session::sync`] unless a block is open.
-    pub async fn execute(
-        &mut self,
-        _prepared: &Prepared,
-        _params: &[Value],
-    ) -> Result<StatementResult> {
-        Err(Error::feature_not_supported("engine not built yet"))
-    }
-
-    /// Sync: ends the implicit transaction of an extended-protocol batch, committing it (and
-    /// waiting for durability) or rolling it back if a statement failed.
-    pub async fn sync(&mut self) -> Result<()> {
-        Ok(())
-    }
-
-    /// The status ReadyForQuery reports.
-    pub fn transaction_status(&self) -> TransactionStatus {
-        TransactionStatus::Idle
     }
 }

@@ -1,1 +1,37 @@
-//! Binder and planner: AST plus catalog to a typed physical plan.
+//! # db001-planner: from syntax to a plan
+//!
+//! ```text
+//! ast::Statement ──binder──▶ BoundStatement (naive plan) ──optimizer──▶ BoundStatement
+//! ```
+//!
+//! The [`binder`] resolves names against a [`db001_catalog::Catalog`], types every expression
+//! with PostgreSQL's rules (including parameter types for the extended protocol's Describe),
+//! and builds a plan in the most literal shape. The [`optimizer`] is an ordered list of named
+//! rewrite rules that never change results. [`plan`] is the contract with the executor.
+//!
+//! The planner sees only a catalog and produces only plans: it never reads rows.
+
+pub mod binder;
+pub mod explain;
+pub mod optimizer;
+pub mod plan;
+
+use db001_catalog::Catalog;
+use db001_common::{DataType, Result};
+use db001_sql::ast;
+
+pub use binder::{Binder, resolve_type};
+pub use plan::{BoundStatement, OutputColumn, Plan};
+
+/// Binds and optimizes a SELECT / INSERT / UPDATE / DELETE. Returns the plan and the final
+/// parameter types (unknown ones resolved to text).
+pub fn plan_statement(
+    catalog: &Catalog,
+    sql: &str,
+    statement: &ast::Statement,
+    param_types: &[DataType],
+) -> Result<(BoundStatement, Vec<DataType>)> {
+    let mut binder = Binder::new(catalog, sql, param_types);
+    let bound = binder.bind_statement(statement)?;
+    Ok((bound, binder.param_types()))
+}

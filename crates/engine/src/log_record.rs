@@ -1,0 +1,325 @@
+//! What db001 writes into the WAL: the logical redo records of committed transactions.
+//!
+//! The wal crate frames and checksums opaque payloads; this module defines those payloads. A
+//! transaction is logged only when it commits (redo-only: nothing uncommitted needs undoing
+//! after a crash), as zero or more `TXN_DATA` records followed by one `TXN_COMMIT` record. Only
+//! the commit record makes the transaction count: on recovery, data records of a transaction
+//! without a commit record are ignored. Big transactions are split so no record exceeds the
+//! WAL's payload limit.
+//!
+//! ```text
+//! payload := version:u8(=1) txn:u64 count:u32 op*
+//! op      := 1 insert table:u32 row:u64 len:u32 row-bytes     (row-bytes: db001_common::row_codec)
+//!          | 2 update table:u32 row:u64 len:u32 row-bytes     (the full new row)
+//!          | 3 delete table:u32 row:u64
+//!          | 4 create-table len:u32 schema-bytes              (db001_catalog::codec)
+//!          | 5 drop-table table:u32
+//!          | 6 create-index table:u32 len:u32 index-bytes     (db001_catalog::codec)
+//!          | 7 drop-index table:u32 index:u32
+//! ```
+//!
+//! Integers are little-endian. The commit timestamp is not stored: it is the record's end LSN.
+
+use db001_common::{Error, Result, SqlState};
+
+/// WAL record kinds.
+pub const KIND_TXN_DATA: u8 = 1;
+pub const KIND_TXN_COMMIT: u8 = 2;
+
+const FORMAT_VERSION: u8 = 1;
+/// Fixed header: version, transaction id, op count.
+const HEADER_BYTES: usize = 1 + 8 + 4;
+
+/// One logged change.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LogOp {
+    Insert {
+        table: u32,
+        row_id: u64,
+        data: std::sync::Arc<[u8]>,
+    },
+    Update {
+        table: u32,
+        row_id: u64,
+        data: std::sync::Arc<[u8]>,
+    },
+    Delete {
+        table: u32,
+        row_id: u64,
+    },
+    CreateTable {
+        schema: Vec<u8>,
+    },
+    DropTable {
+        table: u32,
+    },
+    CreateIndex {
+        table: u32,
+        index: Vec<u8>,
+    },
+    DropIndex {
+        table: u32,
+        index: u32,
+    },
+}
+
+impl LogOp {
+    fn encoded_len(&self) -> usize {
+        match self {
+            LogOp::Insert { data, .. } | LogOp::Update { data, .. } => 1 + 4 + 8 + 4 + data.len(),
+            LogOp::Delete { .. } => 1 + 4 + 8,
+            LogOp::CreateTable { schema } => 1 + 4 + schema.len(),
+            LogOp::DropTable { .. } => 1 + 4,
+            LogOp::CreateIndex { index, .. } => 1 + 4 + 4 + index.len(),
+            LogOp::DropIndex { .. } => 1 + 4 + 4,
+        }
+    }
+
+    fn encode(&self, out: &mut Vec<u8>) {
+        let row = |out: &mut Vec<u8>, tag: u8, table: u32, row_id: u64, data: &[u8]| {
+            out.push(tag);
+            out.extend_from_slice(&table.to_le_bytes());
+            out.extend_from_slice(&row_id.to_le_bytes());
+            out.extend_from_slice(&(data.len() as u32).to_le_bytes());
+            out.extend_from_slice(data);
+        };
+        match self {
+            LogOp::Insert {
+                table,
+                row_id,
+                data,
+            } => row(out, 1, *table, *row_id, data),
+            LogOp::Update {
+                table,
+                row_id,
+                data,
+            } => row(out, 2, *table, *row_id, data),
+            LogOp::Delete { table, row_id } => {
+                out.push(3);
+                out.extend_from_slice(&table.to_le_bytes());
+                out.extend_from_slice(&row_id.to_le_bytes());
+            }
+            LogOp::CreateTable { schema } => {
+                out.push(4);
+                out.extend_from_slice(&(schema.len() as u32).to_le_bytes());
+                out.extend_from_slice(schema);
+            }
+            LogOp::DropTable { table } => {
+                out.push(5);
+                out.extend_from_slice(&table.to_le_bytes());
+            }
+            LogOp::CreateIndex { table, index } => {
+                out.push(6);
+                out.extend_from_slice(&table.to_le_bytes());
+                out.extend_from_slice(&(index.len() as u32).to_le_bytes());
+                out.extend_from_slice(index);
+            }
+            LogOp::DropIndex { table, index } => {
+                out.push(7);
+                out.extend_from_slice(&table.to_le_bytes());
+                out.extend_from_slice(&index.to_le_bytes());
+            }
+        }
+    }
+}
+
+/// Splits a transaction's ops into payloads of at most `max_bytes` each (an op larger than that
+/// gets a payload of its own and is rejected by the WAL with a clear error).
+pub fn encode_payloads(txn: u64, ops: &[LogOp], max_bytes: usize) -> Vec<Vec<u8>> {
+    let mut payloads = Vec::new();
+    let mut start = 0;
+    while start < ops.len() || payloads.is_empty() {
+        let mut end = start;
+        let mut size = HEADER_BYTES;
+        while end < ops.len() && (end == start || size + ops[end].encoded_len() <= max_bytes) {
+            size += ops[end].encoded_len();
+            end += 1;
+        }
+        let mut payload = Vec::with_capacity(size);
+        payload.push(FORMAT_VERSION);
+        payload.extend_from_slice(&txn.to_le_bytes());
+        payload.extend_from_slice(&((end - start) as u32).to_le_bytes());
+        for op in &ops[start..end] {
+            op.encode(&mut payload);
+        }
+        payloads.push(payload);
+        start = end;
+    }
+    payloads
+}
+
+/// Decodes a payload into its transaction id and ops.
+pub fn decode_payload(bytes: &[u8]) -> Result<(u64, Vec<LogOp>)> {
+    let mut r = Reader { bytes, at: 0 };
+    let version = r.u8()?;
+    if version != FORMAT_VERSION {
+        return Err(corrupt(&format!("unknown log record version {version}")));
+    }
+    let txn = r.u64()?;
+    let count = r.u32()?;
+    let mut ops = Vec::with_capacity(count.min(1 << 16) as usize);
+    for _ in 0..count {
+        let op = match r.u8()? {
+            tag @ (1 | 2) => {
+                let table = r.u32()?;
+                let row_id = r.u64()?;
+                let len = r.u32()? as usize;
+                let data: std::sync::Arc<[u8]> = r.take(len)?.into();
+                if tag == 1 {
+                    LogOp::Insert {
+                        table,
+                        row_id,
+                        data,
+                    }
+                } else {
+                    LogOp::Update {
+                        table,
+                        row_id,
+                        data,
+                    }
+                }
+            }
+            3 => LogOp::Delete {
+                table: r.u32()?,
+                row_id: r.u64()?,
+            },
+            4 => {
+                let len = r.u32()? as usize;
+                LogOp::CreateTable {
+                    schema: r.take(len)?.to_vec(),
+                }
+            }
+            5 => LogOp::DropTable { table: r.u32()? },
+            6 => {
+                let table = r.u32()?;
+                let len = r.u32()? as usize;
+                LogOp::CreateIndex {
+                    table,
+                    index: r.take(len)?.to_vec(),
+                }
+            }
+            7 => LogOp::DropIndex {
+                table: r.u32()?,
+                index: r.u32()?,
+            },
+            tag => return Err(corrupt(&format!("unknown log op {tag}"))),
+        };
+        ops.push(op);
+    }
+    if r.at != bytes.len() {
+        return Err(corrupt("trailing bytes after the last op"));
+    }
+    Ok((txn, ops))
+}
+
+fn corrupt(what: &str) -> Error {
+    Error::new(
+        SqlState::DATA_CORRUPTED,
+        format!("corrupt WAL payload: {what}"),
+    )
+}
+
+struct Reader<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl Reader<'_> {
+    fn take(&mut self, n: usize) -> Result<&[u8]> {
+        let end = self
+            .at
+            .checked_add(n)
+            .filter(|&end| end <= self.bytes.len())
+            .ok_or_else(|| corrupt("truncated"))?;
+        let slice = &self.bytes[self.at..end];
+        self.at = end;
+        Ok(slice)
+    }
+
+    fn u8(&mut self) -> Result<u8> {
+        Ok(self.take(1)?[0])
+    }
+
+    fn u32(&mut self) -> Result<u32> {
+        let b = self.take(4)?;
+        Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    }
+
+    fn u64(&mut self) -> Result<u64> {
+        let b = self.take(8)?;
+        let mut a = [0u8; 8];
+        a.copy_from_slice(b);
+        Ok(u64::from_le_bytes(a))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample_ops() -> Vec<LogOp> {
+        vec![
+            LogOp::CreateTable {
+                schema: vec![1, 2, 3],
+            },
+            LogOp::Insert {
+                table: 16384,
+                row_id: 0,
+                data: vec![9; 40].into(),
+            },
+            LogOp::Update {
+                table: 16384,
+                row_id: 0,
+                data: vec![8; 10].into(),
+            },
+            LogOp::Delete {
+                table: 16384,
+                row_id: 0,
+            },
+            LogOp::CreateIndex {
+                table: 16384,
+                index: vec![5; 7],
+            },
+            LogOp::DropIndex {
+                table: 16384,
+                index: 16390,
+            },
+            LogOp::DropTable { table: 16384 },
+        ]
+    }
+
+    #[test]
+    fn round_trip_in_one_payload() {
+        let payloads = encode_payloads(42, &sample_ops(), 1 << 20);
+        assert_eq!(payloads.len(), 1);
+        let (txn, ops) = decode_payload(&payloads[0]).expect("valid");
+        assert_eq!(txn, 42);
+        assert_eq!(ops, sample_ops());
+    }
+
+    #[test]
+    fn big_transactions_split_and_keep_order() {
+        let payloads = encode_payloads(7, &sample_ops(), 40);
+        assert!(payloads.len() > 1);
+        let mut all = Vec::new();
+        for payload in &payloads {
+            let (txn, ops) = decode_payload(payload).expect("valid");
+            assert_eq!(txn, 7);
+            all.extend(ops);
+        }
+        assert_eq!(all, sample_ops());
+    }
+
+    #[test]
+    fn empty_transaction_still_has_a_commit_payload() {
+        assert_eq!(encode_payloads(1, &[], 100).len(), 1);
+    }
+
+    #[test]
+    fn truncations_are_errors() {
+        let payload = &encode_payloads(42, &sample_ops(), 1 << 20)[0];
+        for len in 0..payload.len() {
+            assert!(decode_payload(&payload[..len]).is_err());
+        }
+    }
+}

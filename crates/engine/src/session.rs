@@ -1,0 +1,856 @@
+//! A client session: transaction blocks, statement dispatch, conflict retries, prepared
+//! statements.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use db001_common::{DataType, Error, Oid, Result, SqlState, Value};
+use db001_executor::{ExecContext, SessionInfo, WriteContext};
+use db001_planner::BoundStatement;
+use db001_sql::ast;
+use db001_storage::TxnContext;
+use parking_lot::Mutex;
+
+use crate::database::Database;
+use crate::result::{Column, CommandTag, StatementResult, TransactionStatus};
+use crate::settings::{Settings, parse_isolation};
+use crate::transaction::Transaction;
+use crate::{VERSION_STRING, ddl};
+
+/// How often one statement may be re-run after waiting for other writers before giving up.
+const STATEMENT_RETRIES_MAX: u32 = 10_000;
+
+/// A statement parsed and planned once, executed many times (extended protocol).
+#[derive(Debug)]
+pub struct Prepared {
+    /// The type of each `$n` parameter, from the client's hints or inferred.
+    pub param_types: Vec<DataType>,
+    /// Result columns, or `None` for statements that return no rows.
+    pub columns: Option<Arc<[Column]>>,
+    /// The statement; `None` for an empty query string.
+    statement: Option<ast::Statement>,
+    sql: String,
+    /// The plan and the catalog version it was made against.
+    plan: Mutex<Option<(u64, Arc<BoundStatement>)>>,
+}
+
+impl Prepared {
+    /// Whether the query string held no statement (the wire sends EmptyQueryResponse).
+    pub fn is_empty(&self) -> bool {
+        self.statement.is_none()
+    }
+}
+
+/// One client's session: its transaction state and settings.
+#[derive(Debug)]
+pub struct Session {
+    db: Database,
+    txn: Option<Transaction>,
+    settings: Settings,
+    info: Arc<SessionInfo>,
+}
+
+impl Session {
+    pub(crate) fn new(db: Database) -> Session {
+        let backend_pid = db.shared.next_backend_pid.fetch_add(1, Ordering::Relaxed);
+        let settings = Settings::new(db.shared.config.synchronous_commit);
+        Session {
+            db,
+            txn: None,
+            settings,
+            info: Arc::new(SessionInfo {
+                user: "postgres".to_string(),
+                database: "postgres".to_string(),
+                version: VERSION_STRING.to_string(),
+                backend_pid,
+            }),
+        }
+    }
+
+    /// Sets who is connected (from the startup packet).
+    pub fn set_identity(&mut self, user: &str, database: &str) {
+        let info = Arc::make_mut(&mut self.info);
+        info.user = user.to_string();
+        info.database = database.to_string();
+    }
+
+    /// Applies a startup-packet option such as `application_name` or `DateStyle`; an unknown
+    /// name or a bad value is an error (the wire makes it FATAL, as PostgreSQL does).
+    pub fn set_startup_parameter(&mut self, name: &str, value: &str) -> Result<()> {
+        self.settings
+            .set(name, Some(&[ast::SetValue::String(value.to_string())]))
+    }
+
+    /// The value of a setting, for ParameterStatus.
+    pub fn setting(&self, name: &str) -> Option<String> {
+        Settings::canonical(name)
+            .ok()
+            .map(|canonical| self.settings.get(canonical).to_string())
+    }
+
+    /// This session's process id as BackendKeyData and `pg_backend_pid()` report it.
+    pub fn backend_pid(&self) -> i32 {
+        self.info.backend_pid
+    }
+
+    /// The status ReadyForQuery reports.
+    pub fn transaction_status(&self) -> TransactionStatus {
+        match &self.txn {
+            Some(txn) if txn.failed => TransactionStatus::Failed,
+            Some(txn) if txn.explicit => TransactionStatus::InBlock,
+            _ => TransactionStatus::Idle,
+        }
+    }
+
+    // ---------------------------------------------------------------- simple query
+
+    /// Runs a simple-query string: every statement in it, in order, as one implicit transaction
+    /// unless the text holds its own BEGIN/COMMIT. `on_result` receives each statement's result
+    /// as it completes (the last one after the implicit commit, as PostgreSQL orders them); the
+    /// first error stops the run and is returned. An empty string calls `on_result` never.
+    pub async fn simple_query(
+        &mut self,
+        sql: &str,
+        on_result: &mut (dyn FnMut(StatementResult) + Send),
+    ) -> Result<()> {
+        let statements = match db001_sql::parse(sql) {
+            Ok(statements) => statements,
+            Err(error) => {
+                self.fail_statement();
+                return Err(error);
+            }
+        };
+        let mut pending = None;
+        for statement in &statements {
+            if let Some(result) = pending.take() {
+                on_result(result);
+            }
+            match self.run_statement(statement, sql, None, &[]).await {
+                Ok(result) => pending = Some(result),
+                Err(error) => {
+                    self.fail_statement();
+                    return Err(error);
+                }
+            }
+        }
+        if self.txn.as_ref().is_some_and(|t| !t.explicit) {
+            self.end_implicit().await?;
+        }
+        if let Some(result) = pending {
+            on_result(result);
+        }
+        Ok(())
+    }
+
+    /// Runs SQL with parameters and collects every result (the embedded API).
+    pub async fn execute_sql(
+        &mut self,
+        sql: &str,
+        params: &[Value],
+    ) -> Result<Vec<StatementResult>> {
+        if params.is_empty() {
+            let mut results = Vec::new();
+            self.simple_query(sql, &mut |r| results.push(r)).await?;
+            return Ok(results);
+        }
+        let prepared = self.prepare(sql, &[])?;
+        let result = self.execute(&prepared, params).await;
+        let synced = self.sync().await;
+        let result = result?;
+        synced?;
+        Ok(vec![result])
+    }
+
+    // ---------------------------------------------------------------- extended protocol
+
+    /// Parses and plans one statement (Parse). `param_types` are the client's OIDs, 0 for
+    /// "infer".
+    pub fn prepare(&mut self, sql: &str, param_types: &[Oid]) -> Result<Arc<Prepared>> {
+        let prepared = self.prepare_inner(sql, param_types);
+        if prepared.is_err() {
+            self.fail_statement();
+        }
+        prepared
+    }
+
+    fn prepare_inner(&mut self, sql: &str, param_types: &[Oid]) -> Result<Arc<Prepared>> {
+        let mut statements = db001_sql::parse(sql)?;
+        if statements.len() > 1 {
+            return Err(Error::syntax(
+                "cannot insert multiple commands into a prepared statement",
+            ));
+        }
+        let mut types = Vec::with_capacity(param_types.len());
+        for &oid in param_types {
+            types.push(match oid {
+                0 => DataType::Unknown,
+                oid => DataType::from_oid(oid).ok_or_else(|| {
+                    Error::feature_not_supported(format!(
+                        "parameter type with OID {oid} is not supported yet"
+                    ))
+                })?,
+            });
+        }
+        let Some(statement) = statements.pop() else {
+            return Ok(Arc::new(Prepared {
+                param_types: types,
+                columns: None,
+                statement: None,
+                sql: sql.to_string(),
+                plan: Mutex::new(None),
+            }));
+        };
+        if self.txn.as_ref().is_some_and(|t| t.failed) && !is_transaction_end(&statement) {
+            return Err(aborted_error());
+        }
+        let (columns, param_types, plan) = match planned_kind(&statement) {
+            Some(inner) => {
+                let catalog = self.current_catalog();
+                let (bound, param_types) =
+                    db001_planner::plan_statement(&catalog, sql, inner, &types)?;
+                let columns = if matches!(statement, ast::Statement::Explain { .. }) {
+                    Some(explain_columns())
+                } else {
+                    bound.columns().map(to_columns)
+                };
+                (
+                    columns,
+                    param_types,
+                    Some((catalog.version(), Arc::new(bound))),
+                )
+            }
+            None => {
+                let columns = match &statement {
+                    ast::Statement::Show(name) => Some(show_columns(&name.value)?),
+                    _ => None,
+                };
+                (columns, types, None)
+            }
+        };
+        Ok(Arc::new(Prepared {
+            param_types,
+            columns,
+            statement: Some(statement),
+            sql: sql.to_string(),
+            plan: Mutex::new(plan),
+        }))
+    }
+
+    /// Executes a prepared statement with bound parameters (Bind + Execute), inside the
+    /// implicit transaction that lasts until [`Session::sync`] unless a block is open.
+    pub async fn execute(
+        &mut self,
+        prepared: &Prepared,
+        params: &[Value],
+    ) -> Result<StatementResult> {
+        let Some(statement) = &prepared.statement else {
+            return Err(Error::internal("empty statement has nothing to execute"));
+        };
+        if params.len() != prepared.param_types.len() {
+            return Err(Error::new(
+                SqlState::PROTOCOL_VIOLATION,
+                format!(
+                    "bind message supplies {} parameters, but prepared statement requires {}",
+                    params.len(),
+                    prepared.param_types.len()
+                ),
+            ));
+        }
+        let result = self
+            .run_statement(statement, &prepared.sql, Some(prepared), params)
+            .await;
+        if result.is_err() {
+            self.fail_statement();
+        }
+        result
+    }
+
+    /// Sync: ends the implicit transaction of an extended-protocol batch, committing it (and
+    /// waiting for durability) or rolling it back if a statement failed.
+    pub async fn sync(&mut self) -> Result<()> {
+        if self.txn.as_ref().is_some_and(|t| !t.explicit) {
+            return self.end_implicit().await;
+        }
+        Ok(())
+    }
+
+    // ---------------------------------------------------------------- transactions
+
+    fn current_catalog(&self) -> Arc<db001_catalog::Catalog> {
+        match &self.txn {
+            Some(txn) => txn.catalog(&self.db),
+            None => self.db.catalog(),
+        }
+    }
+
+    fn ensure_transaction(&mut self) -> &mut Transaction {
+        if self.txn.is_none() {
+            let txn = Transaction::new(
+                self.settings.default_isolation(),
+                self.settings.default_read_only(),
+                false,
+            );
+            self.txn = Some(txn);
+        }
+        self.txn.as_mut().expect("set above")
+    }
+
+    /// Tells the session that a statement failed outside the engine (for example a Bind whose
+    /// parameter does not parse): as for any failed statement, an explicit block becomes failed
+    /// and an implicit transaction rolls back. Idempotent.
+    pub fn statement_failed(&mut self) {
+        self.fail_statement();
+    }
+
+    /// After an error: an explicit block becomes failed; an implicit transaction rolls back.
+    fn fail_statement(&mut self) {
+        match &mut self.txn {
+            Some(txn) if txn.explicit => txn.failed = true,
+            Some(_) => {
+                if let Some(txn) = self.txn.take() {
+                    txn.rollback(&self.db);
+                }
+            }
+            None => {}
+        }
+    }
+
+    async fn end_implicit(&mut self) -> Result<()> {
+        let Some(txn) = self.txn.take() else {
+            return Ok(());
+        };
+        if txn.failed {
+            txn.rollback(&self.db);
+            return Ok(());
+        }
+        txn.commit(&self.db, self.settings.synchronous_commit())
+            .await
+    }
+
+    async fn run_statement(
+        &mut self,
+        statement: &ast::Statement,
+        sql: &str,
+        prepared: Option<&Prepared>,
+        params: &[Value],
+    ) -> Result<StatementResult> {
+        self.db
+            .shared
+            .stats
+            .statements
+            .fetch_add(1, Ordering::Relaxed);
+        if !matches!(statement, ast::Statement::Rollback)
+            && let Some(problem) = self.db.health_problem()
+        {
+            return Err(Error::new(
+                SqlState::ADMIN_SHUTDOWN,
+                format!("db001 is not accepting work: {problem}"),
+            ));
+        }
+        match statement {
+            ast::Statement::Begin(modes) => return self.begin(modes),
+            ast::Statement::Commit => return self.commit().await,
+            ast::Statement::Rollback => {
+                if let Some(txn) = self.txn.take() {
+                    txn.rollback(&self.db);
+                }
+                return Ok(StatementResult::command(CommandTag::Rollback));
+            }
+            _ => {}
+        }
+        if self.txn.as_ref().is_some_and(|t| t.failed) {
+            return Err(aborted_error());
+        }
+        match statement {
+            ast::Statement::Set(set) => {
+                self.apply_set(set)?;
+                Ok(StatementResult::command(CommandTag::Set))
+            }
+            ast::Statement::SetTransaction { session, modes } => {
+                self.set_transaction(*session, modes)?;
+                Ok(StatementResult::command(CommandTag::Set))
+            }
+            ast::Statement::Reset(name) => {
+                let sync = self.db.shared.config.synchronous_commit;
+                self.settings
+                    .reset(name.as_ref().map(|n| n.value.as_str()), sync)?;
+                Ok(StatementResult::command(CommandTag::Reset))
+            }
+            ast::Statement::Show(name) => self.show(&name.value),
+            ast::Statement::Checkpoint => Err(Error::feature_not_supported(
+                "CHECKPOINT is not supported yet: db001 replays the whole WAL on start",
+            )),
+            ast::Statement::Explain {
+                analyze,
+                statement: inner,
+            } => {
+                if *analyze {
+                    return Err(Error::feature_not_supported(
+                        "EXPLAIN ANALYZE is not supported yet",
+                    ));
+                }
+                let bound = self.bound_plan(inner, sql, prepared)?;
+                let lines = match bound.as_ref() {
+                    BoundStatement::Query { plan, .. } => db001_planner::explain::explain(plan),
+                    BoundStatement::Insert { source, .. } => {
+                        db001_planner::explain::explain(source)
+                    }
+                    BoundStatement::Update { scan, .. } | BoundStatement::Delete { scan, .. } => {
+                        db001_planner::explain::explain(scan)
+                    }
+                };
+                Ok(StatementResult {
+                    columns: Some(explain_columns()),
+                    rows: lines.into_iter().map(|l| vec![Value::text(&l)]).collect(),
+                    tag: CommandTag::Explain,
+                })
+            }
+            ast::Statement::CreateTable(_)
+            | ast::Statement::DropTable(_)
+            | ast::Statement::CreateIndex(_)
+            | ast::Statement::DropIndex(_) => self.run_ddl(statement, sql).await,
+            ast::Statement::Select(_)
+            | ast::Statement::Insert(_)
+            | ast::Statement::Update(_)
+            | ast::Statement::Delete(_) => {
+                let bound = self.bound_plan(statement, sql, prepared)?;
+                self.run_planned(&bound, params).await
+            }
+            ast::Statement::Begin(_) | ast::Statement::Commit | ast::Statement::Rollback => {
+                Err(Error::internal("transaction control handled above"))
+            }
+        }
+    }
+
+    fn begin(&mut self, modes: &[ast::TransactionMode]) -> Result<StatementResult> {
+        let fresh = self.txn.is_none();
+        let txn = self.ensure_transaction();
+        // BEGIN inside a running block: PostgreSQL warns and carries on.
+        txn.explicit = true;
+        if fresh || txn.snapshot.is_none() {
+            apply_modes(txn, modes)?;
+        }
+        Ok(StatementResult::command(CommandTag::Begin))
+    }
+
+    async fn commit(&mut self) -> Result<StatementResult> {
+        let Some(txn) = self.txn.take() else {
+            return Ok(StatementResult::command(CommandTag::Commit));
+        };
+        if txn.failed {
+            txn.rollback(&self.db);
+            return Ok(StatementResult::command(CommandTag::Rollback));
+        }
+        txn.commit(&self.db, self.settings.synchronous_commit())
+            .await?;
+        Ok(StatementResult::command(CommandTag::Commit))
+    }
+
+    fn apply_set(&mut self, set: &ast::SetStatement) -> Result<()> {
+        let name = set.name.value.as_str();
+        if name.eq_ignore_ascii_case("transaction_isolation")
+            && let Some(values) = &set.value
+        {
+            let value = values
+                .iter()
+                .map(set_value_text)
+                .collect::<Vec<_>>()
+                .join(" ");
+            let level = parse_isolation(&value).ok_or_else(|| {
+                Error::new(
+                    SqlState::INVALID_PARAMETER_VALUE,
+                    format!("invalid value for parameter \"transaction_isolation\": \"{value}\""),
+                )
+            })?;
+            return self.set_transaction(
+                false,
+                &[ast::TransactionMode::IsolationLevel(to_ast_level(level))],
+            );
+        }
+        self.settings.set(name, set.value.as_deref())
+    }
+
+    fn set_transaction(&mut self, session: bool, modes: &[ast::TransactionMode]) -> Result<()> {
+        if session {
+            for mode in modes {
+                match mode {
+                    ast::TransactionMode::IsolationLevel(level) => {
+                        self.settings.set_isolation_default(from_ast_level(*level))
+                    }
+                    ast::TransactionMode::ReadOnly => self.settings.set_read_only_default(true),
+                    ast::TransactionMode::ReadWrite => self.settings.set_read_only_default(false),
+                    ast::TransactionMode::Deferrable(_) => {}
+                }
+            }
+            return Ok(());
+        }
+        match &mut self.txn {
+            Some(txn) if txn.explicit => {
+                if txn.snapshot.is_some()
+                    && modes
+                        .iter()
+                        .any(|m| matches!(m, ast::TransactionMode::IsolationLevel(_)))
+                {
+                    return Err(Error::new(
+                        SqlState::ACTIVE_SQL_TRANSACTION,
+                        "SET TRANSACTION ISOLATION LEVEL must be called before any query",
+                    ));
+                }
+                apply_modes(txn, modes)
+            }
+            // Outside a block PostgreSQL warns and does nothing.
+            _ => Ok(()),
+        }
+    }
+
+    fn show(&self, name: &str) -> Result<StatementResult> {
+        let columns = show_columns(name)?;
+        let value = if name.eq_ignore_ascii_case("transaction_isolation") {
+            self.txn.as_ref().map_or_else(
+                || self.settings.default_isolation().name().to_string(),
+                |t| t.isolation.name().to_string(),
+            )
+        } else if name.eq_ignore_ascii_case("transaction_read_only") {
+            let read_only = self
+                .txn
+                .as_ref()
+                .map_or(self.settings.default_read_only(), |t| t.read_only);
+            if read_only { "on" } else { "off" }.to_string()
+        } else {
+            self.settings.get(Settings::canonical(name)?).to_string()
+        };
+        Ok(StatementResult {
+            columns: Some(columns),
+            rows: vec![vec![Value::text(&value)]],
+            tag: CommandTag::Show,
+        })
+    }
+
+    /// The plan of a query or DML statement: the prepared one if the catalog has not changed.
+    fn bound_plan(
+        &mut self,
+        statement: &ast::Statement,
+        sql: &str,
+        prepared: Option<&Prepared>,
+    ) -> Result<Arc<BoundStatement>> {
+        let catalog = self.current_catalog();
+        if let Some(prepared) = prepared {
+            let mut cached = prepared.plan.lock();
+            if let Some((version, plan)) = cached.as_ref()
+                && *version == catalog.version()
+            {
+                return Ok(Arc::clone(plan));
+            }
+            let inner = planned_kind(statement).unwrap_or(statement);
+            let (bound, _) =
+                db001_planner::plan_statement(&catalog, sql, inner, &prepared.param_types)?;
+            let columns = bound.columns().map(to_columns);
+            let explain = matches!(statement, ast::Statement::Explain { .. });
+            if !explain && columns.as_deref() != prepared.columns.as_deref() {
+                return Err(Error::feature_not_supported(
+                    "cached plan must not change result type",
+                ));
+            }
+            let bound = Arc::new(bound);
+            *cached = Some((catalog.version(), Arc::clone(&bound)));
+            return Ok(bound);
+        }
+        let inner = planned_kind(statement).unwrap_or(statement);
+        let (bound, _) = db001_planner::plan_statement(&catalog, sql, inner, &[])?;
+        Ok(Arc::new(bound))
+    }
+
+    /// Runs a planned statement inside the session's transaction, waiting for and re-running
+    /// after conflicting writers (see the txn crate's docs).
+    async fn run_planned(
+        &mut self,
+        bound: &BoundStatement,
+        params: &[Value],
+    ) -> Result<StatementResult> {
+        let db = self.db.clone();
+        let writes = !matches!(bound, BoundStatement::Query { lock: None, .. });
+        let txn = self.ensure_transaction();
+        if writes {
+            if txn.read_only {
+                let what = match bound {
+                    BoundStatement::Query { .. } => "SELECT FOR UPDATE",
+                    BoundStatement::Insert { .. } => "INSERT",
+                    BoundStatement::Update { .. } => "UPDATE",
+                    BoundStatement::Delete { .. } => "DELETE",
+                };
+                return Err(Error::new(
+                    SqlState::READ_ONLY_SQL_TRANSACTION,
+                    format!("cannot execute {what} in a read-only transaction"),
+                ));
+            }
+            txn.ensure_writer(&db);
+        }
+        let mut attempts = 0;
+        loop {
+            let txn = self.txn.as_mut().expect("ensured above");
+            let snapshot = txn.statement_snapshot(&db);
+            let mark = txn.write_set.len();
+            let own = txn.id();
+            let ctx = ExecContext {
+                manager: Arc::clone(&db.shared.manager),
+                snapshot,
+                params: params.to_vec(),
+                session: Arc::clone(&self.info),
+                transaction_start_micros: txn.start_micros,
+            };
+            let result = execute_bound(&db, txn, &ctx, bound);
+            let Err(error) = &result else {
+                return result;
+            };
+            let Some(other) = error.waiting_for() else {
+                return result;
+            };
+            db001_storage::undo(&mut txn.write_set, mark, own);
+            attempts += 1;
+            db.shared
+                .stats
+                .conflict_retries
+                .fetch_add(1, Ordering::Relaxed);
+            if attempts > STATEMENT_RETRIES_MAX {
+                return Err(Error::new(
+                    SqlState::SERIALIZATION_FAILURE,
+                    "could not serialize access: too many conflicting concurrent updates",
+                ));
+            }
+            if other != 0 {
+                let wait = db.shared.manager.wait(own, other)?;
+                wait.await;
+                db.shared.manager.end_wait(own);
+            }
+        }
+    }
+
+    async fn run_ddl(&mut self, statement: &ast::Statement, sql: &str) -> Result<StatementResult> {
+        let db = self.db.clone();
+        self.ensure_transaction();
+        let mut attempts = 0;
+        loop {
+            let txn = self.txn.as_mut().expect("ensured above");
+            if txn.read_only {
+                return Err(Error::new(
+                    SqlState::READ_ONLY_SQL_TRANSACTION,
+                    "cannot execute DDL in a read-only transaction",
+                ));
+            }
+            let snapshot = txn.statement_snapshot(&db);
+            let result = ddl::execute(&db, txn, snapshot, statement, sql);
+            let Err(error) = &result else {
+                return result;
+            };
+            let Some(other) = error.waiting_for() else {
+                return result;
+            };
+            attempts += 1;
+            if attempts > STATEMENT_RETRIES_MAX || other == 0 {
+                return result;
+            }
+            let own = txn.id();
+            let wait = db.shared.manager.wait(own, other)?;
+            wait.await;
+            db.shared.manager.end_wait(own);
+        }
+    }
+}
+
+impl Drop for Session {
+    /// A client that disconnects mid-transaction rolls it back.
+    fn drop(&mut self) {
+        if let Some(txn) = self.txn.take() {
+            txn.rollback(&self.db);
+        }
+    }
+}
+
+fn execute_bound(
+    db: &Database,
+    txn: &mut Transaction,
+    ctx: &ExecContext,
+    bound: &BoundStatement,
+) -> Result<StatementResult> {
+    let isolation = txn.isolation;
+    let mut write = WriteContext {
+        txn: TxnContext {
+            manager: &db.shared.manager,
+            snapshot: ctx.snapshot,
+            isolation,
+        },
+        write_set: &mut txn.write_set,
+    };
+    let (tag, rows, columns) = match bound {
+        BoundStatement::Query {
+            plan,
+            columns,
+            lock,
+        } => {
+            if let Some(lock) = lock {
+                db001_executor::dml::lock(ctx, &mut write, &lock.table, &lock.scan)?;
+            }
+            let rows = db001_executor::collect(plan, ctx, None)?;
+            (
+                CommandTag::Select(rows.len() as u64),
+                rows,
+                Some(to_columns(columns)),
+            )
+        }
+        BoundStatement::Insert {
+            table,
+            source,
+            values,
+            returning,
+        } => {
+            let (count, rows) = db001_executor::dml::insert(
+                ctx,
+                &mut write,
+                table,
+                source,
+                values,
+                returning.as_ref(),
+            )?;
+            (
+                CommandTag::Insert(count),
+                rows,
+                returning.as_ref().map(|r| to_columns(&r.columns)),
+            )
+        }
+        BoundStatement::Update {
+            table,
+            scan,
+            assignments,
+            returning,
+        } => {
+            let (count, rows) = db001_executor::dml::update(
+                ctx,
+                &mut write,
+                table,
+                scan,
+                assignments,
+                returning.as_ref(),
+            )?;
+            (
+                CommandTag::Update(count),
+                rows,
+                returning.as_ref().map(|r| to_columns(&r.columns)),
+            )
+        }
+        BoundStatement::Delete {
+            table,
+            scan,
+            returning,
+        } => {
+            let (count, rows) =
+                db001_executor::dml::delete(ctx, &mut write, table, scan, returning.as_ref())?;
+            (
+                CommandTag::Delete(count),
+                rows,
+                returning.as_ref().map(|r| to_columns(&r.columns)),
+            )
+        }
+    };
+    Ok(StatementResult { columns, rows, tag })
+}
+
+/// The statement to bind for statements that go through the planner (EXPLAIN binds its inner
+/// statement).
+fn planned_kind(statement: &ast::Statement) -> Option<&ast::Statement> {
+    match statement {
+        ast::Statement::Select(_)
+        | ast::Statement::Insert(_)
+        | ast::Statement::Update(_)
+        | ast::Statement::Delete(_) => Some(statement),
+        ast::Statement::Explain {
+            statement: inner, ..
+        } => planned_kind(inner),
+        _ => None,
+    }
+}
+
+fn is_transaction_end(statement: &ast::Statement) -> bool {
+    matches!(statement, ast::Statement::Commit | ast::Statement::Rollback)
+}
+
+fn aborted_error() -> Error {
+    Error::new(
+        SqlState::IN_FAILED_SQL_TRANSACTION,
+        "current transaction is aborted, commands ignored until end of transaction block",
+    )
+}
+
+fn to_columns(columns: &[db001_planner::OutputColumn]) -> Arc<[Column]> {
+    columns
+        .iter()
+        .map(|c| Column {
+            name: c.name.clone(),
+            data_type: c.data_type,
+            table_oid: c.table_oid,
+            column_number: c.column_number,
+        })
+        .collect()
+}
+
+fn text_column(name: &str) -> Arc<[Column]> {
+    Arc::from(vec![Column {
+        name: name.to_string(),
+        data_type: DataType::Text,
+        table_oid: 0,
+        column_number: 0,
+    }])
+}
+
+fn explain_columns() -> Arc<[Column]> {
+    text_column("QUERY PLAN")
+}
+
+fn show_columns(name: &str) -> Result<Arc<[Column]>> {
+    if name.eq_ignore_ascii_case("all") {
+        return Err(Error::feature_not_supported(
+            "SHOW ALL is not supported yet",
+        ));
+    }
+    if name.eq_ignore_ascii_case("transaction_isolation")
+        || name.eq_ignore_ascii_case("transaction_read_only")
+    {
+        return Ok(text_column(&name.to_ascii_lowercase()));
+    }
+    Ok(text_column(Settings::canonical(name)?))
+}
+
+fn apply_modes(txn: &mut Transaction, modes: &[ast::TransactionMode]) -> Result<()> {
+    for mode in modes {
+        match mode {
+            ast::TransactionMode::IsolationLevel(level) => txn.isolation = from_ast_level(*level),
+            ast::TransactionMode::ReadOnly => txn.read_only = true,
+            ast::TransactionMode::ReadWrite => txn.read_only = false,
+            ast::TransactionMode::Deferrable(_) => {}
+        }
+    }
+    Ok(())
+}
+
+fn from_ast_level(level: ast::IsolationLevel) -> db001_txn::IsolationLevel {
+    match level {
+        ast::IsolationLevel::ReadUncommitted | ast::IsolationLevel::ReadCommitted => {
+            db001_txn::IsolationLevel::ReadCommitted
+        }
+        ast::IsolationLevel::RepeatableRead => db001_txn::IsolationLevel::RepeatableRead,
+        ast::IsolationLevel::Serializable => db001_txn::IsolationLevel::Serializable,
+    }
+}
+
+fn to_ast_level(level: db001_txn::IsolationLevel) -> ast::IsolationLevel {
+    match level {
+        db001_txn::IsolationLevel::ReadCommitted => ast::IsolationLevel::ReadCommitted,
+        db001_txn::IsolationLevel::RepeatableRead => ast::IsolationLevel::RepeatableRead,
+        db001_txn::IsolationLevel::Serializable => ast::IsolationLevel::Serializable,
+    }
+}
+
+fn set_value_text(value: &ast::SetValue) -> String {
+    match value {
+        ast::SetValue::Word(w) | ast::SetValue::String(w) | ast::SetValue::Number(w) => w.clone(),
+    }
+}

@@ -1,0 +1,275 @@
+//! One transaction's state inside a session, and how it commits or rolls back.
+//!
+//! Commit, in order (see the txn crate's docs for why this order is safe):
+//! 1. log the write set (and DDL) as WAL payloads; the last one is the commit record, and the
+//!    commit timestamp is assigned inside the WAL's append lock;
+//! 2. wait until the commit record is durable (unless `synchronous_commit` is off);
+//! 3. publish the transaction's catalog if it ran DDL, make its writes visible, re-stamp its
+//!    versions with the timestamp, and wake every transaction waiting for it;
+//! 4. only then is the client told `COMMIT`.
+
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use db001_catalog::Catalog;
+use db001_common::{Error, Result};
+use db001_storage::{Table, WriteKind, WriteSet};
+use db001_txn::{IsolationLevel, Snapshot, TXN_ID_BIT, TxnId, TxnShared};
+
+use crate::database::Database;
+use crate::log_record::{KIND_TXN_COMMIT, KIND_TXN_DATA, LogOp, encode_payloads};
+
+/// A DDL side effect on shared storage that must be undone or finished later.
+#[derive(Debug)]
+pub(crate) enum DdlAction {
+    /// An index added to a table's storage.
+    DropIndex { table: Arc<Table>, index_id: u32 },
+}
+
+/// The state of one transaction.
+#[derive(Debug)]
+pub(crate) struct Transaction {
+    /// Registered with the transaction manager at the first write.
+    shared: Option<Arc<TxnShared>>,
+    pub(crate) isolation: IsolationLevel,
+    pub(crate) read_only: bool,
+    /// Whether BEGIN opened it (otherwise it is the implicit transaction of one query or one
+    /// extended-protocol batch).
+    pub(crate) explicit: bool,
+    /// After an error in a block: everything but ROLLBACK/COMMIT fails with 25P02.
+    pub(crate) failed: bool,
+    /// Whether a statement has run (fixes the snapshot for REPEATABLE READ).
+    pub(crate) snapshot: Option<Snapshot>,
+    pub(crate) write_set: WriteSet,
+    /// The private catalog of a transaction that ran DDL.
+    pub(crate) catalog: Option<Catalog>,
+    /// DDL log ops, each with the write-set length when it ran (to interleave with DML).
+    pub(crate) ddl_log: Vec<(usize, LogOp)>,
+    /// Undone on rollback.
+    pub(crate) on_rollback: Vec<DdlAction>,
+    /// Done after a successful commit.
+    pub(crate) on_commit: Vec<DdlAction>,
+    pub(crate) holds_ddl_lock: bool,
+    /// `now()`: µs since 2000-01-01.
+    pub(crate) start_micros: i64,
+}
+
+/// Microseconds between the Unix epoch and PostgreSQL's (2000-01-01).
+const POSTGRES_EPOCH_MICROS: i64 = 946_684_800_000_000;
+
+impl Transaction {
+    pub(crate) fn new(isolation: IsolationLevel, read_only: bool, explicit: bool) -> Transaction {
+        let unix_micros = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_micros() as i64);
+        Transaction {
+            shared: None,
+            isolation,
+            read_only,
+            explicit,
+            failed: false,
+            snapshot: None,
+            write_set: WriteSet::new(),
+            catalog: None,
+            ddl_log: Vec::new(),
+            on_rollback: Vec::new(),
+            on_commit: Vec::new(),
+            holds_ddl_lock: false,
+            start_micros: unix_micros - POSTGRES_EPOCH_MICROS,
+        }
+    }
+
+    /// The transaction id (`TXN_ID_BIT` alone, which matches nothing, before the first write).
+    pub(crate) fn id(&self) -> TxnId {
+        self.shared.as_ref().map_or(TXN_ID_BIT, |s| s.id())
+    }
+
+    /// Registers the transaction for writing; returns its id.
+    pub(crate) fn ensure_writer(&mut self, db: &Database) -> TxnId {
+        if self.shared.is_none() {
+            self.shared = Some(db.shared.manager.begin());
+            let id = self.id();
+            if let Some(snapshot) = &mut self.snapshot {
+                snapshot.own = id;
+            }
+        }
+        self.id()
+    }
+
+    /// The snapshot for the next statement: fresh per statement under READ COMMITTED, fixed at
+    /// the first statement otherwise.
+    pub(crate) fn statement_snapshot(&mut self, db: &Database) -> Snapshot {
+        match self.snapshot {
+            Some(snapshot) if !self.isolation.snapshot_per_statement() => snapshot,
+            _ => {
+                let snapshot = db.shared.manager.snapshot(self.id());
+                self.snapshot = Some(snapshot);
+                snapshot
+            }
+        }
+    }
+
+    /// The catalog this transaction sees.
+    pub(crate) fn catalog(&self, db: &Database) -> Arc<Catalog> {
+        match &self.catalog {
+            Some(private) => Arc::new(private.clone()),
+            None => db.catalog(),
+        }
+    }
+
+    /// Takes the DDL lock (DDL transactions run one at a time) and a private catalog copy.
+    pub(crate) fn begin_ddl(&mut self, db: &Database) -> Result<&mut Catalog> {
+        let own = self.ensure_writer(db);
+        if !self.holds_ddl_lock {
+            let mut owner = db.shared.ddl_owner.lock();
+            match *owner {
+                Some(other) if other != own => return Err(Error::wait_for(other)),
+                _ => *owner = Some(own),
+            }
+            self.holds_ddl_lock = true;
+        }
+        if self.catalog.is_none() {
+            self.catalog = Some(db.catalog().as_ref().clone());
+        }
+        Ok(self.catalog.as_mut().expect("set above"))
+    }
+
+    fn log_ops(&self) -> Vec<LogOp> {
+        let mut ops = Vec::with_capacity(self.write_set.len() + self.ddl_log.len());
+        let mut ddl = self.ddl_log.iter().peekable();
+        for (position, entry) in self.write_set.entries().iter().enumerate() {
+            while let Some((_, op)) = ddl.next_if(|(at, _)| *at <= position) {
+                ops.push(op.clone());
+            }
+            if entry.kind == WriteKind::Lock {
+                continue;
+            }
+            let table = entry.table.id();
+            let row_id = entry.row_id;
+            ops.push(match (&entry.kind, &entry.data) {
+                (WriteKind::Insert, Some(data)) => LogOp::Insert {
+                    table,
+                    row_id,
+                    data: Arc::clone(data),
+                },
+                (WriteKind::Update | WriteKind::UpdateInPlace { .. }, Some(data)) => {
+                    LogOp::Update {
+                        table,
+                        row_id,
+                        data: Arc::clone(data),
+                    }
+                }
+                _ => LogOp::Delete { table, row_id },
+            });
+        }
+        ops.extend(ddl.map(|(_, op)| op.clone()));
+        ops
+    }
+
+    /// Commits. `synchronous` says whether to wait for the WAL flush.
+    pub(crate) async fn commit(mut self, db: &Database, synchronous: bool) -> Result<()> {
+        let Some(shared) = self.shared.take() else {
+            // Read-only: nothing to log or publish.
+            db.shared
+                .stats
+                .commits
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            return Ok(());
+        };
+        let own = shared.id();
+        let wal = &db.shared.wal;
+        let ops = self.log_ops();
+        let lsn = if ops.is_empty() {
+            None
+        } else {
+            let payloads = encode_payloads(own & !TXN_ID_BIT, &ops, wal.max_payload_bytes());
+            let last = payloads.len() - 1;
+            let mut appended = Ok(0);
+            for (i, payload) in payloads.iter().enumerate() {
+                appended = if i == last {
+                    wal.append(KIND_TXN_COMMIT, payload, |lsn| shared.set_commit_ts(lsn))
+                } else {
+                    wal.append(KIND_TXN_DATA, payload, |_| {})
+                };
+                if appended.is_err() {
+                    break;
+                }
+            }
+            match appended {
+                Ok(lsn) => Some(lsn),
+                Err(error) => {
+                    self.abort(db, shared);
+                    return Err(error);
+                }
+            }
+        };
+        if let Some(lsn) = lsn {
+            if synchronous && let Err(error) = wal.wait_durable(lsn).await {
+                // Never reported durable: the commit did not happen as far as anyone saw.
+                self.abort(db, shared);
+                return Err(error);
+            }
+            db.shared.manager.advance_visible(lsn);
+        }
+        if let Some(catalog) = self.catalog.take() {
+            let mut published = db.shared.catalog.write();
+            let mut catalog = catalog;
+            catalog.bump_version(published.version());
+            *published = Arc::new(catalog);
+        }
+        for action in self.on_commit.drain(..) {
+            match action {
+                DdlAction::DropIndex { table, index_id } => table.drop_index(index_id),
+            }
+        }
+        if let Some(lsn) = lsn {
+            db_storage_stamp(&self.write_set, own, lsn);
+        }
+        db.shared.manager.finish(&shared);
+        self.release_ddl_lock(db, own);
+        db.shared
+            .stats
+            .commits
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Rolls back everything.
+    pub(crate) fn rollback(mut self, db: &Database) {
+        db.shared
+            .stats
+            .rollbacks
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if let Some(shared) = self.shared.take() {
+            self.abort(db, shared);
+        }
+    }
+
+    fn abort(&mut self, db: &Database, shared: Arc<TxnShared>) {
+        let own = shared.id();
+        shared.set_aborted();
+        db001_storage::undo(&mut self.write_set, 0, own);
+        for action in self.on_rollback.drain(..) {
+            match action {
+                DdlAction::DropIndex { table, index_id } => table.drop_index(index_id),
+            }
+        }
+        self.catalog = None;
+        db.shared.manager.finish(&shared);
+        self.release_ddl_lock(db, own);
+    }
+
+    fn release_ddl_lock(&mut self, db: &Database, own: TxnId) {
+        if self.holds_ddl_lock {
+            let mut owner = db.shared.ddl_owner.lock();
+            if *owner == Some(own) {
+                *owner = None;
+            }
+            self.holds_ddl_lock = false;
+        }
+    }
+}
+
+fn db_storage_stamp(write_set: &WriteSet, own: TxnId, ts: u64) {
+    db001_storage::stamp(write_set, own, ts);
+}

@@ -1,0 +1,1082 @@
+//! Binding expressions: names to positions, literals and parameters to types, operators and
+//! functions to their PostgreSQL signatures.
+
+use db001_common::{DataType, Error, Result, SqlState, Value};
+use db001_sql::ast;
+
+use super::coerce::{
+    cast_expr, common_type, is_integer, no_operator, number_literal, resolve_type,
+};
+use super::{Binder, Scope};
+use crate::plan::{AggregateCall, AggregateFunction, BinaryOp, Expr, Function};
+use db001_common::value::CastKind;
+
+/// Deepest expression nesting the binder follows (the parser bounds it too).
+const DEPTH_MAX: usize = 1000;
+
+impl Binder<'_> {
+    /// Binds an expression; returns it with its type (`Unknown` for untyped literals/params).
+    pub(crate) fn bind_expr(
+        &mut self,
+        expr: &ast::Expr,
+        scope: &Scope,
+    ) -> Result<(Expr, DataType)> {
+        self.depth += 1;
+        if self.depth > DEPTH_MAX {
+            self.depth -= 1;
+            return Err(Error::new(
+                SqlState::STATEMENT_TOO_COMPLEX,
+                "stack depth limit exceeded",
+            ));
+        }
+        let result = self
+            .bind_expr_inner(expr, scope)
+            .map_err(|e| e.or_position(Some(expr.span().position(self.sql))));
+        self.depth -= 1;
+        result
+    }
+
+    /// Binds an expression and coerces it to `target` as an implicit conversion.
+    pub(crate) fn bind_expr_to(
+        &mut self,
+        expr: &ast::Expr,
+        scope: &Scope,
+        target: DataType,
+    ) -> Result<Expr> {
+        let (bound, data_type) = self.bind_expr(expr, scope)?;
+        self.coerce(bound, data_type, target)
+            .map_err(|e| e.or_position(Some(expr.span().position(self.sql))))
+    }
+
+    /// Binds a condition (WHERE, HAVING, ON, CASE WHEN): it must be boolean.
+    pub(crate) fn bind_condition(
+        &mut self,
+        expr: &ast::Expr,
+        scope: &Scope,
+        clause: &str,
+    ) -> Result<Expr> {
+        let (bound, data_type) = self.bind_expr(expr, scope)?;
+        match data_type {
+            DataType::Bool => Ok(bound),
+            DataType::Unknown => self.coerce(bound, data_type, DataType::Bool),
+            other => Err(Error::datatype_mismatch(format!(
+                "argument of {clause} must be type boolean, not type {}",
+                other.sql_name()
+            ))
+            .with_position(expr.span().position(self.sql))),
+        }
+    }
+
+    /// Implicit coercion of a bound expression from one type to another.
+    pub(crate) fn coerce(&mut self, expr: Expr, from: DataType, to: DataType) -> Result<Expr> {
+        if from == to || to == DataType::Unknown {
+            return Ok(expr);
+        }
+        if from == DataType::Unknown {
+            if let Expr::Parameter(index) = expr {
+                self.set_param_type(index, to);
+                return Ok(expr);
+            }
+            return cast_expr(expr, from, to, CastKind::Implicit);
+        }
+        let compatible =
+            (from.is_numeric() && to.is_numeric()) || (from.is_string() && to.is_string());
+        if compatible {
+            // The evaluator mixes numeric widths and string kinds freely; a cast node is only
+            // needed where the value itself must change representation.
+            if from.is_numeric() && std::mem::discriminant(&from) != std::mem::discriminant(&to) {
+                return cast_expr(expr, from, to, CastKind::Implicit);
+            }
+            return Ok(expr);
+        }
+        Err(Error::datatype_mismatch(format!(
+            "column is of type {} but expression is of type {}",
+            to.sql_name(),
+            from.sql_name()
+        ))
+        .with_hint("You will need to rewrite or cast the expression."))
+    }
+
+    fn bind_expr_inner(&mut self, expr: &ast::Expr, scope: &Scope) -> Result<(Expr, DataType)> {
+        if let Some(found) = self.match_group_key(expr)? {
+            return Ok(found);
+        }
+        match expr {
+            ast::Expr::Nested(inner, _) => self.bind_expr(inner, scope),
+            ast::Expr::Column(parts) => {
+                if self.aggregate.as_ref().is_some_and(|a| !a.inside_call) {
+                    let name = parts
+                        .iter()
+                        .map(|p| p.value.as_str())
+                        .collect::<Vec<_>>()
+                        .join(".");
+                    // Resolve first so that an unknown column reports 42703, not 42803.
+                    scope.resolve(parts, self.sql)?;
+                    return Err(Error::new(
+                        SqlState::GROUPING_ERROR,
+                        format!(
+                            "column \"{name}\" must appear in the GROUP BY clause or be used in an aggregate function"
+                        ),
+                    ));
+                }
+                let (index, column) = scope.resolve(parts, self.sql)?;
+                Ok((Expr::Column(index), column.data_type.without_modifier()))
+            }
+            ast::Expr::Literal(literal, _) => Ok(match literal {
+                ast::Literal::Number(text) => {
+                    let (value, data_type) = number_literal(text)?;
+                    (Expr::Literal(value), data_type)
+                }
+                ast::Literal::String(s) => (Expr::Literal(Value::text(s)), DataType::Unknown),
+                ast::Literal::Boolean(b) => (Expr::Literal(Value::Bool(*b)), DataType::Bool),
+                ast::Literal::Null => (Expr::Literal(Value::Null), DataType::Unknown),
+            }),
+            ast::Expr::Parameter(number, _) => {
+                let index = *number as usize;
+                if index == 0 || index > 65535 {
+                    return Err(Error::new(
+                        SqlState::UNDEFINED_PARAMETER,
+                        format!("there is no parameter ${number}"),
+                    ));
+                }
+                if self.params.len() < index {
+                    self.params.resize(index, DataType::Unknown);
+                }
+                Ok((Expr::Parameter(index - 1), self.params[index - 1]))
+            }
+            ast::Expr::Unary {
+                op, expr: inner, ..
+            } => self.bind_unary(*op, inner, scope),
+            ast::Expr::Binary {
+                op, left, right, ..
+            } => self.bind_binary(*op, left, right, scope),
+            ast::Expr::Is {
+                expr: inner,
+                negated,
+                test,
+                ..
+            } => {
+                let (bound, data_type) = self.bind_expr(inner, scope)?;
+                match test {
+                    ast::IsTest::Null => Ok((
+                        Expr::IsNull {
+                            expr: Box::new(bound),
+                            negated: *negated,
+                        },
+                        DataType::Bool,
+                    )),
+                    ast::IsTest::Unknown => {
+                        let bound = self.coerce_bool(bound, data_type, "IS UNKNOWN")?;
+                        Ok((
+                            Expr::IsNull {
+                                expr: Box::new(bound),
+                                negated: *negated,
+                            },
+                            DataType::Bool,
+                        ))
+                    }
+                    ast::IsTest::True | ast::IsTest::False => {
+                        let bound = self.coerce_bool(bound, data_type, "IS TRUE")?;
+                        Ok((
+                            Expr::IsBool {
+                                expr: Box::new(bound),
+                                value: *test == ast::IsTest::True,
+                                negated: *negated,
+                            },
+                            DataType::Bool,
+                        ))
+                    }
+                }
+            }
+            ast::Expr::IsDistinctFrom {
+                left,
+                right,
+                negated,
+                ..
+            } => {
+                let (left, right, _) = self.bind_comparable(left, right, scope, "=")?;
+                Ok((
+                    Expr::IsDistinctFrom {
+                        left: Box::new(left),
+                        right: Box::new(right),
+                        negated: *negated,
+                    },
+                    DataType::Bool,
+                ))
+            }
+            ast::Expr::Between {
+                expr: inner,
+                negated,
+                low,
+                high,
+                ..
+            } => {
+                let (value, low_bound, _) = self.bind_comparable(inner, low, scope, ">=")?;
+                let (value_again, high_bound, _) =
+                    self.bind_comparable(inner, high, scope, "<=")?;
+                let (lower_op, upper_op) = if *negated {
+                    (BinaryOp::Lt, BinaryOp::Gt)
+                } else {
+                    (BinaryOp::GtEq, BinaryOp::LtEq)
+                };
+                let lower = binary(lower_op, value, low_bound);
+                let upper = binary(upper_op, value_again, high_bound);
+                let combined = if *negated {
+                    Expr::Or(Box::new(lower), Box::new(upper))
+                } else {
+                    Expr::And(Box::new(lower), Box::new(upper))
+                };
+                Ok((combined, DataType::Bool))
+            }
+            ast::Expr::InList {
+                expr: inner,
+                list,
+                negated,
+                ..
+            } => {
+                let mut items = Vec::with_capacity(list.len() + 1);
+                items.push(self.bind_expr(inner, scope)?);
+                for item in list {
+                    items.push(self.bind_expr(item, scope)?);
+                }
+                let (mut bound, _) = self.unify(items, "IN")?;
+                let value = bound.remove(0);
+                Ok((
+                    Expr::InList {
+                        expr: Box::new(value),
+                        list: bound,
+                        negated: *negated,
+                    },
+                    DataType::Bool,
+                ))
+            }
+            ast::Expr::Like {
+                expr: inner,
+                pattern,
+                escape,
+                negated,
+                case_insensitive,
+                ..
+            } => {
+                if escape.is_some() {
+                    return Err(Error::feature_not_supported(
+                        "LIKE ... ESCAPE is not supported yet",
+                    ));
+                }
+                let value = self.bind_expr_to(inner, scope, DataType::Text)?;
+                let pattern = self.bind_expr_to(pattern, scope, DataType::Text)?;
+                Ok((
+                    Expr::Like {
+                        expr: Box::new(value),
+                        pattern: Box::new(pattern),
+                        negated: *negated,
+                        case_insensitive: *case_insensitive,
+                    },
+                    DataType::Bool,
+                ))
+            }
+            ast::Expr::Cast {
+                expr: inner,
+                data_type,
+                ..
+            } => {
+                let target = resolve_type(data_type)?;
+                let (bound, from) = self.bind_expr(inner, scope)?;
+                self.explicit_cast(bound, from, target)
+            }
+            ast::Expr::TypedString {
+                data_type, value, ..
+            } => {
+                let target = resolve_type(data_type)?;
+                Ok((Expr::Literal(Value::parse_text(target, value)?), target))
+            }
+            ast::Expr::Case {
+                operand,
+                when_then,
+                else_result,
+                ..
+            } => self.bind_case(operand.as_deref(), when_then, else_result.as_deref(), scope),
+            ast::Expr::Function(call) => self.bind_function(call, scope),
+            ast::Expr::Subquery(..) | ast::Expr::Exists { .. } | ast::Expr::InSubquery { .. } => {
+                Err(Error::feature_not_supported(
+                    "subqueries are not supported yet",
+                ))
+            }
+            ast::Expr::AnyAll { .. } => {
+                Err(Error::feature_not_supported("ANY/ALL is not supported yet"))
+            }
+            ast::Expr::Array(..) | ast::Expr::Subscript { .. } => {
+                Err(Error::feature_not_supported("arrays are not supported yet"))
+            }
+            ast::Expr::Row(..) => Err(Error::feature_not_supported(
+                "row constructors are not supported yet",
+            )),
+            ast::Expr::Collate { .. } => {
+                Err(Error::feature_not_supported("COLLATE is not supported yet"))
+            }
+            ast::Expr::Default(_) => Err(Error::syntax("DEFAULT is not allowed in this context")),
+        }
+    }
+
+    /// In an aggregated query, an expression that is a GROUP BY key reads that key.
+    fn match_group_key(&mut self, expr: &ast::Expr) -> Result<Option<(Expr, DataType)>> {
+        let Some(aggregate) = &self.aggregate else {
+            return Ok(None);
+        };
+        if aggregate.inside_call || aggregate.keys.is_empty() {
+            return Ok(None);
+        }
+        let text = strip_nested(expr).to_string();
+        Ok(aggregate
+            .keys
+            .iter()
+            .position(|key| *key == text)
+            .map(|i| (Expr::Column(i), aggregate.key_types[i])))
+    }
+
+    fn coerce_bool(&mut self, expr: Expr, data_type: DataType, what: &str) -> Result<Expr> {
+        match data_type {
+            DataType::Bool => Ok(expr),
+            DataType::Unknown => self.coerce(expr, data_type, DataType::Bool),
+            other => Err(Error::datatype_mismatch(format!(
+                "argument of {what} must be type boolean, not type {}",
+                other.sql_name()
+            ))),
+        }
+    }
+
+    fn set_param_type(&mut self, index: usize, data_type: DataType) {
+        if self.params.len() <= index {
+            self.params.resize(index + 1, DataType::Unknown);
+        }
+        if self.params[index] == DataType::Unknown {
+            self.params[index] = data_type.without_modifier();
+        }
+    }
+
+    fn bind_unary(
+        &mut self,
+        op: ast::UnaryOp,
+        inner: &ast::Expr,
+        scope: &Scope,
+    ) -> Result<(Expr, DataType)> {
+        match op {
+            ast::UnaryOp::Not => {
+                let (bound, data_type) = self.bind_expr(inner, scope)?;
+                let bound = self.coerce_bool(bound, data_type, "NOT")?;
+                Ok((Expr::Not(Box::new(bound)), DataType::Bool))
+            }
+            ast::UnaryOp::Plus => {
+                let (bound, data_type) = self.bind_expr(inner, scope)?;
+                if !data_type.is_numeric() && data_type != DataType::Unknown {
+                    return Err(no_unary_operator("+", data_type));
+                }
+                Ok((bound, data_type))
+            }
+            ast::UnaryOp::Minus => {
+                // `-2147483648` is an int4 constant in PostgreSQL: fold the sign into the literal.
+                if let ast::Expr::Literal(ast::Literal::Number(text), _) = strip_nested(inner) {
+                    let negated = match text.strip_prefix('-') {
+                        Some(positive) => positive.to_string(),
+                        None => format!("-{text}"),
+                    };
+                    let (value, data_type) = number_literal(&negated)?;
+                    return Ok((Expr::Literal(value), data_type));
+                }
+                let (bound, data_type) = self.bind_expr(inner, scope)?;
+                if !data_type.is_numeric() {
+                    return Err(no_unary_operator("-", data_type));
+                }
+                Ok((Expr::Negate(Box::new(bound)), data_type))
+            }
+        }
+    }
+
+    fn bind_binary(
+        &mut self,
+        op: ast::BinaryOp,
+        left: &ast::Expr,
+        right: &ast::Expr,
+        scope: &Scope,
+    ) -> Result<(Expr, DataType)> {
+        let arithmetic = |op| -> Option<BinaryOp> {
+            Some(match op {
+                ast::BinaryOp::Plus => BinaryOp::Add,
+                ast::BinaryOp::Minus => BinaryOp::Subtract,
+                ast::BinaryOp::Multiply => BinaryOp::Multiply,
+                ast::BinaryOp::Divide => BinaryOp::Divide,
+                ast::BinaryOp::Modulo => BinaryOp::Modulo,
+                ast::BinaryOp::Exponent => BinaryOp::Power,
+                _ => return None,
+            })
+        };
+        let comparison = |op| -> Option<BinaryOp> {
+            Some(match op {
+                ast::BinaryOp::Eq => BinaryOp::Eq,
+                ast::BinaryOp::NotEq => BinaryOp::NotEq,
+                ast::BinaryOp::Lt => BinaryOp::Lt,
+                ast::BinaryOp::LtEq => BinaryOp::LtEq,
+                ast::BinaryOp::Gt => BinaryOp::Gt,
+                ast::BinaryOp::GtEq => BinaryOp::GtEq,
+                _ => return None,
+            })
+        };
+        if let Some(bound_op) = comparison(op) {
+            let (left, right, _) = self.bind_comparable(left, right, scope, bound_op.symbol())?;
+            return Ok((binary(bound_op, left, right), DataType::Bool));
+        }
+        if let Some(bound_op) = arithmetic(op) {
+            return self.bind_arithmetic(bound_op, left, right, scope);
+        }
+        match op {
+            ast::BinaryOp::And | ast::BinaryOp::Or => {
+                let word = if op == ast::BinaryOp::And {
+                    "AND"
+                } else {
+                    "OR"
+                };
+                let (l, lt) = self.bind_expr(left, scope)?;
+                let l = self
+                    .coerce_bool(l, lt, word)
+                    .map_err(|e| e.with_position(left.span().position(self.sql)))?;
+                let (r, rt) = self.bind_expr(right, scope)?;
+                let r = self
+                    .coerce_bool(r, rt, word)
+                    .map_err(|e| e.with_position(right.span().position(self.sql)))?;
+                Ok((
+                    if op == ast::BinaryOp::And {
+                        Expr::And(Box::new(l), Box::new(r))
+                    } else {
+                        Expr::Or(Box::new(l), Box::new(r))
+                    },
+                    DataType::Bool,
+                ))
+            }
+            ast::BinaryOp::Concat => {
+                let (l, lt) = self.bind_expr(left, scope)?;
+                let (r, rt) = self.bind_expr(right, scope)?;
+                let stringy = |t: DataType| t.is_string() || t == DataType::Unknown;
+                if !stringy(lt) && !stringy(rt) {
+                    return Err(no_operator("||", lt, rt));
+                }
+                let l = if lt == DataType::Unknown {
+                    self.coerce(l, lt, DataType::Text)?
+                } else {
+                    l
+                };
+                let r = if rt == DataType::Unknown {
+                    self.coerce(r, rt, DataType::Text)?
+                } else {
+                    r
+                };
+                Ok((binary(BinaryOp::Concat, l, r), DataType::Text))
+            }
+            other => Err(Error::feature_not_supported(format!(
+                "operator {other:?} is not supported yet"
+            ))),
+        }
+    }
+
+    fn bind_arithmetic(
+        &mut self,
+        op: BinaryOp,
+        left: &ast::Expr,
+        right: &ast::Expr,
+        scope: &Scope,
+    ) -> Result<(Expr, DataType)> {
+        let (l, lt) = self.bind_expr(left, scope)?;
+        let (r, rt) = self.bind_expr(right, scope)?;
+        let (l, lt, r, rt) = match (lt, rt) {
+            (DataType::Unknown, DataType::Unknown) => {
+                return Err(Error::new(
+                    SqlState::AMBIGUOUS_FUNCTION,
+                    format!("operator is not unique: unknown {} unknown", op.symbol()),
+                ));
+            }
+            (DataType::Unknown, other) if other.is_numeric() => {
+                (self.coerce(l, lt, other)?, other, r, rt)
+            }
+            (other, DataType::Unknown) if other.is_numeric() => {
+                (l, lt, self.coerce(r, rt, other)?, other)
+            }
+            _ => (l, lt, r, rt),
+        };
+        if !lt.is_numeric() || !rt.is_numeric() {
+            if lt == DataType::Timestamp || rt == DataType::Timestamp {
+                return Err(Error::feature_not_supported(
+                    "interval arithmetic is not supported yet",
+                ));
+            }
+            return Err(no_operator(op.symbol(), lt, rt));
+        }
+        let result = if op == BinaryOp::Power {
+            if matches!(lt, DataType::Numeric(_)) || matches!(rt, DataType::Numeric(_)) {
+                DataType::Numeric(None)
+            } else {
+                DataType::Double
+            }
+        } else {
+            common_type(lt, rt).ok_or_else(|| no_operator(op.symbol(), lt, rt))?
+        };
+        if op == BinaryOp::Modulo && result == DataType::Double {
+            return Err(no_operator("%", lt, rt));
+        }
+        let (l, r) = if op == BinaryOp::Power {
+            (self.coerce(l, lt, result)?, self.coerce(r, rt, result)?)
+        } else {
+            (l, r)
+        };
+        Ok((binary(op, l, r), result))
+    }
+
+    /// Binds two operands that are compared: unknowns take the other side's type; numbers mix;
+    /// strings mix; otherwise the types must match.
+    pub(crate) fn bind_comparable(
+        &mut self,
+        left: &ast::Expr,
+        right: &ast::Expr,
+        scope: &Scope,
+        symbol: &str,
+    ) -> Result<(Expr, Expr, DataType)> {
+        let (l, lt) = self.bind_expr(left, scope)?;
+        let (r, rt) = self.bind_expr(right, scope)?;
+        self.unify_pair(l, lt, r, rt, symbol)
+            .map_err(|e| e.or_position(Some(right.span().position(self.sql))))
+    }
+
+    fn unify_pair(
+        &mut self,
+        l: Expr,
+        lt: DataType,
+        r: Expr,
+        rt: DataType,
+        symbol: &str,
+    ) -> Result<(Expr, Expr, DataType)> {
+        match (lt, rt) {
+            (DataType::Unknown, DataType::Unknown) => {
+                let l = self.coerce(l, lt, DataType::Text)?;
+                let r = self.coerce(r, rt, DataType::Text)?;
+                Ok((l, r, DataType::Text))
+            }
+            (DataType::Unknown, other) => Ok((self.coerce(l, lt, other)?, r, other)),
+            (other, DataType::Unknown) => Ok((l, self.coerce(r, rt, other)?, other)),
+            (a, b) if a.is_numeric() && b.is_numeric() => {
+                let common = common_type(a, b).ok_or_else(|| no_operator(symbol, a, b))?;
+                // Integers compare across widths without a cast, keeping index columns bare.
+                if is_integer(a) && is_integer(b) {
+                    return Ok((l, r, common));
+                }
+                Ok((
+                    self.coerce(l, a, common)?,
+                    self.coerce(r, b, common)?,
+                    common,
+                ))
+            }
+            (a, b) if a.is_string() && b.is_string() => Ok((l, r, DataType::Text)),
+            (a, b) if a == b => Ok((l, r, a)),
+            (a, b) => Err(no_operator(symbol, a, b)),
+        }
+    }
+
+    /// Brings a list of expressions to one type (IN lists, CASE results, COALESCE, ...).
+    pub(crate) fn unify(
+        &mut self,
+        items: Vec<(Expr, DataType)>,
+        construct: &str,
+    ) -> Result<(Vec<Expr>, DataType)> {
+        let mut target = DataType::Unknown;
+        for (_, data_type) in &items {
+            target = common_type(target, *data_type).ok_or_else(|| {
+                Error::datatype_mismatch(format!(
+                    "{construct} types {} and {} cannot be matched",
+                    target.sql_name(),
+                    data_type.sql_name()
+                ))
+            })?;
+        }
+        if target == DataType::Unknown {
+            target = DataType::Text;
+        }
+        let mut bound = Vec::with_capacity(items.len());
+        for (expr, data_type) in items {
+            bound.push(self.coerce(expr, data_type, target)?);
+        }
+        Ok((bound, target))
+    }
+
+    fn explicit_cast(
+        &mut self,
+        bound: Expr,
+        from: DataType,
+        target: DataType,
+    ) -> Result<(Expr, DataType)> {
+        if from == DataType::Unknown
+            && let Expr::Parameter(index) = bound
+        {
+            self.set_param_type(index, target);
+            if target.type_modifier() == -1 {
+                return Ok((bound, target));
+            }
+        }
+        let castable = from == DataType::Unknown
+            || from.is_string()
+            || target.is_string()
+            || (from.is_numeric() && target.is_numeric())
+            || (from == DataType::Bool && target == DataType::Int)
+            || (from == DataType::Int && target == DataType::Bool)
+            || from == target;
+        if !castable {
+            return Err(Error::new(
+                SqlState::CANNOT_COERCE,
+                format!(
+                    "cannot cast type {} to {}",
+                    from.sql_name(),
+                    target.sql_name()
+                ),
+            ));
+        }
+        if let Expr::Literal(value) = &bound {
+            let value = match value {
+                Value::Text(s) if from == DataType::Unknown => Value::parse_text(target, s)?,
+                other => other.cast(target, CastKind::Explicit)?,
+            };
+            return Ok((Expr::Literal(value), target));
+        }
+        Ok((
+            Expr::Cast {
+                expr: Box::new(bound),
+                to: target,
+            },
+            target,
+        ))
+    }
+
+    fn bind_case(
+        &mut self,
+        operand: Option<&ast::Expr>,
+        when_then: &[(ast::Expr, ast::Expr)],
+        else_result: Option<&ast::Expr>,
+        scope: &Scope,
+    ) -> Result<(Expr, DataType)> {
+        let mut conditions = Vec::with_capacity(when_then.len());
+        let bound_operand = match operand {
+            Some(operand) => {
+                let (bound, data_type) = self.bind_expr(operand, scope)?;
+                let mut whens = Vec::with_capacity(when_then.len() + 1);
+                whens.push((bound, data_type));
+                for (when, _) in when_then {
+                    whens.push(self.bind_expr(when, scope)?);
+                }
+                let (mut unified, _) = self.unify(whens, "CASE")?;
+                let operand = unified.remove(0);
+                conditions = unified;
+                Some(Box::new(operand))
+            }
+            None => {
+                for (when, _) in when_then {
+                    conditions.push(self.bind_condition(when, scope, "CASE/WHEN")?);
+                }
+                None
+            }
+        };
+        let mut results = Vec::with_capacity(when_then.len() + 1);
+        for (_, then) in when_then {
+            results.push(self.bind_expr(then, scope)?);
+        }
+        if let Some(else_result) = else_result {
+            results.push(self.bind_expr(else_result, scope)?);
+        }
+        let (mut results, data_type) = self.unify(results, "CASE")?;
+        let else_bound = if else_result.is_some() {
+            results.pop().map(Box::new)
+        } else {
+            None
+        };
+        Ok((
+            Expr::Case {
+                operand: bound_operand,
+                when_then: conditions.into_iter().zip(results).collect(),
+                else_result: else_bound,
+            },
+            data_type,
+        ))
+    }
+
+    fn bind_function(
+        &mut self,
+        call: &ast::FunctionCall,
+        scope: &Scope,
+    ) -> Result<(Expr, DataType)> {
+        let name = call.name.name().value.as_str();
+        if let Some(schema) = call.name.schema()
+            && schema.value != "pg_catalog"
+        {
+            return Err(undefined_function(&call.name.to_string_lossy(), &[]));
+        }
+        if call.over.is_some() {
+            return Err(Error::feature_not_supported(
+                "window functions are not supported yet",
+            ));
+        }
+        if let Some(function) = aggregate_function(name, call.star) {
+            return self.bind_aggregate(function, call, scope);
+        }
+        if call.distinct || call.filter.is_some() || !call.order_by.is_empty() || call.star {
+            return Err(Error::new(
+                SqlState::WRONG_OBJECT_TYPE,
+                format!("{name} is not an aggregate function"),
+            ));
+        }
+        let mut args = Vec::with_capacity(call.args.len());
+        for arg in &call.args {
+            args.push(self.bind_expr(arg, scope)?);
+        }
+        let types: Vec<DataType> = args.iter().map(|(_, t)| *t).collect();
+        let arity = |n: usize| -> Result<()> {
+            if args.len() == n {
+                Ok(())
+            } else {
+                Err(undefined_function(name, &types))
+            }
+        };
+        let (function, result_type, args) = match name {
+            "abs" => {
+                arity(1)?;
+                let (arg, data_type) = numeric_arg(self, args, name)?;
+                (Function::Abs, data_type, vec![arg])
+            }
+            "round" | "trunc" if args.len() == 2 => {
+                let mut iter = args.into_iter();
+                let (value, value_type) = iter.next().expect("two args");
+                let (places, places_type) = iter.next().expect("two args");
+                let value = self.coerce(value, value_type, DataType::Numeric(None))?;
+                if !is_integer(places_type) && places_type != DataType::Unknown {
+                    return Err(undefined_function(name, &types));
+                }
+                let places = self.coerce(places, places_type, DataType::Int)?;
+                let function = if name == "round" {
+                    Function::Round
+                } else {
+                    Function::Trunc
+                };
+                (function, DataType::Numeric(None), vec![value, places])
+            }
+            "round" | "trunc" | "floor" | "ceil" | "ceiling" => {
+                arity(1)?;
+                let (arg, data_type) = numeric_arg(self, args, name)?;
+                let result = if data_type == DataType::Double {
+                    DataType::Double
+                } else {
+                    DataType::Numeric(None)
+                };
+                let arg = self.coerce(arg, data_type, result)?;
+                let function = match name {
+                    "round" => Function::Round,
+                    "trunc" => Function::Trunc,
+                    "floor" => Function::Floor,
+                    _ => Function::Ceil,
+                };
+                (function, result, vec![arg])
+            }
+            "coalesce" | "greatest" | "least" => {
+                if args.is_empty() {
+                    return Err(undefined_function(name, &types));
+                }
+                let (bound, data_type) = self.unify(args, &name.to_uppercase())?;
+                let function = match name {
+                    "coalesce" => Function::Coalesce,
+                    "greatest" => Function::Greatest,
+                    _ => Function::Least,
+                };
+                (function, data_type, bound)
+            }
+            "nullif" => {
+                arity(2)?;
+                let mut iter = args.into_iter();
+                let (l, lt) = iter.next().expect("two args");
+                let (r, rt) = iter.next().expect("two args");
+                let (l, r, data_type) = self.unify_pair(l, lt, r, rt, "=")?;
+                (Function::NullIf, data_type, vec![l, r])
+            }
+            "lower" | "upper" | "length" | "char_length" | "character_length" => {
+                arity(1)?;
+                let (arg, data_type) = args.into_iter().next().expect("one arg");
+                if !data_type.is_string() && data_type != DataType::Unknown {
+                    return Err(undefined_function(name, &types));
+                }
+                let arg = self.coerce(arg, data_type, DataType::Text)?;
+                match name {
+                    "lower" => (Function::Lower, DataType::Text, vec![arg]),
+                    "upper" => (Function::Upper, DataType::Text, vec![arg]),
+                    _ => (Function::Length, DataType::Int, vec![arg]),
+                }
+            }
+            "now"
+            | "current_timestamp"
+            | "localtimestamp"
+            | "statement_timestamp"
+            | "transaction_timestamp" => {
+                arity(0)?;
+                (Function::Now, DataType::Timestamp, Vec::new())
+            }
+            "version" => {
+                arity(0)?;
+                (Function::Version, DataType::Text, Vec::new())
+            }
+            "current_database" | "current_catalog" => {
+                arity(0)?;
+                (Function::CurrentDatabase, DataType::Text, Vec::new())
+            }
+            "current_schema" => {
+                arity(0)?;
+                (Function::CurrentSchema, DataType::Text, Vec::new())
+            }
+            "current_user" | "session_user" | "user" | "current_role" => {
+                arity(0)?;
+                (Function::CurrentUser, DataType::Text, Vec::new())
+            }
+            "pg_backend_pid" => {
+                arity(0)?;
+                (Function::PgBackendPid, DataType::Int, Vec::new())
+            }
+            "random" => {
+                arity(0)?;
+                (Function::Random, DataType::Double, Vec::new())
+            }
+            _ => return Err(undefined_function(name, &types)),
+        };
+        Ok((Expr::Function { function, args }, result_type))
+    }
+
+    fn bind_aggregate(
+        &mut self,
+        function: AggregateFunction,
+        call: &ast::FunctionCall,
+        scope: &Scope,
+    ) -> Result<(Expr, DataType)> {
+        let name = call.name.name().value.as_str();
+        let Some(aggregate) = self.aggregate.as_mut() else {
+            return Err(Error::new(
+                SqlState::GROUPING_ERROR,
+                format!("aggregate functions are not allowed in {}", self.clause),
+            ));
+        };
+        if aggregate.inside_call {
+            return Err(Error::new(
+                SqlState::GROUPING_ERROR,
+                "aggregate function calls cannot be nested",
+            ));
+        }
+        if call.filter.is_some() || !call.order_by.is_empty() {
+            return Err(Error::feature_not_supported(
+                "FILTER and ORDER BY in aggregates are not supported yet",
+            ));
+        }
+        aggregate.inside_call = true;
+        let bound = self.bind_aggregate_arg(function, call, scope);
+        let aggregate = self.aggregate.as_mut().expect("set above");
+        aggregate.inside_call = false;
+        let (arg, arg_type) = bound?;
+        let data_type = match (function, arg_type) {
+            (AggregateFunction::CountStar | AggregateFunction::Count, _) => DataType::BigInt,
+            (AggregateFunction::Sum, DataType::SmallInt | DataType::Int) => DataType::BigInt,
+            (
+                AggregateFunction::Sum | AggregateFunction::Avg,
+                DataType::BigInt | DataType::Numeric(_),
+            ) => DataType::Numeric(None),
+            (AggregateFunction::Avg, DataType::SmallInt | DataType::Int) => DataType::Numeric(None),
+            (AggregateFunction::Sum | AggregateFunction::Avg, DataType::Double) => DataType::Double,
+            (AggregateFunction::Min | AggregateFunction::Max, t) if t != DataType::Unknown => t,
+            (_, t) => return Err(undefined_function(name, &[t])),
+        };
+        let index = aggregate.calls.len();
+        aggregate.calls.push(AggregateCall {
+            function,
+            arg,
+            distinct: call.distinct,
+            data_type,
+        });
+        Ok((Expr::Column(aggregate.keys.len() + index), data_type))
+    }
+
+    fn bind_aggregate_arg(
+        &mut self,
+        function: AggregateFunction,
+        call: &ast::FunctionCall,
+        scope: &Scope,
+    ) -> Result<(Option<Expr>, DataType)> {
+        if function == AggregateFunction::CountStar {
+            return Ok((None, DataType::Unknown));
+        }
+        let [arg] = call.args.as_slice() else {
+            let name = call.name.name().value.as_str();
+            return Err(undefined_function(
+                name,
+                &vec![DataType::Unknown; call.args.len()],
+            ));
+        };
+        let (bound, data_type) = self.bind_expr(arg, scope)?;
+        if data_type == DataType::Unknown {
+            // PostgreSQL resolves an unknown aggregate argument as text.
+            let bound = self.coerce(bound, data_type, DataType::Text)?;
+            return Ok((Some(bound), DataType::Text));
+        }
+        Ok((Some(bound), data_type))
+    }
+}
+
+/// Whether the AST contains an aggregate call (outside subqueries).
+pub(crate) fn contains_aggregate(expr: &ast::Expr) -> bool {
+    let mut found = false;
+    visit(expr, &mut |e| {
+        if let ast::Expr::Function(call) = e
+            && call.over.is_none()
+            && aggregate_function(call.name.name().value.as_str(), call.star).is_some()
+        {
+            found = true;
+        }
+    });
+    found
+}
+
+/// Calls `f` on every expression node (pre-order), not descending into subqueries.
+fn visit(expr: &ast::Expr, f: &mut dyn FnMut(&ast::Expr)) {
+    f(expr);
+    match expr {
+        ast::Expr::Unary { expr, .. }
+        | ast::Expr::Is { expr, .. }
+        | ast::Expr::Cast { expr, .. }
+        | ast::Expr::Collate { expr, .. }
+        | ast::Expr::Nested(expr, _) => visit(expr, f),
+        ast::Expr::Binary { left, right, .. } | ast::Expr::IsDistinctFrom { left, right, .. } => {
+            visit(left, f);
+            visit(right, f);
+        }
+        ast::Expr::Between {
+            expr, low, high, ..
+        } => {
+            visit(expr, f);
+            visit(low, f);
+            visit(high, f);
+        }
+        ast::Expr::InList { expr, list, .. } => {
+            visit(expr, f);
+            list.iter().for_each(|e| visit(e, f));
+        }
+        ast::Expr::Like { expr, pattern, .. } => {
+            visit(expr, f);
+            visit(pattern, f);
+        }
+        ast::Expr::Case {
+            operand,
+            when_then,
+            else_result,
+            ..
+        } => {
+            if let Some(operand) = operand {
+                visit(operand, f);
+            }
+            for (when, then) in when_then {
+                visit(when, f);
+                visit(then, f);
+            }
+            if let Some(e) = else_result {
+                visit(e, f);
+            }
+        }
+        ast::Expr::Function(call) => call.args.iter().for_each(|e| visit(e, f)),
+        ast::Expr::Array(items, _) | ast::Expr::Row(items, _) => {
+            items.iter().for_each(|e| visit(e, f))
+        }
+        ast::Expr::Subscript { expr, index, .. } => {
+            visit(expr, f);
+            visit(index, f);
+        }
+        ast::Expr::AnyAll { left, right, .. } => {
+            visit(left, f);
+            visit(right, f);
+        }
+        ast::Expr::InSubquery { expr, .. } => visit(expr, f),
+        ast::Expr::Column(_)
+        | ast::Expr::Literal(..)
+        | ast::Expr::Parameter(..)
+        | ast::Expr::TypedString { .. }
+        | ast::Expr::Subquery(..)
+        | ast::Expr::Default(_)
+        | ast::Expr::Exists { .. } => {}
+    }
+}
+
+fn aggregate_function(name: &str, star: bool) -> Option<AggregateFunction> {
+    Some(match name {
+        "count" if star => AggregateFunction::CountStar,
+        "count" => AggregateFunction::Count,
+        "sum" => AggregateFunction::Sum,
+        "avg" => AggregateFunction::Avg,
+        "min" => AggregateFunction::Min,
+        "max" => AggregateFunction::Max,
+        _ => return None,
+    })
+}
+
+/// Removes redundant parentheses.
+pub(crate) fn strip_nested(expr: &ast::Expr) -> &ast::Expr {
+    match expr {
+        ast::Expr::Nested(inner, _) => strip_nested(inner),
+        other => other,
+    }
+}
+
+fn binary(op: BinaryOp, left: Expr, right: Expr) -> Expr {
+    Expr::Binary {
+        op,
+        left: Box::new(left),
+        right: Box::new(right),
+    }
+}
+
+fn numeric_arg(
+    binder: &mut Binder<'_>,
+    args: Vec<(Expr, DataType)>,
+    name: &str,
+) -> Result<(Expr, DataType)> {
+    let (arg, data_type) = args.into_iter().next().expect("arity checked");
+    match data_type {
+        DataType::Unknown => Ok((
+            binder.coerce(arg, data_type, DataType::Double)?,
+            DataType::Double,
+        )),
+        t if t.is_numeric() => Ok((arg, t.without_modifier())),
+        t => Err(undefined_function(name, &[t])),
+    }
+}
+
+fn undefined_function(name: &str, types: &[DataType]) -> Error {
+    let args: Vec<&str> = types.iter().map(|t| t.sql_name()).collect();
+    Error::new(
+        SqlState::UNDEFINED_FUNCTION,
+        format!("function {name}({}) does not exist", args.join(", ")),
+    )
+    .with_hint("No function matches the given name and argument types. You might need to add explicit type casts.")
+}
+
+fn no_unary_operator(symbol: &str, data_type: DataType) -> Error {
+    Error::new(
+        SqlState::UNDEFINED_FUNCTION,
+        format!("operator does not exist: {symbol} {}", data_type.sql_name()),
+    )
+}
+
+trait ObjectNameText {
+    fn to_string_lossy(&self) -> String;
+}
+
+impl ObjectNameText for ast::ObjectName {
+    fn to_string_lossy(&self) -> String {
+        self.parts
+            .iter()
+            .map(|p| p.value.as_str())
+            .collect::<Vec<_>>()
+            .join(".")
+    }
+}

@@ -1,0 +1,256 @@
+//! The transaction manager: live transactions, the visibility watermark, waits and deadlocks.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use db001_common::{Error, Result, SqlState};
+use parking_lot::{Mutex, RwLock};
+
+use crate::snapshot::Snapshot;
+use crate::wait::{TxnDone, WaitFuture};
+use crate::{TXN_ID_BIT, Timestamp, TxnId, is_txn_id};
+
+/// `TxnShared::state` while the transaction runs.
+const STATE_ACTIVE: u64 = 0;
+/// `TxnShared::state` once the transaction has aborted.
+const STATE_ABORTED: u64 = u64::MAX;
+
+/// Live transactions are spread over this many independently locked maps.
+const SHARDS: usize = 16;
+
+/// What a transaction id resolves to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TxnStatus {
+    /// Still running (or unknown to a reader that must treat it as not yet committed).
+    Active,
+    /// Has a commit timestamp. Its WAL record may still be on its way to disk; readers see it
+    /// only through snapshots whose read timestamp is at or above the timestamp.
+    Committed(Timestamp),
+    Aborted,
+}
+
+/// The part of a transaction that other transactions look at.
+#[derive(Debug)]
+pub struct TxnShared {
+    id: TxnId,
+    /// `STATE_ACTIVE`, `STATE_ABORTED` or the commit timestamp.
+    state: AtomicU64,
+    done: Arc<TxnDone>,
+}
+
+impl TxnShared {
+    pub fn id(&self) -> TxnId {
+        self.id
+    }
+
+    pub fn status(&self) -> TxnStatus {
+        match self.state.load(Ordering::Acquire) {
+            STATE_ACTIVE => TxnStatus::Active,
+            STATE_ABORTED => TxnStatus::Aborted,
+            ts => TxnStatus::Committed(ts),
+        }
+    }
+
+    /// Records the commit timestamp. Called from inside the WAL append lock, before the commit
+    /// record can be flushed (see the crate docs).
+    pub fn set_commit_ts(&self, ts: Timestamp) {
+        debug_assert!(ts != STATE_ACTIVE && ts != STATE_ABORTED && !is_txn_id(ts));
+        self.state.store(ts, Ordering::Release);
+    }
+
+    /// Marks the transaction aborted. Its versions become invisible at once; it still holds its
+    /// write locks until [`TxnManager::finish`].
+    pub fn set_aborted(&self) {
+        self.state.store(STATE_ABORTED, Ordering::Release);
+    }
+}
+
+/// Hands out transaction ids, keeps the table of live transactions and the visibility watermark.
+#[derive(Debug)]
+pub struct TxnManager {
+    next_id: AtomicU64,
+    /// Every commit with a timestamp at or below this is durable (or asynchronously committed)
+    /// and visible to new snapshots.
+    visible_ts: AtomicU64,
+    live: [RwLock<HashMap<TxnId, Arc<TxnShared>>>; SHARDS],
+    /// The wait-for graph: waiter → transaction it waits for.
+    waits: Mutex<HashMap<TxnId, TxnId>>,
+}
+
+impl TxnManager {
+    /// A manager whose first snapshots read at `visible_ts` (the end of the recovered log).
+    pub fn new(visible_ts: Timestamp) -> TxnManager {
+        TxnManager {
+            next_id: AtomicU64::new(TXN_ID_BIT | 1),
+            visible_ts: AtomicU64::new(visible_ts),
+            live: std::array::from_fn(|_| RwLock::new(HashMap::new())),
+            waits: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn shard(&self, id: TxnId) -> &RwLock<HashMap<TxnId, Arc<TxnShared>>> {
+        &self.live[(id as usize) % SHARDS]
+    }
+
+    /// Starts a transaction.
+    pub fn begin(&self) -> Arc<TxnShared> {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let shared = Arc::new(TxnShared {
+            id,
+            state: AtomicU64::new(STATE_ACTIVE),
+            done: Arc::new(TxnDone::default()),
+        });
+        self.shard(id).write().insert(id, Arc::clone(&shared));
+        shared
+    }
+
+    /// A snapshot at the current watermark for transaction `own`.
+    pub fn snapshot(&self, own: TxnId) -> Snapshot {
+        Snapshot {
+            read_ts: self.visible_ts.load(Ordering::Acquire),
+            own,
+        }
+    }
+
+    /// The current visibility watermark.
+    pub fn visible_ts(&self) -> Timestamp {
+        self.visible_ts.load(Ordering::Acquire)
+    }
+
+    /// Moves the watermark forward to `ts` (never back).
+    pub fn advance_visible(&self, ts: Timestamp) {
+        self.visible_ts.fetch_max(ts, Ordering::AcqRel);
+    }
+
+    /// The status of a live transaction; a transaction no longer in the table has finished and
+    /// re-stamped its versions, and callers holding a row's lock never see its id (the crate
+    /// docs explain why), so a missing id reads as aborted.
+    pub fn status(&self, id: TxnId) -> TxnStatus {
+        match self.shard(id).read().get(&id) {
+            Some(shared) => shared.status(),
+            None => TxnStatus::Aborted,
+        }
+    }
+
+    /// The commit timestamp a version stamp stands for, if its writer has committed.
+    #[inline]
+    pub fn committed_ts(&self, stamp: u64) -> Option<Timestamp> {
+        if !is_txn_id(stamp) {
+            return Some(stamp);
+        }
+        match self.status(stamp) {
+            TxnStatus::Committed(ts) => Some(ts),
+            TxnStatus::Active | TxnStatus::Aborted => None,
+        }
+    }
+
+    /// Ends a transaction after its versions are re-stamped (commit) or undone (abort): removes
+    /// it from the live table and wakes every transaction waiting for it.
+    pub fn finish(&self, txn: &TxnShared) {
+        self.shard(txn.id).write().remove(&txn.id);
+        self.waits.lock().remove(&txn.id);
+        txn.done.set();
+    }
+
+    /// Waits for `other` to finish on behalf of `me`. Fails at once with 40P01 when the wait
+    /// would close a cycle in the wait-for graph. Call [`TxnManager::end_wait`] when done.
+    pub fn wait(&self, me: TxnId, other: TxnId) -> Result<WaitFuture> {
+        let done = match self.shard(other).read().get(&other) {
+            Some(shared) => Arc::clone(&shared.done),
+            // Already finished: a future that is ready at once.
+            None => {
+                let done = Arc::new(TxnDone::default());
+                done.set();
+                return Ok(WaitFuture { done });
+            }
+        };
+        let mut waits = self.waits.lock();
+        let mut cursor = other;
+        // The graph has at most one outgoing edge per transaction, so the walk ends within
+        // waits.len() steps unless it finds a cycle through `me`.
+        for _ in 0..=waits.len() {
+            if cursor == me {
+                return Err(Error::new(SqlState::DEADLOCK_DETECTED, "deadlock detected")
+                    .with_detail(format!(
+                        "Transaction {} waits for transaction {}, which waits (directly or not) for it.",
+                        me & !TXN_ID_BIT,
+                        other & !TXN_ID_BIT
+                    )));
+            }
+            match waits.get(&cursor) {
+                Some(next) => cursor = *next,
+                None => break,
+            }
+        }
+        waits.insert(me, other);
+        Ok(WaitFuture { done })
+    }
+
+    /// Removes `me`'s edge from the wait-for graph.
+    pub fn end_wait(&self, me: TxnId) {
+        self.waits.lock().remove(&me);
+    }
+
+    /// Number of live transactions.
+    pub fn live_count(&self) -> usize {
+        self.live.iter().map(|shard| shard.read().len()).sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commit_timestamp_resolves_until_finish() {
+        let manager = TxnManager::new(10);
+        let txn = manager.begin();
+        assert_eq!(manager.status(txn.id()), TxnStatus::Active);
+        assert_eq!(manager.committed_ts(txn.id()), None);
+        txn.set_commit_ts(20);
+        assert_eq!(manager.committed_ts(txn.id()), Some(20));
+        assert_eq!(manager.committed_ts(15), Some(15));
+        manager.finish(&txn);
+        assert_eq!(manager.live_count(), 0);
+    }
+
+    #[test]
+    fn deadlock_is_detected_for_the_transaction_closing_the_cycle() {
+        let manager = TxnManager::new(1);
+        let a = manager.begin();
+        let b = manager.begin();
+        let c = manager.begin();
+        let _wait_ab = manager.wait(a.id(), b.id()).expect("no cycle yet");
+        let _wait_bc = manager.wait(b.id(), c.id()).expect("no cycle yet");
+        let error = manager
+            .wait(c.id(), a.id())
+            .expect_err("c → a closes a cycle");
+        assert_eq!(error.code(), SqlState::DEADLOCK_DETECTED);
+        // Once b stops waiting, c may wait for a.
+        manager.end_wait(b.id());
+        assert!(manager.wait(c.id(), a.id()).is_ok());
+    }
+
+    #[test]
+    fn waiting_for_a_finished_transaction_is_immediate() {
+        let manager = TxnManager::new(1);
+        let a = manager.begin();
+        let b = manager.begin();
+        let future = manager.wait(a.id(), b.id()).expect("no cycle");
+        b.set_aborted();
+        manager.finish(&b);
+        assert!(future.done.is_set());
+        let again = manager.wait(a.id(), b.id()).expect("finished");
+        assert!(again.done.is_set());
+    }
+
+    #[test]
+    fn watermark_never_moves_back() {
+        let manager = TxnManager::new(5);
+        manager.advance_visible(9);
+        manager.advance_visible(7);
+        assert_eq!(manager.visible_ts(), 9);
+        assert_eq!(manager.snapshot(TXN_ID_BIT | 3).read_ts, 9);
+    }
+}
