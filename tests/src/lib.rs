@@ -21,7 +21,9 @@
 //! collected and printed if the test panics. Every wait is bounded ([`START_TIMEOUT`],
 //! [`STOP_TIMEOUT`]); dropping the server kills the child.
 
+pub mod postgres;
 pub mod raw;
+pub mod slt;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
