@@ -143,7 +143,8 @@ impl Database {
         self.shared.wal.shutdown()
     }
 
-    pub(crate) fn catalog(&self) -> Arc<Catalog> {
+    /// The latest committed catalog (tables, their schemas and storage).
+    pub fn catalog(&self) -> Arc<Catalog> {
         Arc::clone(&self.shared.catalog.read())
     }
 }

@@ -9,6 +9,7 @@ use db001_executor::{ExecContext, SessionInfo, WriteContext};
 use db001_planner::BoundStatement;
 use db001_sql::ast;
 use db001_storage::TxnContext;
+use db001_txn::ReaderSlot;
 use parking_lot::Mutex;
 
 use crate::database::Database;
@@ -48,13 +49,17 @@ pub struct Session {
     txn: Option<Transaction>,
     settings: Settings,
     info: Arc<SessionInfo>,
+    /// Publishes this session's snapshot to the garbage-collection horizon.
+    reader: ReaderSlot,
 }
 
 impl Session {
     pub(crate) fn new(db: Database) -> Session {
         let backend_pid = db.shared.next_backend_pid.fetch_add(1, Ordering::Relaxed);
         let settings = Settings::new(db.shared.config.synchronous_commit);
+        let reader = db.shared.manager.register_reader();
         Session {
+            reader,
             db,
             txn: None,
             settings,
@@ -283,6 +288,12 @@ impl Session {
         }
     }
 
+    /// Ends the session's hold on its transaction (and on the GC horizon).
+    fn take_transaction(&mut self) -> Option<Transaction> {
+        self.reader.release();
+        self.txn.take()
+    }
+
     fn ensure_transaction(&mut self) -> &mut Transaction {
         if self.txn.is_none() {
             let txn = Transaction::new(
@@ -307,7 +318,7 @@ impl Session {
         match &mut self.txn {
             Some(txn) if txn.explicit => txn.failed = true,
             Some(_) => {
-                if let Some(txn) = self.txn.take() {
+                if let Some(txn) = self.take_transaction() {
                     txn.rollback(&self.db);
                 }
             }
@@ -316,7 +327,7 @@ impl Session {
     }
 
     async fn end_implicit(&mut self) -> Result<()> {
-        let Some(txn) = self.txn.take() else {
+        let Some(txn) = self.take_transaction() else {
             return Ok(());
         };
         if txn.failed {
@@ -351,7 +362,7 @@ impl Session {
             ast::Statement::Begin(modes) => return self.begin(modes),
             ast::Statement::Commit => return self.commit().await,
             ast::Statement::Rollback => {
-                if let Some(txn) = self.txn.take() {
+                if let Some(txn) = self.take_transaction() {
                     txn.rollback(&self.db);
                 }
                 return Ok(StatementResult::command(CommandTag::Rollback));
@@ -434,7 +445,7 @@ impl Session {
     }
 
     async fn commit(&mut self) -> Result<StatementResult> {
-        let Some(txn) = self.txn.take() else {
+        let Some(txn) = self.take_transaction() else {
             return Ok(StatementResult::command(CommandTag::Commit));
         };
         if txn.failed {
@@ -588,7 +599,7 @@ impl Session {
         let mut attempts = 0;
         loop {
             let txn = self.txn.as_mut().expect("ensured above");
-            let snapshot = txn.statement_snapshot(&db);
+            let snapshot = txn.statement_snapshot(&db, &self.reader);
             let mark = txn.write_set.len();
             let own = txn.id();
             let ctx = ExecContext {
@@ -637,7 +648,7 @@ impl Session {
                     "cannot execute DDL in a read-only transaction",
                 ));
             }
-            let snapshot = txn.statement_snapshot(&db);
+            let snapshot = txn.statement_snapshot(&db, &self.reader);
             let result = ddl::execute(&db, txn, snapshot, statement, sql);
             let Err(error) = &result else {
                 return result;
@@ -660,7 +671,7 @@ impl Session {
 impl Drop for Session {
     /// A client that disconnects mid-transaction rolls it back.
     fn drop(&mut self) {
-        if let Some(txn) = self.txn.take() {
+        if let Some(txn) = self.take_transaction() {
             txn.rollback(&self.db);
         }
     }

@@ -14,7 +14,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use db001_catalog::Catalog;
 use db001_common::{Error, Result};
 use db001_storage::{Table, WriteKind, WriteSet};
-use db001_txn::{IsolationLevel, Snapshot, TXN_ID_BIT, TxnId, TxnShared};
+use db001_txn::{IsolationLevel, ReaderSlot, Snapshot, TXN_ID_BIT, TxnId, TxnShared};
 
 use crate::database::Database;
 use crate::log_record::{KIND_TXN_COMMIT, KIND_TXN_DATA, LogOp, encode_payloads};
@@ -98,11 +98,13 @@ impl Transaction {
 
     /// The snapshot for the next statement: fresh per statement under READ COMMITTED, fixed at
     /// the first statement otherwise.
-    pub(crate) fn statement_snapshot(&mut self, db: &Database) -> Snapshot {
+    /// The snapshot is published in the session's reader slot, which holds back garbage
+    /// collection until the transaction ends.
+    pub(crate) fn statement_snapshot(&mut self, db: &Database, reader: &ReaderSlot) -> Snapshot {
         match self.snapshot {
             Some(snapshot) if !self.isolation.snapshot_per_statement() => snapshot,
             _ => {
-                let snapshot = db.shared.manager.snapshot(self.id());
+                let snapshot = reader.snapshot(&db.shared.manager, self.id());
                 self.snapshot = Some(snapshot);
                 snapshot
             }
@@ -226,6 +228,7 @@ impl Transaction {
             db_storage_stamp(&self.write_set, own, lsn);
         }
         db.shared.manager.finish(&shared);
+        db.shared.manager.refresh_horizon();
         self.release_ddl_lock(db, own);
         db.shared
             .stats

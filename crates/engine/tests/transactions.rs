@@ -214,3 +214,56 @@ async fn select_for_update_makes_other_writers_wait() {
     let error = fail(&mut other, "SELECT count(*) FROM t FOR UPDATE").await;
     assert_eq!(error.code(), SqlState::FEATURE_NOT_SUPPORTED);
 }
+
+#[tokio::test]
+async fn an_old_snapshot_keeps_its_versions_while_a_hot_row_is_updated() {
+    let (db, _dir) = open();
+    let mut setup = db.session();
+    run(&mut setup, "CREATE TABLE hot (id int PRIMARY KEY, n int)").await;
+    run(&mut setup, "INSERT INTO hot VALUES (1, 0)").await;
+    let mut old = db.session();
+    run(&mut old, "BEGIN ISOLATION LEVEL REPEATABLE READ").await;
+    assert_eq!(
+        scalar(&mut old, "SELECT n FROM hot WHERE id = 1").await,
+        "0"
+    );
+    let mut writer = db.session();
+    for _ in 0..200 {
+        run(&mut writer, "UPDATE hot SET n = n + 1 WHERE id = 1").await;
+    }
+    // The old snapshot holds the horizon back, so its version is still there.
+    assert_eq!(
+        scalar(&mut old, "SELECT n FROM hot WHERE id = 1").await,
+        "0"
+    );
+    let catalog = db.catalog();
+    let table = &catalog.table("public", "hot").expect("table").storage;
+    assert_eq!(scalar(&mut old, "SELECT count(*) FROM hot").await, "1");
+    run(&mut old, "COMMIT").await;
+    for _ in 0..10 {
+        run(&mut writer, "UPDATE hot SET n = n + 1 WHERE id = 1").await;
+    }
+    // Once it is gone, writing the row prunes what nobody can see.
+    assert!(
+        table.version_count(0) <= 2,
+        "{} versions",
+        table.version_count(0)
+    );
+    assert_eq!(
+        scalar(&mut old, "SELECT n FROM hot WHERE id = 1").await,
+        "210"
+    );
+    // A primary-key change keeps the old key's entry consistent.
+    run(&mut writer, "UPDATE hot SET id = 2 WHERE id = 1").await;
+    for _ in 0..10 {
+        run(&mut writer, "UPDATE hot SET n = n + 1 WHERE id = 2").await;
+    }
+    assert_eq!(
+        rows(&mut old, "SELECT n FROM hot WHERE id = 1").await.len(),
+        0
+    );
+    assert_eq!(
+        scalar(&mut old, "SELECT n FROM hot WHERE id = 2").await,
+        "220"
+    );
+}

@@ -14,7 +14,7 @@ use parking_lot::RwLock;
 
 use crate::index::{Index, IndexSpec, split_entry};
 use crate::slots::SlotArray;
-use crate::version::{Version, chain_len, visible};
+use crate::version::{Version, has_key_changes, prune, visible};
 use crate::write_set::{WriteEntry, WriteKind, WriteSet};
 
 /// What a write needs to know about the transaction doing it.
@@ -89,6 +89,21 @@ impl Table {
     /// Approximate bytes of memory held by slots (not row data).
     pub fn slot_memory_bytes(&self) -> usize {
         self.slots.memory_bytes()
+    }
+
+    /// Number of versions in a row's chain (for tests and diagnostics).
+    pub fn version_count(&self, row_id: u64) -> usize {
+        let Some(slot) = self.slots.get(row_id) else {
+            return 0;
+        };
+        let chain = slot.chain.read();
+        let mut count = 0;
+        let mut cursor = chain.as_deref();
+        while let Some(version) = cursor {
+            count += 1;
+            cursor = version.next.as_deref();
+        }
+        count
     }
 
     pub fn indexes(&self) -> Vec<Arc<Index>> {
@@ -184,6 +199,7 @@ impl Table {
             xmax: 0,
             data: Arc::clone(&data),
             next: None,
+            keys_changed: false,
         }));
         self.live_rows.fetch_add(1, Ordering::Relaxed);
         ws.entries.push(WriteEntry {
@@ -217,6 +233,16 @@ impl Table {
         let mut encoded = Vec::with_capacity(64);
         row_codec::encode_row(new, &mut encoded);
         let data: Arc<[u8]> = encoded.into();
+        // Index keys first (no lock held): which change, and so need new entries.
+        let indexes = self.indexes();
+        let mut changed_keys = Vec::new();
+        for index in &indexes {
+            let (new_key, has_null) = index.key_of(new);
+            if index.key_of(old).0 != new_key {
+                changed_keys.push((Arc::clone(index), new_key, has_null));
+            }
+        }
+        let keys_changed = !changed_keys.is_empty();
         let slot = self.slot(row_id)?;
         let kind = {
             let mut chain = slot.chain.write();
@@ -227,6 +253,7 @@ impl Table {
                 if head.xmax == own {
                     return Ok(false);
                 }
+                head.keys_changed |= keys_changed;
                 let prior = std::mem::replace(&mut head.data, Arc::clone(&data));
                 WriteKind::UpdateInPlace { prior }
             } else {
@@ -240,7 +267,9 @@ impl Table {
                     xmax: 0,
                     data: Arc::clone(&data),
                     next: Some(old_head),
+                    keys_changed,
                 }));
+                prune(&mut chain, ctx.manager.gc_horizon());
                 WriteKind::Update
             }
         };
@@ -252,11 +281,8 @@ impl Table {
             added_keys: Vec::new(),
         });
         let entry = ws.entries.len() - 1;
-        for index in self.indexes() {
-            let (new_key, has_null) = index.key_of(new);
-            if index.key_of(old).0 != new_key
-                && self.add_entry_checked(ctx, &index, &new_key, has_null, row_id, new)?
-            {
+        for (index, new_key, has_null) in changed_keys {
+            if self.add_entry_checked(ctx, &index, &new_key, has_null, row_id, new)? {
                 ws.entries[entry].added_keys.push((index.spec.id, new_key));
             }
         }
@@ -294,7 +320,9 @@ impl Table {
                 xmax: 0,
                 data,
                 next: Some(old_head),
+                keys_changed: false,
             }));
+            prune(&mut chain, ctx.manager.gc_horizon());
         }
         ws.entries.push(WriteEntry {
             table: Arc::clone(self),
@@ -401,7 +429,7 @@ impl Table {
             }
             return Ok(false);
         }
-        if chain_len(&chain) > 1 {
+        if has_key_changes(&chain) {
             return Ok(index.key_of_data(&head.data)?.0 == key);
         }
         Ok(true)
@@ -484,6 +512,7 @@ impl Table {
             xmax: 0,
             data,
             next: None,
+            keys_changed: false,
         }));
         if let Some(previous) = previous {
             self.remove_keys_of(row_id, &previous.data)?;
@@ -774,7 +803,7 @@ impl Iterator for IndexScan {
             let Some((version, _)) = visible(&chain, &self.snapshot, &self.manager) else {
                 continue;
             };
-            if chain_len(&chain) > 1 {
+            if has_key_changes(&chain) {
                 match self.index.key_of_data(&version.data) {
                     Ok((current, _)) if current == key => {}
                     Ok(_) => continue,

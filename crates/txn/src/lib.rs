@@ -67,16 +67,30 @@
 //! Every wait adds an edge to a wait-for graph. A wait that would close a cycle fails at once with
 //! 40P01 for the transaction that tried to close it; the others proceed.
 //!
+//! ## Garbage: the horizon
+//!
+//! Each session publishes the read timestamp of the snapshot it is using in a [`ReaderSlot`].
+//! The oldest published timestamp (or the watermark, when no snapshot is in use) is the
+//! *horizon*: once a version committed at or before the horizon exists, every older version of
+//! that row is invisible to all current and future snapshots. Writers prune such versions from
+//! the chains they touch (see the storage crate), which keeps hot rows' chains short.
+//!
+//! ```text
+//!   row:  [T9 active] → [ts120] → [ts100] → [ts80]        horizon = 110
+//!                                   └── newest ≤ horizon: keep it, drop everything older
+//! ```
+//!
 //! ## Not done yet
 //!
-//! Garbage collection of versions no snapshot can see; serializable (SSI) validation; row locks
-//! without writes (`SELECT ... FOR UPDATE`); two-phase commit.
+//! A background collector for rows nobody writes again (deleted rows and their index entries
+//! are kept until then); serializable (SSI) validation; shared row locks (`FOR SHARE` locks
+//! exclusively); two-phase commit.
 
 mod manager;
 mod snapshot;
 mod wait;
 
-pub use manager::{TxnManager, TxnShared, TxnStatus};
+pub use manager::{ReaderSlot, TxnManager, TxnShared, TxnStatus};
 pub use snapshot::{IsolationLevel, Snapshot};
 pub use wait::{TxnDone, WaitFuture};
 

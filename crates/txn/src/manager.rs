@@ -76,6 +76,51 @@ pub struct TxnManager {
     live: [RwLock<HashMap<TxnId, Arc<TxnShared>>>; SHARDS],
     /// The wait-for graph: waiter → transaction it waits for.
     waits: Mutex<HashMap<TxnId, TxnId>>,
+    /// One slot per session: the read timestamp of the snapshot it is using, or `IDLE`.
+    readers: Mutex<Vec<Arc<AtomicU64>>>,
+    /// No snapshot in use reads below this: versions superseded at or before it are garbage.
+    horizon: AtomicU64,
+}
+
+/// A reader slot's value while its session holds no snapshot.
+const IDLE: u64 = u64::MAX;
+
+/// A session's published snapshot, which holds back garbage collection (see
+/// [`TxnManager::register_reader`]). Unregisters itself when dropped.
+#[derive(Debug)]
+pub struct ReaderSlot {
+    slot: Arc<AtomicU64>,
+    manager: std::sync::Weak<TxnManager>,
+}
+
+impl ReaderSlot {
+    /// Takes a snapshot for `own` and publishes its read timestamp.
+    ///
+    /// The slot first holds the current horizon, so a horizon computed concurrently can never
+    /// pass the read timestamp that is about to be loaded (see [`TxnManager::refresh_horizon`]).
+    pub fn snapshot(&self, manager: &TxnManager, own: TxnId) -> Snapshot {
+        self.slot
+            .store(manager.horizon.load(Ordering::SeqCst), Ordering::SeqCst);
+        let read_ts = manager.visible_ts.load(Ordering::SeqCst);
+        self.slot.store(read_ts, Ordering::SeqCst);
+        Snapshot { read_ts, own }
+    }
+
+    /// The session no longer reads (its transaction ended).
+    pub fn release(&self) {
+        self.slot.store(IDLE, Ordering::SeqCst);
+    }
+}
+
+impl Drop for ReaderSlot {
+    fn drop(&mut self) {
+        if let Some(manager) = self.manager.upgrade() {
+            manager
+                .readers
+                .lock()
+                .retain(|slot| !Arc::ptr_eq(slot, &self.slot));
+        }
+    }
 }
 
 impl TxnManager {
@@ -86,7 +131,41 @@ impl TxnManager {
             visible_ts: AtomicU64::new(visible_ts),
             live: std::array::from_fn(|_| RwLock::new(HashMap::new())),
             waits: Mutex::new(HashMap::new()),
+            readers: Mutex::new(Vec::new()),
+            horizon: AtomicU64::new(visible_ts),
         }
+    }
+
+    /// Registers a session as a reader. Its snapshots (taken through the slot) hold back the
+    /// garbage-collection horizon until released.
+    pub fn register_reader(self: &Arc<Self>) -> ReaderSlot {
+        let slot = Arc::new(AtomicU64::new(IDLE));
+        self.readers.lock().push(Arc::clone(&slot));
+        ReaderSlot {
+            slot,
+            manager: Arc::downgrade(self),
+        }
+    }
+
+    /// Recomputes the garbage-collection horizon: the oldest read timestamp of any published
+    /// snapshot, or the visibility watermark when none is in use. Never moves back.
+    ///
+    /// The watermark is loaded before the slots: a session that loads its read timestamp after
+    /// this scan passed its slot loads one at least as new as this watermark.
+    pub fn refresh_horizon(&self) -> Timestamp {
+        let mut horizon = self.visible_ts.load(Ordering::SeqCst);
+        for slot in self.readers.lock().iter() {
+            horizon = horizon.min(slot.load(Ordering::SeqCst));
+        }
+        self.horizon
+            .fetch_max(horizon, Ordering::SeqCst)
+            .max(horizon)
+    }
+
+    /// Versions superseded by a version committed at or before this timestamp are invisible
+    /// to every snapshot in use and to every snapshot still to come.
+    pub fn gc_horizon(&self) -> Timestamp {
+        self.horizon.load(Ordering::SeqCst)
     }
 
     fn shard(&self, id: TxnId) -> &RwLock<HashMap<TxnId, Arc<TxnShared>>> {
@@ -243,6 +322,32 @@ mod tests {
         assert!(future.done.is_set());
         let again = manager.wait(a.id(), b.id()).expect("finished");
         assert!(again.done.is_set());
+    }
+
+    #[test]
+    fn horizon_is_held_back_by_published_snapshots_only() {
+        let manager = Arc::new(TxnManager::new(10));
+        let reader = manager.register_reader();
+        let snapshot = reader.snapshot(&manager, TXN_ID_BIT);
+        assert_eq!(snapshot.read_ts, 10);
+        manager.advance_visible(50);
+        assert_eq!(
+            manager.refresh_horizon(),
+            10,
+            "the open snapshot reads at 10"
+        );
+        reader.release();
+        assert_eq!(manager.refresh_horizon(), 50);
+        let again = reader.snapshot(&manager, TXN_ID_BIT);
+        assert_eq!(again.read_ts, 50);
+        drop(reader);
+        manager.advance_visible(70);
+        assert_eq!(
+            manager.refresh_horizon(),
+            70,
+            "a dropped slot no longer counts"
+        );
+        assert_eq!(manager.gc_horizon(), 70);
     }
 
     #[test]
