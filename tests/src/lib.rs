@@ -10,8 +10,9 @@
 //! depend on a binary (artifact dependencies are nightly-only). So the harness builds it:
 //! the first [`TestServer`] in a test process runs `cargo build -p db001-server --bin db001`
 //! into the same target directory and profile as the running test (found from the test
-//! executable's own path), once. When everything is already built this is a no-op taking a
-//! fraction of a second. Setting `DB001_BIN=/path/to/db001` skips the build and uses that
+//! executable's own path, in `<target>/<profile>/deps/` for tests and `<target>/<profile>/`
+//! for this package's binaries), once. When everything is already built this is a no-op
+//! taking a fraction of a second. Setting `DB001_BIN=/path/to/db001` skips the build and uses that
 //! binary (e.g. a release build in a benchmark or CI step).
 //!
 //! ## What a [`TestServer`] is
@@ -21,6 +22,7 @@
 //! collected and printed if the test panics. Every wait is bounded ([`START_TIMEOUT`],
 //! [`STOP_TIMEOUT`]); dropping the server kills the child.
 
+pub mod crash;
 pub mod postgres;
 pub mod raw;
 pub mod slt;
@@ -50,12 +52,19 @@ fn build_server() -> PathBuf {
         assert!(path.is_file(), "DB001_BIN={} is not a file", path.display());
         return path;
     }
-    // The test executable lives in <target>/<profile>/deps/.
+    // A test executable lives in <target>/<profile>/deps/, a binary of this package (such as
+    // `crash_loop`) in <target>/<profile>/.
     let executable = std::env::current_exe().expect("path of the test executable");
-    let profile_dir = executable
+    let executable_dir = executable
         .parent()
-        .and_then(Path::parent)
-        .expect("test executable inside <target>/<profile>/deps");
+        .expect("an executable sits in a directory");
+    let profile_dir = if executable_dir.file_name() == Some("deps".as_ref()) {
+        executable_dir
+            .parent()
+            .expect("test executable inside <target>/<profile>/deps")
+    } else {
+        executable_dir
+    };
     let target_dir = profile_dir
         .parent()
         .expect("profile directory inside the target directory");
@@ -335,6 +344,15 @@ impl Drop for TestServer {
                 self.log()
             );
         }
+    }
+}
+
+/// A tokio-postgres error with its SQLSTATE and message when the server sent one (its
+/// `Display` says only "db error").
+pub fn error_text(error: &tokio_postgres::Error) -> String {
+    match error.as_db_error() {
+        Some(server_error) => format!("{} {}", server_error.code().code(), server_error.message()),
+        None => error.to_string(),
     }
 }
 

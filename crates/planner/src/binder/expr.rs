@@ -635,10 +635,16 @@ impl Binder<'_> {
                 ),
             ));
         }
-        if let Expr::Literal(value) = &bound {
-            let value = match value {
-                Value::Text(s) if from == DataType::Unknown => Value::parse_text(target, s)?,
-                other => other.cast(target, CastKind::Explicit)?,
+        // A string literal is converted now, as PostgreSQL's parser does (so its errors point
+        // at it); a string type's length limit applies as an explicit cast (truncating).
+        // Typed values are cast when the statement runs: their errors carry no position.
+        if from == DataType::Unknown
+            && let Expr::Literal(Value::Text(s)) = &bound
+        {
+            let value = if target.is_string() {
+                Value::Text(std::sync::Arc::clone(s)).cast(target, CastKind::Explicit)?
+            } else {
+                Value::parse_text(target, s)?
             };
             return Ok((Expr::Literal(value), target));
         }
@@ -886,6 +892,8 @@ impl Binder<'_> {
             ) => DataType::Numeric(None),
             (AggregateFunction::Avg, DataType::SmallInt | DataType::Int) => DataType::Numeric(None),
             (AggregateFunction::Sum | AggregateFunction::Avg, DataType::Double) => DataType::Double,
+            // There is no max(varchar): PostgreSQL resolves it as max(text).
+            (AggregateFunction::Min | AggregateFunction::Max, t) if t.is_string() => DataType::Text,
             (AggregateFunction::Min | AggregateFunction::Max, t) if t != DataType::Unknown => t,
             (_, t) => return Err(undefined_function(name, &[t])),
         };

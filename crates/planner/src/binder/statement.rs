@@ -1048,7 +1048,6 @@ pub(crate) fn column_name(expr: &ast::Expr) -> String {
                 expr, data_type, ..
             } => figure(expr).or_else(|| Some(type_column_name(&data_type.name))),
             ast::Expr::TypedString { data_type, .. } => Some(type_column_name(&data_type.name)),
-            ast::Expr::Literal(ast::Literal::Boolean(_), _) => Some("bool".to_string()),
             ast::Expr::Case { .. } => Some("case".to_string()),
             ast::Expr::Exists { .. } => Some("exists".to_string()),
             ast::Expr::Array(..) => Some("array".to_string()),
