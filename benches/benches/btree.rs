@@ -11,7 +11,10 @@ const KEYS: u64 = 100_000;
 /// bijection modulo n.
 fn shuffled(n: u64) -> Vec<u64> {
     const PRIME: u64 = 7919;
-    assert!(!n.is_multiple_of(PRIME), "the multiplier must be coprime to n");
+    assert!(
+        !n.is_multiple_of(PRIME),
+        "the multiplier must be coprime to n"
+    );
     (0..n).map(|i| (i * PRIME) % n).collect()
 }
 
