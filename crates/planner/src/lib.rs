@@ -12,6 +12,7 @@
 //! The planner sees only a catalog and produces only plans: it never reads rows.
 
 pub mod binder;
+pub mod builtin;
 pub mod explain;
 pub mod optimizer;
 pub mod plan;
