@@ -189,15 +189,20 @@ impl Accumulator {
             | AggregateFunction::JsonbAgg
             | AggregateFunction::ArrayAgg => self.collected.push(value),
             AggregateFunction::Min | AggregateFunction::Max => {
+                // PostgreSQL's `*_larger` / `*_smaller` return their second argument on a tie,
+                // so an equal later value (`1 mon` after `30 days`, `1.00` after `1.0`) wins;
+                // `bpchar_larger` / `bpchar_smaller` keep the first.
                 let replace = match &self.extreme {
                     None => true,
                     Some(current) => {
                         let ordering = value.sql_cmp(current)?.unwrap_or(Ordering::Equal);
-                        if self.function == AggregateFunction::Min {
-                            ordering == Ordering::Less
+                        let wanted = if self.function == AggregateFunction::Min {
+                            Ordering::Less
                         } else {
-                            ordering == Ordering::Greater
-                        }
+                            Ordering::Greater
+                        };
+                        ordering == wanted
+                            || (ordering == Ordering::Equal && !matches!(value, Value::Bpchar(_)))
                     }
                 };
                 if replace {

@@ -218,33 +218,43 @@ impl Interval {
         Ok(result)
     }
 
-    /// `justify_interval`: both justifications, with one sign throughout.
+    /// `justify_interval`: both justifications, with one sign throughout (PostgreSQL's
+    /// `interval_justify_interval`, step for step).
     pub fn justify_interval(&self) -> Result<Interval> {
+        let month_days = DAYS_PER_MONTH as i32;
         let mut result = *self;
-        let whole_months = result.days / DAYS_PER_MONTH as i32;
-        result.days -= whole_months * DAYS_PER_MONTH as i32;
-        result.months = result
-            .months
-            .checked_add(whole_months)
-            .ok_or_else(out_of_range)?;
+        if (result.days > 0 && result.micros > 0) || (result.days < 0 && result.micros < 0) {
+            let whole_months = result.days / month_days;
+            result.days -= whole_months * month_days;
+            result.months = result
+                .months
+                .checked_add(whole_months)
+                .ok_or_else(out_of_range)?;
+        }
         let whole_days = result.micros / USECS_PER_DAY;
         result.micros -= whole_days * USECS_PER_DAY;
         result.days =
             i32::try_from(i64::from(result.days) + whole_days).map_err(|_| out_of_range())?;
+        let whole_months = result.days / month_days;
+        result.days -= whole_months * month_days;
+        result.months = result
+            .months
+            .checked_add(whole_months)
+            .ok_or_else(out_of_range)?;
+        if result.months > 0 && (result.days < 0 || (result.days == 0 && result.micros < 0)) {
+            result.days += month_days;
+            result.months -= 1;
+        } else if result.months < 0 && (result.days > 0 || (result.days == 0 && result.micros > 0))
+        {
+            result.days -= month_days;
+            result.months += 1;
+        }
         if result.days > 0 && result.micros < 0 {
             result.micros += USECS_PER_DAY;
             result.days -= 1;
         } else if result.days < 0 && result.micros > 0 {
             result.micros -= USECS_PER_DAY;
             result.days += 1;
-        }
-        if result.months > 0 && (result.days < 0 || (result.days == 0 && result.micros < 0)) {
-            result.days += DAYS_PER_MONTH as i32;
-            result.months -= 1;
-        } else if result.months < 0 && (result.days > 0 || (result.days == 0 && result.micros > 0))
-        {
-            result.days -= DAYS_PER_MONTH as i32;
-            result.months += 1;
         }
         Ok(result)
     }
