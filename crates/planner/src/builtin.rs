@@ -8,7 +8,7 @@
 //! Most functions are *strict*, as in PostgreSQL: a NULL argument gives NULL without the
 //! function running. [`Builtin::is_strict`] lists the exceptions.
 
-use db001_common::{DataType, ElementType};
+use db001_common::ElementType;
 
 use crate::plan::BinaryOp;
 
@@ -238,6 +238,8 @@ pub enum ArrayFunction {
     Position,
     /// `array_remove(array, value)`.
     Remove,
+    /// `array @> array`: every element of the second is in the first.
+    Contains,
 }
 
 impl Builtin {
@@ -283,9 +285,4 @@ impl Builtin {
             Builtin::GenRandomUuid | Builtin::DateTime(DateTimeFunction::ClockTimestamp)
         )
     }
-}
-
-/// The array type of an element type, for results of `ARRAY[...]` and friends.
-pub fn array_type(element: ElementType) -> DataType {
-    DataType::Array(element)
 }

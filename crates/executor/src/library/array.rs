@@ -217,6 +217,22 @@ pub(crate) fn call(function: ArrayFunction, args: Vec<Value>) -> Result<Value> {
                 })
                 .map_or(Value::Null, |index| Value::Int32(index as i32 + 1))
         }
+        F::Contains => {
+            let container = args.next()?;
+            let contained = args.next()?;
+            let (Some(container), Some(contained)) = (array_of(&container)?, array_of(&contained)?)
+            else {
+                return Ok(Value::Null);
+            };
+            // NULL elements never match, as in PostgreSQL's array_contain_compare.
+            Value::Bool(contained.values.iter().all(|wanted| {
+                !wanted.is_null()
+                    && container
+                        .values
+                        .iter()
+                        .any(|value| value.sql_cmp(wanted).ok().flatten() == Some(Ordering::Equal))
+            }))
+        }
         F::Remove => {
             let array = args.next()?;
             let unwanted = args.next()?;

@@ -40,6 +40,19 @@ fn step_of(value: &Value) -> Result<Step<'_>> {
     }
 }
 
+/// A path from variadic text arguments or one text array (`#>`); `None` when an element is
+/// NULL, which makes the result NULL.
+fn path_of(arguments: Vec<Value>) -> Option<Vec<String>> {
+    let elements: Vec<Value> = match arguments.as_slice() {
+        [Value::Array(array)] => array.values.clone(),
+        _ => arguments,
+    };
+    elements
+        .iter()
+        .map(|element| element.as_str().map(str::to_string))
+        .collect()
+}
+
 fn optional_text(text: Option<String>) -> Value {
     text.map_or(Value::Null, text_value)
 }
@@ -78,7 +91,9 @@ pub(crate) fn call(function: JsonFunction, args: Vec<Value>) -> Result<Value> {
         }
         F::JsonExtractPath | F::JsonExtractPathText => {
             let text = json_text(args.next()?)?;
-            let path: Vec<String> = args.rest().iter().map(Value::to_text).collect();
+            let Some(path) = path_of(args.rest()) else {
+                return Ok(Value::Null);
+            };
             let path: Vec<&str> = path.iter().map(String::as_str).collect();
             match (function, ops::json_get_path(&text, &path)?) {
                 (_, None) => Value::Null,
@@ -88,7 +103,9 @@ pub(crate) fn call(function: JsonFunction, args: Vec<Value>) -> Result<Value> {
         }
         F::JsonbExtractPath | F::JsonbExtractPathText => {
             let document = document(args.next()?)?;
-            let path: Vec<String> = args.rest().iter().map(Value::to_text).collect();
+            let Some(path) = path_of(args.rest()) else {
+                return Ok(Value::Null);
+            };
             let path: Vec<&str> = path.iter().map(String::as_str).collect();
             match (function, document.get_path(&path)) {
                 (_, None) => Value::Null,

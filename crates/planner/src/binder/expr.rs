@@ -482,6 +482,20 @@ impl Binder<'_> {
                 let right = self.bind_expr(right, scope)?;
                 self.bind_json_get(op == ast::BinaryOp::JsonGetText, left, right)
             }
+            ast::BinaryOp::JsonPath | ast::BinaryOp::JsonPathText => {
+                let left = self.bind_expr(left, scope)?;
+                let right = self.bind_expr(right, scope)?;
+                self.bind_json_path(op == ast::BinaryOp::JsonPathText, left, right)
+            }
+            ast::BinaryOp::Contains | ast::BinaryOp::ContainedBy => {
+                let left = self.bind_expr(left, scope)?;
+                let right = self.bind_expr(right, scope)?;
+                if op == ast::BinaryOp::Contains {
+                    self.bind_contains("@>", left, right, false)
+                } else {
+                    self.bind_contains("<@", right, left, true)
+                }
+            }
             ast::BinaryOp::Concat => {
                 let left = self.bind_expr(left, scope)?;
                 let right = self.bind_expr(right, scope)?;

@@ -234,4 +234,78 @@ impl Binder<'_> {
             array_type,
         )))
     }
+
+    /// `json #> text[]`, `jsonb #>> text[]`: the path as a text array.
+    pub(crate) fn bind_json_path(
+        &mut self,
+        as_text: bool,
+        (l, lt): Argument,
+        (r, rt): Argument,
+    ) -> Result<(Expr, DataType)> {
+        let symbol = if as_text { "#>>" } else { "#>" };
+        let text_array = DataType::Array(db001_common::ElementType::Text);
+        let (function, result) = match (lt, as_text) {
+            (DataType::Jsonb, false) => (JsonFunction::JsonbExtractPath, JSONB),
+            (DataType::Jsonb, true) => (JsonFunction::JsonbExtractPathText, TEXT),
+            (DataType::Json, false) => (JsonFunction::JsonExtractPath, JSON),
+            (DataType::Json, true) => (JsonFunction::JsonExtractPathText, TEXT),
+            (DataType::Unknown, _) if rt == DataType::Unknown => {
+                return Err(operator_not_unique(symbol, lt, rt));
+            }
+            _ => return Err(no_operator(symbol, lt, rt)),
+        };
+        if rt != text_array && rt != DataType::Unknown {
+            return Err(no_operator(symbol, lt, rt));
+        }
+        let r = self.coerce(r, rt, text_array)?;
+        Ok((
+            Expr::Function {
+                function: Function::Builtin(Builtin::Json(function)),
+                args: vec![l, r],
+            },
+            result,
+        ))
+    }
+
+    /// `container @> contained` for jsonb and arrays (`<@` arrives with its operands swapped).
+    pub(crate) fn bind_contains(
+        &mut self,
+        symbol: &str,
+        (container, container_type): Argument,
+        (contained, contained_type): Argument,
+        swapped: bool,
+    ) -> Result<(Expr, DataType)> {
+        let shown = |a: DataType, b: DataType| if swapped { (b, a) } else { (a, b) };
+        let kind = match (container_type, contained_type) {
+            (DataType::Jsonb, DataType::Jsonb | DataType::Unknown)
+            | (DataType::Unknown, DataType::Jsonb) => DataType::Jsonb,
+            (DataType::Array(element), DataType::Array(other)) if element == other => {
+                container_type
+            }
+            (DataType::Array(_), DataType::Unknown) => container_type,
+            (DataType::Unknown, DataType::Array(_)) => contained_type,
+            (DataType::Unknown, DataType::Unknown) => {
+                let (a, b) = shown(container_type, contained_type);
+                return Err(operator_not_unique(symbol, a, b));
+            }
+            _ => {
+                let (a, b) = shown(container_type, contained_type);
+                return Err(no_operator(symbol, a, b));
+            }
+        };
+        let container = self.coerce(container, container_type, kind)?;
+        let contained = self.coerce(contained, contained_type, kind)?;
+        let function = if kind == DataType::Jsonb {
+            Builtin::Json(JsonFunction::JsonbContains)
+        } else {
+            Builtin::Array(ArrayFunction::Contains)
+        };
+        Ok((
+            Expr::Function {
+                function: Function::Builtin(function),
+                args: vec![container, contained],
+            },
+            DataType::Bool,
+        ))
+    }
 }
