@@ -150,7 +150,7 @@ pub(crate) fn to_char(value: &Value, format: &str) -> Result<String> {
             *sign_written = true;
         }
     };
-    for token in &tokens {
+    for (position, token) in tokens.iter().enumerate() {
         match *token {
             Token::Digit { zero } if !after_point => {
                 let digit = padded[integer_index];
@@ -193,9 +193,8 @@ pub(crate) fn to_char(value: &Value, format: &str) -> Result<String> {
                 let rest_zero = fraction.as_bytes()[fraction_index - 1..]
                     .iter()
                     .all(|b| *b == b'0');
-                let trailing_nines = tokens
+                let trailing_nines = tokens[position..]
                     .iter()
-                    .skip_while(|t| *t != token)
                     .all(|t| !matches!(t, Token::Digit { zero: true }));
                 if fill_mode && !zero && rest_zero && trailing_nines {
                     continue;
@@ -274,6 +273,8 @@ mod tests {
             (Value::Int32(5), "FMS999", "+5"),
             (numeric("0.25"), "FM0.9", "0.3"),
             (numeric("12.3"), "00000.00", " 00012.30"),
+            (numeric("-0.1"), "FM90.99", "-0.1"),
+            (numeric("123.456"), "999D99", " 123.46"),
         ];
         for (value, format, expected) in cases {
             assert_eq!(
