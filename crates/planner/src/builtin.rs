@@ -66,6 +66,8 @@ pub enum StringFunction {
     StartsWith,
     /// `md5(text | bytea)`.
     Md5,
+    /// `sha256(bytea)`.
+    Sha256,
     Ascii,
     Chr,
     Translate,

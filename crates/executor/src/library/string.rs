@@ -189,6 +189,11 @@ pub(crate) fn call(function: StringFunction, args: Vec<Value>) -> Result<Value> 
             };
             text_value(hex(&digest))
         }
+        F::Sha256 => {
+            use sha2::Digest;
+            let bytes = args.bytes()?;
+            Value::Bytea(Arc::from(&sha2::Sha256::digest(&bytes[..])[..]))
+        }
         F::Ascii => Value::Int32(args.text()?.chars().next().map_or(0, |c| c as i32)),
         F::Chr => {
             let code = args.int()?;

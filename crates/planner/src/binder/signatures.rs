@@ -350,6 +350,7 @@ pub(crate) fn of_name(name: &str) -> &'static [Signature] {
         "reverse" => one!([TEXT], TEXT, string(S::Reverse)),
         "starts_with" => one!([TEXT, TEXT], BOOL, string(S::StartsWith)),
         "md5" => MD5,
+        "sha256" => one!([BYTEA], BYTEA, string(S::Sha256)),
         "ascii" => one!([TEXT], INT, string(S::Ascii)),
         "chr" => one!([INT], TEXT, string(S::Chr)),
         "translate" => one!([TEXT, TEXT, TEXT], TEXT, string(S::Translate)),
