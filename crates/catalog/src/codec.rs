@@ -7,13 +7,16 @@
 //! type     := tag:u8 [params]    1 bool  2 int2  3 int4  4 int8  5 float8  7 text  9 timestamp
 //!                                6 numeric has:u8 [precision:u16 scale:u16]
 //!                                8 varchar has:u8 [length:u32]
+//!                                10 float4  11 bpchar has:u8 [length:u32]  12 bytea  13 date
+//!                                14 time  15 timestamptz  16 interval  17 uuid  18 json  19 jsonb
+//!                                20 array element:type (a scalar type, no nested array)
 //! index    := id:u32 name:str ncolumns:u16 column:u16* unique:u8 primary:u8
 //! str      := length:u32 bytes (UTF-8)
 //! ```
 //!
 //! All integers little-endian. Decoding never panics: malformed input is `XX001`.
 
-use db001_common::{DataType, Error, NumericTypmod, Result, SqlState};
+use db001_common::{DataType, ElementType, Error, NumericTypmod, Result, SqlState};
 
 use crate::{ColumnSchema, IndexSchema, TableSchema};
 
@@ -158,10 +161,37 @@ fn encode_type(data_type: DataType, out: &mut Vec<u8>) {
             }
         }
         DataType::Timestamp => out.push(9),
+        DataType::Real => out.push(10),
+        DataType::Bpchar(length) => {
+            out.push(11);
+            match length {
+                Some(n) => {
+                    out.push(1);
+                    out.extend_from_slice(&n.to_le_bytes());
+                }
+                None => out.push(0),
+            }
+        }
+        DataType::Bytea => out.push(12),
+        DataType::Date => out.push(13),
+        DataType::Time => out.push(14),
+        DataType::TimestampTz => out.push(15),
+        DataType::Interval => out.push(16),
+        DataType::Uuid => out.push(17),
+        DataType::Json => out.push(18),
+        DataType::Jsonb => out.push(19),
+        DataType::Array(element) => {
+            out.push(20);
+            encode_type(element.data_type(), out);
+        }
     }
 }
 
 fn decode_type(reader: &mut Reader<'_>) -> Result<DataType> {
+    decode_type_at(reader, false)
+}
+
+fn decode_type_at(reader: &mut Reader<'_>, in_array: bool) -> Result<DataType> {
     Ok(match reader.u8()? {
         1 => DataType::Bool,
         2 => DataType::SmallInt,
@@ -183,6 +213,26 @@ fn decode_type(reader: &mut Reader<'_>) -> Result<DataType> {
             None
         }),
         9 => DataType::Timestamp,
+        10 => DataType::Real,
+        11 => DataType::Bpchar(if reader.u8()? != 0 {
+            Some(reader.u32()?)
+        } else {
+            None
+        }),
+        12 => DataType::Bytea,
+        13 => DataType::Date,
+        14 => DataType::Time,
+        15 => DataType::TimestampTz,
+        16 => DataType::Interval,
+        17 => DataType::Uuid,
+        18 => DataType::Json,
+        19 => DataType::Jsonb,
+        20 if !in_array => {
+            let element = decode_type_at(reader, true)?;
+            DataType::Array(
+                ElementType::of(element).ok_or_else(|| corrupt("bad array element type"))?,
+            )
+        }
         tag => return Err(corrupt(&format!("unknown type tag {tag}"))),
     })
 }
@@ -285,6 +335,66 @@ mod tests {
         let mut bytes = Vec::new();
         encode_table(&sample(), &mut bytes);
         assert_eq!(decode_table(&bytes).expect("valid"), sample());
+    }
+
+    #[test]
+    fn every_type_round_trips_and_old_tags_keep_their_meaning() {
+        let mut types = vec![
+            DataType::Bool,
+            DataType::SmallInt,
+            DataType::Int,
+            DataType::BigInt,
+            DataType::Real,
+            DataType::Double,
+            DataType::Numeric(None),
+            DataType::Text,
+            DataType::Varchar(None),
+            DataType::Bpchar(Some(3)),
+            DataType::Bpchar(None),
+            DataType::Bytea,
+            DataType::Date,
+            DataType::Time,
+            DataType::Timestamp,
+            DataType::TimestampTz,
+            DataType::Interval,
+            DataType::Uuid,
+            DataType::Json,
+            DataType::Jsonb,
+        ];
+        types.extend(ElementType::ALL.map(DataType::Array));
+        for data_type in types {
+            let mut bytes = Vec::new();
+            encode_type(data_type, &mut bytes);
+            let decoded = decode_type(&mut Reader {
+                bytes: &bytes,
+                at: 0,
+            })
+            .expect("valid");
+            assert_eq!(decoded, data_type);
+        }
+        // Schemas written before issue 4 used tags 1..=9; they still mean the same types.
+        let old = [
+            (5u8, DataType::Double),
+            (7, DataType::Text),
+            (9, DataType::Timestamp),
+        ];
+        for (tag, data_type) in old {
+            let decoded = decode_type(&mut Reader {
+                bytes: &[tag],
+                at: 0,
+            })
+            .expect("old tag");
+            assert_eq!(decoded, data_type);
+        }
+        let nested = [20u8, 20, 3];
+        assert!(
+            decode_type(&mut Reader {
+                bytes: &nested,
+                at: 0
+            })
+            .is_err(),
+            "arrays of arrays are not a db001 type"
+        );
     }
 
     #[test]

@@ -4,10 +4,17 @@
 //! | --- | --- |
 //! | `bool` | one byte, 1 or 0 (on input any nonzero byte is true) |
 //! | `int2` / `int4` / `int8` | two / four / eight bytes, big-endian two's complement |
-//! | `float8` | the IEEE 754 bits, big-endian |
+//! | `float4` / `float8` | the IEEE 754 bits, big-endian |
 //! | `numeric` | `ndigits` u16, `weight` i16, `sign` u16 (0x0000 positive, 0x4000 negative), `dscale` u16, then `ndigits` base-10000 digits as i16, all big-endian; leading and trailing zero digits stripped, zero is no digits with weight 0 |
-//! | `text` / `varchar` | the UTF-8 bytes |
-//! | `timestamp` | i64 microseconds since 2000-01-01, big-endian; `infinity` is `i64::MAX` |
+//! | `text` / `varchar` / `char` / `json` | the UTF-8 bytes |
+//! | `jsonb` | a version byte (1), then the text |
+//! | `bytea` | the bytes |
+//! | `timestamp` / `timestamptz` | i64 microseconds since 2000-01-01 (UTC), big-endian; `infinity` is `i64::MAX` |
+//! | `date` | i32 days since 2000-01-01; `infinity` is `i32::MAX` |
+//! | `time` | i64 microseconds since midnight |
+//! | `interval` | i64 microseconds, i32 days, i32 months |
+//! | `uuid` | the 16 bytes |
+//! | arrays | see [`crate::array`] |
 //!
 //! Decoding follows PostgreSQL's errors: too few bytes is 08P01 `insufficient data left in
 //! message` (raised by `pq_getmsgint` in PostgreSQL); bytes left over are 22P03 `incorrect
@@ -185,10 +192,28 @@ impl Value {
             Value::Int16(v) => out.extend_from_slice(&v.to_be_bytes()),
             Value::Int32(v) => out.extend_from_slice(&v.to_be_bytes()),
             Value::Int64(v) => out.extend_from_slice(&v.to_be_bytes()),
+            Value::Float32(v) => out.extend_from_slice(&v.to_bits().to_be_bytes()),
             Value::Float64(v) => out.extend_from_slice(&v.to_bits().to_be_bytes()),
             Value::Numeric(n) => encode_numeric(n, out),
-            Value::Text(s) => out.extend_from_slice(s.as_bytes()),
-            Value::Timestamp(t) => out.extend_from_slice(&t.to_be_bytes()),
+            Value::Text(s) | Value::Bpchar(s) | Value::Json(s) => {
+                out.extend_from_slice(s.as_bytes())
+            }
+            Value::Jsonb(document) => {
+                out.push(1);
+                out.extend_from_slice(document.to_text().as_bytes());
+            }
+            Value::Bytea(bytes) => out.extend_from_slice(bytes),
+            Value::Date(d) => out.extend_from_slice(&d.to_be_bytes()),
+            Value::Time(t) | Value::Timestamp(t) | Value::TimestampTz(t) => {
+                out.extend_from_slice(&t.to_be_bytes())
+            }
+            Value::Interval(interval) => {
+                out.extend_from_slice(&interval.micros.to_be_bytes());
+                out.extend_from_slice(&interval.days.to_be_bytes());
+                out.extend_from_slice(&interval.months.to_be_bytes());
+            }
+            Value::Uuid(uuid) => out.extend_from_slice(uuid),
+            Value::Array(array) => crate::array::encode_array_binary(array, out),
         }
     }
 
@@ -222,11 +247,33 @@ impl Value {
                     None => value,
                 })
             }
+            DataType::Real => Value::Float32(f32::from_bits(u32::from_be_bytes(reader.array()?))),
             DataType::Text | DataType::Varchar(_) | DataType::Unknown => {
                 let text = verify_utf8(reader.take(bytes.len())?)?;
                 Value::text(text)
             }
-            DataType::Timestamp => {
+            DataType::Bpchar(_) => {
+                let text = verify_utf8(reader.take(bytes.len())?)?;
+                Value::Bpchar(std::sync::Arc::from(text))
+            }
+            DataType::Json => {
+                let text = verify_utf8(reader.take(bytes.len())?)?;
+                crate::json::validate_json(text)?;
+                Value::Json(std::sync::Arc::from(text))
+            }
+            DataType::Jsonb => {
+                let version = reader.array::<1>()?[0];
+                if version != 1 {
+                    return Err(Error::new(
+                        SqlState::INVALID_BINARY_REPRESENTATION,
+                        format!("unsupported jsonb version number {version}"),
+                    ));
+                }
+                let text = verify_utf8(reader.take(bytes.len() - 1)?)?;
+                Value::Jsonb(std::sync::Arc::new(crate::json::Jsonb::parse(text)?))
+            }
+            DataType::Bytea => Value::Bytea(std::sync::Arc::from(reader.take(bytes.len())?)),
+            DataType::Timestamp | DataType::TimestampTz => {
                 let t = i64::from_be_bytes(reader.array()?);
                 if !crate::datetime::is_valid_timestamp(t)
                     && t != crate::datetime::TIMESTAMP_INFINITY
@@ -237,7 +284,46 @@ impl Value {
                         "timestamp out of range",
                     ));
                 }
-                Value::Timestamp(t)
+                if ty == DataType::Timestamp {
+                    Value::Timestamp(t)
+                } else {
+                    Value::TimestampTz(t)
+                }
+            }
+            DataType::Date => {
+                let d = i32::from_be_bytes(reader.array()?);
+                if !crate::datetime::date::is_valid_date(d)
+                    && !crate::datetime::date::is_infinite(d)
+                {
+                    return Err(Error::new(
+                        SqlState::DATETIME_FIELD_OVERFLOW,
+                        "date out of range",
+                    ));
+                }
+                Value::Date(d)
+            }
+            DataType::Time => {
+                let t = i64::from_be_bytes(reader.array()?);
+                if !(0..=crate::datetime::USECS_PER_DAY).contains(&t) {
+                    return Err(Error::new(
+                        SqlState::DATETIME_FIELD_OVERFLOW,
+                        "time out of range",
+                    ));
+                }
+                Value::Time(t)
+            }
+            DataType::Interval => {
+                let micros = i64::from_be_bytes(reader.array()?);
+                let days = i32::from_be_bytes(reader.array()?);
+                let months = i32::from_be_bytes(reader.array()?);
+                Value::Interval(crate::datetime::interval::Interval::new(
+                    months, days, micros,
+                ))
+            }
+            DataType::Uuid => Value::Uuid(reader.array()?),
+            DataType::Array(element) => {
+                let array = crate::array::decode_array_binary(element, reader.take(bytes.len())?)?;
+                array.into_value()
             }
         };
         reader.finish()?;

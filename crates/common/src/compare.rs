@@ -10,8 +10,11 @@
 //! * [`Value::sort_cmp`] is a *total* order for ORDER BY, DISTINCT, GROUP BY and index keys:
 //!   NULL sorts after everything (PostgreSQL's ASC default), NaN after every other float and
 //!   equal to itself, `-0.0` equal to `0.0`, and numbers of different types by their exact
-//!   values (so the order stays transitive, which sorting requires). Values of unrelated types
-//!   order by type: bool < numbers < text < timestamp < NULL.
+//!   values (so the order stays transitive, which sorting requires). `char(n)` values compare
+//!   as their text without trailing spaces (so `'a '::char(2) = 'a'::char(1)`). Values of
+//!   unrelated types order by type family: bool < numbers < strings < bytea < timestamps <
+//!   dates < times < intervals < uuids < json < jsonb < arrays < NULL, the order of
+//!   [`crate::key_codec`]'s tags.
 //!
 //! `PartialEq`/`Eq` is `sort_cmp == Equal`, and `Hash` hashes a canonical form of each number
 //! (an integer, else an exactly representable float, else a normalized decimal) so that equal
@@ -40,6 +43,7 @@ impl Number {
             Value::Int32(v) => Some(Number::Integer(i64::from(*v))),
             Value::Int64(v) => Some(Number::Integer(*v)),
             Value::Numeric(n) => Some(Number::Numeric(*n)),
+            Value::Float32(f) => Some(Number::Float(f64::from(*f))),
             Value::Float64(f) => Some(Number::Float(*f)),
             _ => None,
         }
@@ -110,10 +114,45 @@ fn family_rank(value: &Value) -> u8 {
     match value {
         Value::Bool(_) => 0,
         Value::Int16(_) | Value::Int32(_) | Value::Int64(_) | Value::Numeric(_) => 1,
-        Value::Float64(_) => 1,
-        Value::Text(_) => 2,
-        Value::Timestamp(_) => 3,
-        Value::Null => 4,
+        Value::Float32(_) | Value::Float64(_) => 1,
+        Value::Text(_) | Value::Bpchar(_) => 2,
+        Value::Bytea(_) => 3,
+        Value::Timestamp(_) | Value::TimestampTz(_) => 4,
+        Value::Date(_) => 5,
+        Value::Time(_) => 6,
+        Value::Interval(_) => 7,
+        Value::Uuid(_) => 8,
+        Value::Json(_) => 9,
+        Value::Jsonb(_) => 10,
+        Value::Array(_) => 11,
+        Value::Null => 12,
+    }
+}
+
+/// The text a string value compares as: `char(n)` without its trailing spaces.
+fn comparable_text(value: &Value) -> Option<&str> {
+    match value {
+        Value::Text(s) => Some(s),
+        Value::Bpchar(s) => Some(s.trim_end_matches(' ')),
+        _ => None,
+    }
+}
+
+/// A date or timestamp as microseconds on one axis (dates at midnight, infinities at the ends),
+/// for comparisons across the two types.
+fn instant(value: &Value) -> Option<i128> {
+    match value {
+        Value::Timestamp(t) | Value::TimestampTz(t) => Some(match *t {
+            i64::MAX => i128::MAX,
+            i64::MIN => i128::MIN,
+            t => i128::from(t),
+        }),
+        Value::Date(d) => Some(match *d {
+            i32::MAX => i128::MAX,
+            i32::MIN => i128::MIN,
+            d => i128::from(d) * i128::from(crate::datetime::USECS_PER_DAY),
+        }),
+        _ => None,
     }
 }
 
@@ -149,10 +188,20 @@ impl Value {
             };
             return Ok(Some(ordering));
         }
+        if let (Some(a), Some(b)) = (comparable_text(self), comparable_text(other)) {
+            return Ok(Some(a.as_bytes().cmp(b.as_bytes())));
+        }
+        if let (Some(a), Some(b)) = (instant(self), instant(other)) {
+            return Ok(Some(a.cmp(&b)));
+        }
         match (self, other) {
             (Value::Bool(a), Value::Bool(b)) => Ok(Some(a.cmp(b))),
-            (Value::Text(a), Value::Text(b)) => Ok(Some(a.as_bytes().cmp(b.as_bytes()))),
-            (Value::Timestamp(a), Value::Timestamp(b)) => Ok(Some(a.cmp(b))),
+            (Value::Bytea(a), Value::Bytea(b)) => Ok(Some(a.cmp(b))),
+            (Value::Time(a), Value::Time(b)) => Ok(Some(a.cmp(b))),
+            (Value::Interval(a), Value::Interval(b)) => Ok(Some(a.cmp_span(b))),
+            (Value::Uuid(a), Value::Uuid(b)) => Ok(Some(a.cmp(b))),
+            (Value::Jsonb(a), Value::Jsonb(b)) => Ok(Some(a.compare(b))),
+            (Value::Array(a), Value::Array(b)) => Ok(Some(a.compare(b))),
             _ => Err(operator_does_not_exist(
                 "=",
                 &self.data_type(),
@@ -166,11 +215,24 @@ impl Value {
         if let (Some(a), Some(b)) = (Number::of(self), Number::of(other)) {
             return a.cmp_exact(b);
         }
+        if let (Some(a), Some(b)) = (comparable_text(self), comparable_text(other)) {
+            return a.as_bytes().cmp(b.as_bytes());
+        }
         match (self, other) {
             (Value::Null, Value::Null) => Ordering::Equal,
             (Value::Bool(a), Value::Bool(b)) => a.cmp(b),
-            (Value::Text(a), Value::Text(b)) => a.as_bytes().cmp(b.as_bytes()),
-            (Value::Timestamp(a), Value::Timestamp(b)) => a.cmp(b),
+            (Value::Bytea(a), Value::Bytea(b)) => a.cmp(b),
+            (
+                Value::Timestamp(a) | Value::TimestampTz(a),
+                Value::Timestamp(b) | Value::TimestampTz(b),
+            ) => a.cmp(b),
+            (Value::Date(a), Value::Date(b)) => a.cmp(b),
+            (Value::Time(a), Value::Time(b)) => a.cmp(b),
+            (Value::Interval(a), Value::Interval(b)) => a.cmp_span(b),
+            (Value::Uuid(a), Value::Uuid(b)) => a.cmp(b),
+            (Value::Json(a), Value::Json(b)) => a.as_bytes().cmp(b.as_bytes()),
+            (Value::Jsonb(a), Value::Jsonb(b)) => a.compare(b),
+            (Value::Array(a), Value::Array(b)) => a.compare(b),
             _ => family_rank(self).cmp(&family_rank(other)),
         }
     }
@@ -216,6 +278,14 @@ const HASH_FLOAT: u8 = 3;
 const HASH_DECIMAL: u8 = 4;
 const HASH_TEXT: u8 = 5;
 const HASH_TIMESTAMP: u8 = 6;
+const HASH_BYTEA: u8 = 7;
+const HASH_DATE: u8 = 8;
+const HASH_TIME: u8 = 9;
+const HASH_INTERVAL: u8 = 10;
+const HASH_UUID: u8 = 11;
+const HASH_JSON: u8 = 12;
+const HASH_JSONB: u8 = 13;
+const HASH_ARRAY: u8 = 14;
 
 fn hash_float<H: Hasher>(value: f64, state: &mut H) {
     const TWO_POW_63: f64 = 9_223_372_036_854_775_808.0;
@@ -244,6 +314,7 @@ impl Hash for Value {
                 HASH_INTEGER.hash(state);
                 self.as_i64().expect("an integer variant").hash(state);
             }
+            Value::Float32(f) => hash_float(f64::from(*f), state),
             Value::Float64(f) => hash_float(*f, state),
             Value::Numeric(n) => {
                 if let Some(integer) = n.to_exact_i64() {
@@ -258,13 +329,48 @@ impl Hash for Value {
                     normalized.scale().hash(state);
                 }
             }
-            Value::Text(s) => {
+            Value::Text(_) | Value::Bpchar(_) => {
                 HASH_TEXT.hash(state);
-                s.hash(state);
+                comparable_text(self).hash(state);
             }
-            Value::Timestamp(t) => {
+            Value::Timestamp(t) | Value::TimestampTz(t) => {
                 HASH_TIMESTAMP.hash(state);
                 t.hash(state);
+            }
+            Value::Bytea(bytes) => {
+                HASH_BYTEA.hash(state);
+                bytes.hash(state);
+            }
+            Value::Date(d) => {
+                HASH_DATE.hash(state);
+                d.hash(state);
+            }
+            Value::Time(t) => {
+                HASH_TIME.hash(state);
+                t.hash(state);
+            }
+            Value::Interval(interval) => {
+                HASH_INTERVAL.hash(state);
+                interval.span().hash(state);
+            }
+            Value::Uuid(uuid) => {
+                HASH_UUID.hash(state);
+                uuid.hash(state);
+            }
+            Value::Json(text) => {
+                HASH_JSON.hash(state);
+                text.hash(state);
+            }
+            Value::Jsonb(document) => {
+                HASH_JSONB.hash(state);
+                document.hash_into(state);
+            }
+            Value::Array(array) => {
+                HASH_ARRAY.hash(state);
+                array.values.len().hash(state);
+                for value in &array.values {
+                    value.hash(state);
+                }
             }
         }
     }

@@ -9,16 +9,26 @@
 //! ```text
 //! key     := element*
 //! element := 0x10 (0x00 | 0x01)                 bool
-//!          | 0x20 floor:[u8; 8] residual?       any number (smallint .. double precision)
-//!          | 0x30 escaped-utf8 0x00 0x01        text / varchar
-//!          | 0x40 micros:[u8; 8]                timestamp (i64 with the sign bit flipped, BE)
+//!          | 0x20 floor:[u8; 8] residual?       any number (smallint .. double precision, real)
+//!          | 0x30 escaped-utf8 0x00 0x01        text / varchar / char(n) (without trailing spaces)
+//!          | 0x35 escaped-bytes 0x00 0x01       bytea
+//!          | 0x40 micros:[u8; 8]                timestamp / timestamptz (i64 with the sign bit flipped, BE)
+//!          | 0x41 days:[u8; 4]                  date (i32 with the sign bit flipped, BE)
+//!          | 0x42 micros:[u8; 8]                time
+//!          | 0x43 span:[u8; 16]                 interval (its i128 length, sign bit flipped, BE)
+//!          | 0x44 bytes:[u8; 16]                uuid
+//!          | 0x45 escaped-utf8 0x00 0x01        json (by text; PostgreSQL has no json order)
+//!          | 0x46 jsonb-key                     jsonb (see `json::order`)
+//!          | 0x50 (0x01 element)* 0x00          array (NULL elements are 0x01 0xF0)
 //!          | 0xF0                               NULL (sorts after every value, as ASC NULLS LAST)
 //! escaped := 0x00 becomes 0x00 0xFF, other bytes unchanged
 //! ```
 //!
-//! The tags order the type families as `sort_cmp` does (bool < numbers < text < timestamp <
-//! NULL). Text escapes 0x00 so the terminator 0x00 0x01 sorts below every continuation:
-//! `"a" < "a\0" < "ab"` still holds.
+//! The tags order the type families as `sort_cmp` does (bool < numbers < strings < bytea <
+//! timestamps < dates < times < intervals < uuids < json < jsonb < arrays < NULL). Text escapes
+//! 0x00 so the terminator 0x00 0x01 sorts below every continuation: `"a" < "a\0" < "ab"` still
+//! holds. An array's elements each follow a 0x01 and the array ends with 0x00, so a shorter
+//! array sorts before a longer one that extends it.
 //!
 //! # Numbers
 //!
@@ -44,11 +54,15 @@
 //! Keys hold values, not their spellings: a numeric decodes with its minimal scale (`5.00`
 //! decodes as `5`), and `-0.0` decodes as `0.0`. An index-only scan of an unconstrained
 //! `numeric` column must therefore fetch the row to print the stored scale; a
-//! `numeric(p, s)` column gets it back by applying the typmod.
+//! `numeric(p, s)` column gets it back by applying the typmod. Likewise a `char(n)` key is
+//! re-padded from its typmod, an interval decodes as 30-day months, days and time
+//! (`40 days` as `1 mon 10 days`, which compares equal), and jsonb numbers lose trailing zeros.
 
 use std::sync::Arc;
 
+use crate::array::Array;
 use crate::compare::cmp_i64_f64;
+use crate::datetime::interval::Interval;
 use crate::error::{Error, Result, SqlState};
 use crate::numeric::Numeric;
 use crate::types::DataType;
@@ -57,7 +71,17 @@ use crate::value::{Row, Value};
 const TAG_BOOL: u8 = 0x10;
 const TAG_NUMBER: u8 = 0x20;
 const TAG_TEXT: u8 = 0x30;
+const TAG_BYTEA: u8 = 0x35;
 const TAG_TIMESTAMP: u8 = 0x40;
+const TAG_DATE: u8 = 0x41;
+const TAG_TIME: u8 = 0x42;
+const TAG_INTERVAL: u8 = 0x43;
+const TAG_UUID: u8 = 0x44;
+const TAG_JSON: u8 = 0x45;
+const TAG_JSONB: u8 = 0x46;
+const TAG_ARRAY: u8 = 0x50;
+const ARRAY_ELEMENT: u8 = 0x01;
+const ARRAY_END: u8 = 0x00;
 const TAG_NULL: u8 = 0xF0;
 const RESIDUAL_MARKER: u8 = 0xFF;
 const EXPONENT_BIAS: i32 = 64;
@@ -161,6 +185,10 @@ fn encode_value(value: &Value, out: &mut Vec<u8>) {
             out.push(TAG_NUMBER);
             out.extend_from_slice(&float_bytes(*f));
         }
+        Value::Float32(f) => {
+            out.push(TAG_NUMBER);
+            out.extend_from_slice(&float_bytes(f64::from(*f)));
+        }
         Value::Numeric(n) => {
             let (floor, exact) = numeric_floor(n);
             out.push(TAG_NUMBER);
@@ -170,21 +198,55 @@ fn encode_value(value: &Value, out: &mut Vec<u8>) {
                 write_decimal(n, out);
             }
         }
-        Value::Text(s) => {
-            out.push(TAG_TEXT);
-            for &byte in s.as_bytes() {
-                out.push(byte);
-                if byte == 0 {
-                    out.push(0xFF);
-                }
-            }
-            out.extend_from_slice(&[0x00, 0x01]);
-        }
-        Value::Timestamp(t) => {
+        Value::Text(s) => escaped(TAG_TEXT, s.as_bytes(), out),
+        Value::Bpchar(s) => escaped(TAG_TEXT, s.trim_end_matches(' ').as_bytes(), out),
+        Value::Bytea(bytes) => escaped(TAG_BYTEA, bytes, out),
+        Value::Json(text) => escaped(TAG_JSON, text.as_bytes(), out),
+        Value::Timestamp(t) | Value::TimestampTz(t) => {
             out.push(TAG_TIMESTAMP);
             out.extend_from_slice(&((*t as u64) ^ (1 << 63)).to_be_bytes());
         }
+        Value::Date(d) => {
+            out.push(TAG_DATE);
+            out.extend_from_slice(&((*d as u32) ^ (1 << 31)).to_be_bytes());
+        }
+        Value::Time(t) => {
+            out.push(TAG_TIME);
+            out.extend_from_slice(&((*t as u64) ^ (1 << 63)).to_be_bytes());
+        }
+        Value::Interval(interval) => {
+            out.push(TAG_INTERVAL);
+            out.extend_from_slice(&((interval.span() as u128) ^ (1 << 127)).to_be_bytes());
+        }
+        Value::Uuid(uuid) => {
+            out.push(TAG_UUID);
+            out.extend_from_slice(uuid);
+        }
+        Value::Jsonb(document) => {
+            out.push(TAG_JSONB);
+            crate::json::order::encode_key(document, out);
+        }
+        Value::Array(array) => {
+            out.push(TAG_ARRAY);
+            for element in &array.values {
+                out.push(ARRAY_ELEMENT);
+                encode_value(element, out);
+            }
+            out.push(ARRAY_END);
+        }
     }
+}
+
+/// A tag, then bytes with 0x00 escaped, then the terminator 0x00 0x01.
+fn escaped(tag: u8, bytes: &[u8], out: &mut Vec<u8>) {
+    out.push(tag);
+    for &byte in bytes {
+        out.push(byte);
+        if byte == 0 {
+            out.push(0xFF);
+        }
+    }
+    out.extend_from_slice(&[0x00, 0x01]);
 }
 
 /// Appends the order-preserving encoding of a tuple of values.
@@ -258,6 +320,30 @@ impl Reader<'_> {
     }
 
     fn text(&mut self) -> Result<Arc<str>> {
+        let bytes = self.escaped_bytes()?;
+        let text = String::from_utf8(bytes).map_err(|_| corrupted("text is not UTF-8"))?;
+        Ok(Arc::from(text))
+    }
+
+    fn sixteen(&mut self) -> Result<[u8; 16]> {
+        if self.bytes.len() < 16 {
+            return Err(corrupted("unexpected end of key"));
+        }
+        let (head, tail) = self.bytes.split_at(16);
+        self.bytes = tail;
+        Ok(head.try_into().expect("split at sixteen bytes"))
+    }
+
+    fn four(&mut self) -> Result<[u8; 4]> {
+        if self.bytes.len() < 4 {
+            return Err(corrupted("unexpected end of key"));
+        }
+        let (head, tail) = self.bytes.split_at(4);
+        self.bytes = tail;
+        Ok(head.try_into().expect("split at four bytes"))
+    }
+
+    fn escaped_bytes(&mut self) -> Result<Vec<u8>> {
         let mut bytes = Vec::new();
         loop {
             let byte = self.byte()?;
@@ -271,8 +357,7 @@ impl Reader<'_> {
                 _ => return Err(corrupted("bad text escape")),
             }
         }
-        let text = String::from_utf8(bytes).map_err(|_| corrupted("text is not UTF-8"))?;
-        Ok(Arc::from(text))
+        Ok(bytes)
     }
 
     /// A number element after its tag: the exact value as a numeric when there is a residual.
@@ -308,6 +393,7 @@ fn number_value(ty: DataType, floor: f64, residual: Option<Numeric>) -> Result<V
         DataType::Int => Value::Int32(integer(i64::from(i32::MIN), i64::from(i32::MAX))? as i32),
         DataType::BigInt => Value::Int64(integer(i64::MIN, i64::MAX)?),
         DataType::Double => Value::Float64(residual.map_or(floor, |n| n.to_f64())),
+        DataType::Real => Value::Float32(residual.map_or(floor, |n| n.to_f64()) as f32),
         DataType::Numeric(_) | DataType::Unknown => match residual {
             Some(n) => Value::Numeric(n),
             None if ty == DataType::Unknown => Value::Float64(floor),
@@ -323,34 +409,90 @@ pub fn decode_key(bytes: &[u8], types: &[DataType]) -> Result<Row> {
     let mut reader = Reader { bytes };
     let mut row = Vec::with_capacity(types.len());
     for ty in types {
-        let tag = reader.byte()?;
-        let value = match (tag, ty) {
-            (TAG_NULL, _) => Value::Null,
-            (TAG_BOOL, DataType::Bool | DataType::Unknown) => match reader.byte()? {
-                0 => Value::Bool(false),
-                1 => Value::Bool(true),
-                _ => return Err(corrupted("bad boolean")),
-            },
-            (TAG_NUMBER, _) if ty.is_numeric() || *ty == DataType::Unknown => {
-                let (floor, residual) = reader.number()?;
-                number_value(*ty, floor, residual)?
-            }
-            (TAG_TEXT, DataType::Text | DataType::Varchar(_) | DataType::Unknown) => {
-                Value::Text(reader.text()?)
-            }
-            (TAG_TIMESTAMP, DataType::Timestamp | DataType::Unknown) => {
-                Value::Timestamp((u64::from_be_bytes(reader.eight()?) ^ (1 << 63)) as i64)
-            }
-            _ => {
-                return Err(corrupted(&format!(
-                    "tag {tag:#04x} does not match type {ty}"
-                )));
-            }
-        };
-        row.push(value);
+        row.push(decode_value(&mut reader, *ty, 0)?);
     }
     if !reader.bytes.is_empty() {
         return Err(corrupted("trailing bytes after the last value"));
     }
     Ok(row)
+}
+
+fn decode_value(reader: &mut Reader<'_>, ty: DataType, depth: usize) -> Result<Value> {
+    let tag = reader.byte()?;
+    let is = |wanted: DataType| ty.without_modifier() == wanted || ty == DataType::Unknown;
+    Ok(match (tag, ty) {
+        (TAG_NULL, _) => Value::Null,
+        (TAG_BOOL, DataType::Bool | DataType::Unknown) => match reader.byte()? {
+            0 => Value::Bool(false),
+            1 => Value::Bool(true),
+            _ => return Err(corrupted("bad boolean")),
+        },
+        (TAG_NUMBER, _) if ty.is_numeric() || ty == DataType::Unknown => {
+            let (floor, residual) = reader.number()?;
+            number_value(ty, floor, residual)?
+        }
+        (TAG_TEXT, DataType::Bpchar(limit)) => {
+            let text = reader.text()?;
+            Value::Bpchar(match limit {
+                Some(limit) => crate::text::fit_bpchar(&text, limit, true)?,
+                None => text,
+            })
+        }
+        (TAG_TEXT, DataType::Text | DataType::Varchar(_) | DataType::Unknown) => {
+            Value::Text(reader.text()?)
+        }
+        (TAG_BYTEA, _) if is(DataType::Bytea) => Value::Bytea(Arc::from(reader.escaped_bytes()?)),
+        (TAG_JSON, _) if is(DataType::Json) => Value::Json(reader.text()?),
+        (TAG_TIMESTAMP, DataType::TimestampTz) => {
+            Value::TimestampTz((u64::from_be_bytes(reader.eight()?) ^ (1 << 63)) as i64)
+        }
+        (TAG_TIMESTAMP, DataType::Timestamp | DataType::Unknown) => {
+            Value::Timestamp((u64::from_be_bytes(reader.eight()?) ^ (1 << 63)) as i64)
+        }
+        (TAG_DATE, _) if is(DataType::Date) => {
+            Value::Date((u32::from_be_bytes(reader.four()?) ^ (1 << 31)) as i32)
+        }
+        (TAG_TIME, _) if is(DataType::Time) => {
+            Value::Time((u64::from_be_bytes(reader.eight()?) ^ (1 << 63)) as i64)
+        }
+        (TAG_INTERVAL, _) if is(DataType::Interval) => {
+            // Back as 30-day months, days and time: equal to the stored interval. Spans beyond
+            // what that form holds (over 178 million years) are refused.
+            let span = (u128::from_be_bytes(reader.sixteen()?) ^ (1 << 127)) as i128;
+            let day = i128::from(crate::datetime::USECS_PER_DAY);
+            let month = day * i128::from(crate::datetime::interval::DAYS_PER_MONTH);
+            let months = i32::try_from(span.div_euclid(month))
+                .map_err(|_| corrupted("interval out of range"))?;
+            let rest = span.rem_euclid(month);
+            Value::Interval(Interval::new(
+                months,
+                (rest / day) as i32,
+                (rest % day) as i64,
+            ))
+        }
+        (TAG_UUID, _) if is(DataType::Uuid) => Value::Uuid(reader.sixteen()?),
+        (TAG_JSONB, _) if is(DataType::Jsonb) => {
+            let (document, rest) = crate::json::order::decode_key(reader.bytes)?;
+            reader.bytes = rest;
+            Value::Jsonb(Arc::new(document))
+        }
+        (TAG_ARRAY, DataType::Array(element)) if depth == 0 => {
+            let mut values = Vec::new();
+            loop {
+                match reader.byte()? {
+                    ARRAY_END => break,
+                    ARRAY_ELEMENT => {
+                        values.push(decode_value(reader, element.data_type(), depth + 1)?)
+                    }
+                    _ => return Err(corrupted("bad array element marker")),
+                }
+            }
+            Array::new(element, values).into_value()
+        }
+        _ => {
+            return Err(corrupted(&format!(
+                "tag {tag:#04x} does not match type {ty}"
+            )));
+        }
+    })
 }

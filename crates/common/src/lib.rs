@@ -5,7 +5,8 @@
 //! about SQL text, storage or the network, so every crate can depend on it without cycles.
 //!
 //! The value layer gives PostgreSQL 15's answers byte for byte: input and output functions
-//! ([`text`], [`datetime`]), the binary wire format ([`binary`]), casts ([`cast`]),
+//! ([`text`], [`datetime`], [`bytea`], [`uuid`], [`json`], [`array`]), the binary wire format
+//! ([`binary`]), casts ([`cast`]),
 //! comparison and hashing ([`compare`]), arithmetic ([`ops`]) and exact decimals
 //! ([`numeric`]). Two byte layouts of db001's own live here too because every layer shares
 //! them: stored rows ([`row_codec`]) and order-preserving index keys ([`key_codec`]).
@@ -13,21 +14,26 @@
 //! Where db001 knowingly differs from PostgreSQL, the module that owns the behaviour says so
 //! in its documentation; the main difference is [`Numeric`]'s 28-digit limit.
 
+pub mod array;
 pub mod binary;
+pub mod bytea;
 pub mod cast;
 pub mod compare;
 pub mod datetime;
 pub mod error;
+pub mod json;
 pub mod key_codec;
 pub mod numeric;
 pub mod ops;
 pub mod row_codec;
 pub mod text;
 pub mod types;
+pub mod uuid;
 pub mod value;
 
 pub use cast::cast_context;
+pub use datetime::interval::Interval;
 pub use error::{Error, Result, Severity, SqlState};
 pub use numeric::Numeric;
-pub use types::{DataType, NumericTypmod, Oid};
+pub use types::{DataType, ElementType, NumericTypmod, Oid, TypeCategory};
 pub use value::{CastKind, Row, Value};

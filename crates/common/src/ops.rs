@@ -11,11 +11,21 @@
 //!
 //! `^` has no integer form in PostgreSQL: integers are raised in `double precision`, a numeric
 //! base with a non-float exponent stays numeric. `%` has no `double precision` form (42883).
+//! `real` with `real` stays `real` (with `float4`'s own overflow checks); `real` with any other
+//! number is computed in `double precision`, which is what PostgreSQL's operator resolution
+//! picks. Dates, times, timestamps and intervals have their own operators (in `datetime_ops`
+//! below and [`crate::datetime::arith`]); `||` also joins `bytea`, `jsonb` and arrays.
 //! Any other operand types are 42883 `operator does not exist: text + integer`. NULL in
 //! gives NULL out.
 
+use std::sync::Arc;
+
+use crate::array::Array;
 use crate::compare::{Number, operator_does_not_exist};
+use crate::datetime::arith;
+use crate::datetime::interval::Interval;
 use crate::error::{Error, Result, SqlState};
+use crate::json::Jsonb;
 use crate::numeric::Numeric;
 use crate::types::DataType;
 use crate::value::{CastKind, Value};
@@ -50,7 +60,7 @@ fn rank(value: &Value) -> Option<u8> {
         Value::Int32(_) => Some(1),
         Value::Int64(_) => Some(2),
         Value::Numeric(_) => Some(3),
-        Value::Float64(_) => Some(4),
+        Value::Float32(_) | Value::Float64(_) => Some(4),
         _ => None,
     }
 }
@@ -168,6 +178,46 @@ fn float_operation(a: f64, b: f64, operator: Operator) -> Result<f64> {
     Ok(result)
 }
 
+/// `float4` arithmetic: PostgreSQL's `float4pl` .. `float4div`, computed in single precision.
+fn float32_operation(a: f32, b: f32, operator: Operator) -> Result<f32> {
+    let result = match operator {
+        Operator::Add => a + b,
+        Operator::Subtract => a - b,
+        Operator::Multiply => {
+            let result = a * b;
+            if result == 0.0 && a != 0.0 && b != 0.0 {
+                return Err(underflow_error());
+            }
+            result
+        }
+        Operator::Divide => {
+            if b == 0.0 && !a.is_nan() {
+                return Err(Error::division_by_zero());
+            }
+            let result = a / b;
+            if result.is_infinite() && !a.is_infinite() {
+                return Err(overflow_error());
+            }
+            if result == 0.0 && a != 0.0 && !b.is_infinite() {
+                return Err(underflow_error());
+            }
+            return Ok(result);
+        }
+        // Not reached: `binary` sends `^` and `%` elsewhere.
+        Operator::Power | Operator::Remainder => {
+            return Err(operator_does_not_exist(
+                operator.symbol(),
+                &DataType::Real,
+                &DataType::Real,
+            ));
+        }
+    };
+    if result.is_infinite() && !a.is_infinite() && !b.is_infinite() {
+        return Err(overflow_error());
+    }
+    Ok(result)
+}
+
 fn numeric_operation(a: &Numeric, b: &Numeric, operator: Operator) -> Result<Numeric> {
     match operator {
         Operator::Add => a.checked_add(b),
@@ -189,6 +239,9 @@ fn to_numeric(number: Number) -> Result<Numeric> {
 }
 
 fn binary(a: &Value, b: &Value, operator: Operator) -> Result<Value> {
+    if let Some(result) = datetime_ops::binary(a, b, operator)? {
+        return Ok(result);
+    }
     if a.is_null() || b.is_null() {
         // PostgreSQL still resolves the operator first; NULL literals are `unknown` and adapt.
         let known = |v: &Value| v.is_null() || rank(v).is_some();
@@ -213,6 +266,11 @@ fn binary(a: &Value, b: &Value, operator: Operator) -> Result<Value> {
     let rank = rank_a.max(rank_b);
     if operator == Operator::Remainder && rank == 4 {
         return Err(operator_does_not_exist("%", &a.data_type(), &b.data_type()));
+    }
+    if let (Value::Float32(x), Value::Float32(y)) = (a, b)
+        && operator != Operator::Power
+    {
+        return float32_operation(*x, *y, operator).map(Value::Float32);
     }
     // `^` on integers resolves to float8, and numeric ^ numeric needs a numeric base.
     let float_power = operator == Operator::Power && (rank <= 2 || rank == 4);
@@ -266,7 +324,9 @@ pub fn neg(a: &Value) -> Result<Value> {
         Value::Int32(v) => integer_result(-i128::from(*v), 1),
         Value::Int64(v) => integer_result(-i128::from(*v), 2),
         Value::Numeric(n) => Ok(Value::Numeric(n.neg())),
+        Value::Float32(f) => Ok(Value::Float32(-f)),
         Value::Float64(f) => Ok(Value::Float64(-f)),
+        Value::Interval(span) => Ok(Value::Interval(span.checked_neg()?)),
         other => Err(Error::new(
             SqlState::UNDEFINED_FUNCTION,
             format!(
@@ -285,6 +345,7 @@ pub fn abs(a: &Value) -> Result<Value> {
         Value::Int32(v) => integer_result(i128::from(*v).abs(), 1),
         Value::Int64(v) => integer_result(i128::from(*v).abs(), 2),
         Value::Numeric(n) => Ok(Value::Numeric(n.abs())),
+        Value::Float32(f) => Ok(Value::Float32(f.abs())),
         Value::Float64(f) => Ok(Value::Float64(f.abs())),
         other => Err(Error::new(
             SqlState::UNDEFINED_FUNCTION,
@@ -300,7 +361,18 @@ pub fn abs(a: &Value) -> Result<Value> {
 /// is `atrue`, as PostgreSQL's `anytextcat`). NULL on either side gives NULL. Two non-text
 /// operands are 42883.
 pub fn concat(a: &Value, b: &Value) -> Result<Value> {
-    let is_text = |v: &Value| matches!(v, Value::Text(_));
+    match (a, b) {
+        (Value::Bytea(x), Value::Bytea(y)) => {
+            let mut joined = Vec::with_capacity(x.len() + y.len());
+            joined.extend_from_slice(x);
+            joined.extend_from_slice(y);
+            return Ok(Value::Bytea(Arc::from(joined)));
+        }
+        (Value::Jsonb(x), Value::Jsonb(y)) => return Ok(jsonb_concat(x, y)),
+        (Value::Array(_), _) | (_, Value::Array(_)) => return array_concat(a, b),
+        _ => {}
+    }
+    let is_text = |v: &Value| matches!(v, Value::Text(_) | Value::Bpchar(_));
     if !is_text(a) && !is_text(b) && !a.is_null() && !b.is_null() {
         return Err(operator_does_not_exist(
             "||",
@@ -319,4 +391,153 @@ pub fn concat(a: &Value, b: &Value) -> Result<Value> {
     joined.push_str(left.as_str().expect("cast to text yields text"));
     joined.push_str(right.as_str().expect("cast to text yields text"));
     Ok(Value::from(joined))
+}
+
+/// `jsonb || jsonb`: objects merge (right wins), arrays append, a scalar joins as an element.
+fn jsonb_concat(a: &Jsonb, b: &Jsonb) -> Value {
+    let as_elements = |value: &Jsonb| match value {
+        Jsonb::Array(items) => items.clone(),
+        other => vec![other.clone()],
+    };
+    let joined = match (a, b) {
+        (Jsonb::Object(x), Jsonb::Object(y)) => {
+            let mut pairs = x.clone();
+            pairs.extend(y.iter().cloned());
+            Jsonb::object(pairs)
+        }
+        _ => {
+            let mut items = as_elements(a);
+            items.extend(as_elements(b));
+            Jsonb::Array(items)
+        }
+    };
+    Value::Jsonb(Arc::new(joined))
+}
+
+/// `array || array`, `array || element`, `element || array` (NULL arrays act as empty;
+/// a NULL element is appended as NULL, as PostgreSQL's `array_append`).
+fn array_concat(a: &Value, b: &Value) -> Result<Value> {
+    let element = match (a, b) {
+        (Value::Array(x), _) => x.element,
+        (_, Value::Array(y)) => y.element,
+        _ => return Err(Error::internal("array_concat without an array")),
+    };
+    let mut values = Vec::new();
+    for side in [a, b] {
+        match side {
+            Value::Array(array) => values.extend(array.values.iter().cloned()),
+            other => values.push(other.cast(element.data_type(), CastKind::Implicit)?),
+        }
+    }
+    Ok(Array::new(element, values).into_value())
+}
+
+/// The operators of dates, times, timestamps and intervals.
+mod datetime_ops {
+    use super::*;
+
+    /// `Some(result)` when the operands are a date/time combination with an operator,
+    /// `None` when this module does not handle them.
+    pub(super) fn binary(a: &Value, b: &Value, operator: Operator) -> Result<Option<Value>> {
+        use Value as V;
+        let integer = |v: &Value| v.as_i64();
+        let float = |v: &Value| -> Option<f64> {
+            match v {
+                V::Float32(f) => Some(f64::from(*f)),
+                V::Float64(f) => Some(*f),
+                V::Numeric(n) => Some(n.to_f64()),
+                other => other.as_i64().map(|i| i as f64),
+            }
+        };
+        let timestamp_like = |t: i64, template: &Value| match template {
+            V::TimestampTz(_) => V::TimestampTz(t),
+            _ => V::Timestamp(t),
+        };
+        Ok(Some(match (operator, a, b) {
+            (Operator::Add, V::Timestamp(t) | V::TimestampTz(t), V::Interval(span)) => {
+                timestamp_like(arith::timestamp_plus_interval(*t, span)?, a)
+            }
+            (Operator::Add, V::Interval(span), V::Timestamp(t) | V::TimestampTz(t)) => {
+                timestamp_like(arith::timestamp_plus_interval(*t, span)?, b)
+            }
+            (Operator::Subtract, V::Timestamp(t) | V::TimestampTz(t), V::Interval(span)) => {
+                timestamp_like(arith::timestamp_minus_interval(*t, span)?, a)
+            }
+            (
+                Operator::Subtract,
+                V::Timestamp(x) | V::TimestampTz(x),
+                V::Timestamp(y) | V::TimestampTz(y),
+            ) => V::Interval(arith::timestamp_minus_timestamp(*x, *y)?),
+            (Operator::Add, V::Date(d), n) if integer(n).is_some() => {
+                V::Date(arith::date_plus_days(*d, integer(n).unwrap_or(0))?)
+            }
+            (Operator::Add, n, V::Date(d)) if integer(n).is_some() => {
+                V::Date(arith::date_plus_days(*d, integer(n).unwrap_or(0))?)
+            }
+            (Operator::Subtract, V::Date(d), n) if integer(n).is_some() => {
+                V::Date(arith::date_plus_days(*d, -integer(n).unwrap_or(0))?)
+            }
+            (Operator::Subtract, V::Date(x), V::Date(y)) => {
+                V::Int32(arith::date_minus_date(*x, *y)?)
+            }
+            (Operator::Add, V::Date(d), V::Interval(span))
+            | (Operator::Add, V::Interval(span), V::Date(d)) => {
+                V::Timestamp(arith::timestamp_plus_interval(
+                    crate::datetime::date::date_to_timestamp(*d)?,
+                    span,
+                )?)
+            }
+            (Operator::Subtract, V::Date(d), V::Interval(span)) => {
+                V::Timestamp(arith::timestamp_minus_interval(
+                    crate::datetime::date::date_to_timestamp(*d)?,
+                    span,
+                )?)
+            }
+            (Operator::Add, V::Date(d), V::Time(t)) | (Operator::Add, V::Time(t), V::Date(d)) => {
+                V::Timestamp(arith::date_plus_time(*d, *t)?)
+            }
+            (Operator::Add, V::Time(t), V::Interval(span))
+            | (Operator::Add, V::Interval(span), V::Time(t)) => {
+                V::Time(arith::time_plus_interval(*t, span))
+            }
+            (Operator::Subtract, V::Time(t), V::Interval(span)) => {
+                V::Time(arith::time_plus_interval(*t, &span.checked_neg()?))
+            }
+            (Operator::Subtract, V::Time(x), V::Time(y)) => V::Interval(Interval::new(0, 0, x - y)),
+            (Operator::Add, V::Interval(x), V::Interval(y)) => V::Interval(x.checked_add(y)?),
+            (Operator::Subtract, V::Interval(x), V::Interval(y)) => V::Interval(x.checked_sub(y)?),
+            (Operator::Multiply, V::Interval(span), n)
+            | (Operator::Multiply, n, V::Interval(span))
+                if float(n).is_some() =>
+            {
+                V::Interval(span.checked_mul(float(n).unwrap_or(0.0))?)
+            }
+            (Operator::Divide, V::Interval(span), n) if float(n).is_some() => {
+                V::Interval(span.checked_div(float(n).unwrap_or(0.0))?)
+            }
+            _ => {
+                let involved = |v: &Value| {
+                    matches!(
+                        v,
+                        V::Date(_)
+                            | V::Time(_)
+                            | V::Timestamp(_)
+                            | V::TimestampTz(_)
+                            | V::Interval(_)
+                    )
+                };
+                if involved(a) || involved(b) {
+                    if a.is_null() || b.is_null() {
+                        return Ok(Some(V::Null));
+                    }
+                    return Err(operator_does_not_exist(
+                        operator.symbol(),
+                        &a.data_type(),
+                        &b.data_type(),
+                    ));
+                }
+                return Ok(None);
+            }
+        }))
+    }
 }

@@ -18,6 +18,17 @@
 //!         | 0x07 sign-and-scale:u8 magnitude:varint numeric (bit 7 = negative, bits 0-6 = scale)
 //!         | 0x08 length:varint utf8-bytes{length}  text / varchar
 //!         | 0x09 micros:i64 little-endian          timestamp
+//!         | 0x0A bits:u32 little-endian            real
+//!         | 0x0B length:varint utf8-bytes{length}  char(n) (padded as stored)
+//!         | 0x0C length:varint bytes{length}       bytea
+//!         | 0x0D zigzag-varint                     date (days since 2000-01-01)
+//!         | 0x0E zigzag-varint                     time (microseconds since midnight)
+//!         | 0x0F micros:i64 little-endian          timestamptz
+//!         | 0x10 zigzag-varint{3}                  interval: months, days, microseconds
+//!         | 0x11 bytes{16}                         uuid
+//!         | 0x12 length:varint utf8-bytes{length}  json (the text as given)
+//!         | 0x13 length:varint utf8-bytes{length}  jsonb (its normalised text, re-parsed on read)
+//!         | 0x14 element:u8 count:varint value{count}  array (element = index in `ElementType::ALL`)
 //! varint := LEB128: 7 bits per byte, low group first, high bit set on all but the last byte
 //! zigzag := (n << 1) ^ (n >> 63), so small negative numbers stay short
 //! ```
@@ -29,8 +40,12 @@
 
 use std::sync::Arc;
 
+use crate::array::Array;
+use crate::datetime::interval::Interval;
 use crate::error::{Error, Result, SqlState};
+use crate::json::Jsonb;
 use crate::numeric::Numeric;
+use crate::types::ElementType;
 use crate::value::{Row, Value};
 
 /// The current row format version, the first byte of every encoded row.
@@ -46,6 +61,20 @@ const TAG_FLOAT64: u8 = 0x06;
 const TAG_NUMERIC: u8 = 0x07;
 const TAG_TEXT: u8 = 0x08;
 const TAG_TIMESTAMP: u8 = 0x09;
+const TAG_FLOAT32: u8 = 0x0A;
+const TAG_BPCHAR: u8 = 0x0B;
+const TAG_BYTEA: u8 = 0x0C;
+const TAG_DATE: u8 = 0x0D;
+const TAG_TIME: u8 = 0x0E;
+const TAG_TIMESTAMPTZ: u8 = 0x0F;
+const TAG_INTERVAL: u8 = 0x10;
+const TAG_UUID: u8 = 0x11;
+const TAG_JSON: u8 = 0x12;
+const TAG_JSONB: u8 = 0x13;
+const TAG_ARRAY: u8 = 0x14;
+
+/// Arrays nest at most this deep in a stored row (db001 arrays are one-dimensional, so one).
+const ARRAY_DEPTH_MAX: usize = 1;
 
 const NUMERIC_NEGATIVE_BIT: u8 = 0x80;
 
@@ -119,7 +148,55 @@ fn encode_value(value: &Value, out: &mut Vec<u8>) {
             out.push(TAG_TIMESTAMP);
             out.extend_from_slice(&t.to_le_bytes());
         }
+        Value::Float32(v) => {
+            out.push(TAG_FLOAT32);
+            out.extend_from_slice(&v.to_bits().to_le_bytes());
+        }
+        Value::Bpchar(s) => write_bytes(TAG_BPCHAR, s.as_bytes(), out),
+        Value::Bytea(bytes) => write_bytes(TAG_BYTEA, bytes, out),
+        Value::Json(text) => write_bytes(TAG_JSON, text.as_bytes(), out),
+        Value::Jsonb(document) => write_bytes(TAG_JSONB, document.to_text().as_bytes(), out),
+        Value::Date(d) => {
+            out.push(TAG_DATE);
+            write_varint(zigzag(i64::from(*d)), out);
+        }
+        Value::Time(t) => {
+            out.push(TAG_TIME);
+            write_varint(zigzag(*t), out);
+        }
+        Value::TimestampTz(t) => {
+            out.push(TAG_TIMESTAMPTZ);
+            out.extend_from_slice(&t.to_le_bytes());
+        }
+        Value::Interval(interval) => {
+            out.push(TAG_INTERVAL);
+            write_varint(zigzag(i64::from(interval.months)), out);
+            write_varint(zigzag(i64::from(interval.days)), out);
+            write_varint(zigzag(interval.micros), out);
+        }
+        Value::Uuid(uuid) => {
+            out.push(TAG_UUID);
+            out.extend_from_slice(uuid);
+        }
+        Value::Array(array) => {
+            out.push(TAG_ARRAY);
+            let index = ElementType::ALL
+                .iter()
+                .position(|element| *element == array.element)
+                .expect("every element type is in ElementType::ALL");
+            out.push(index as u8);
+            write_varint(array.values.len() as u128, out);
+            for value in &array.values {
+                encode_value(value, out);
+            }
+        }
     }
+}
+
+fn write_bytes(tag: u8, bytes: &[u8], out: &mut Vec<u8>) {
+    out.push(tag);
+    write_varint(bytes.len() as u128, out);
+    out.extend_from_slice(bytes);
 }
 
 /// Appends the encoding of a row of values.
@@ -197,7 +274,24 @@ impl<'a> Reader<'a> {
         Ok(unzigzag(self.varint(64)? as u64))
     }
 
+    fn int32(&mut self, what: &str) -> Result<i32> {
+        i32::try_from(self.integer()?).map_err(|_| corrupted(&format!("{what} out of range")))
+    }
+
+    fn bytes_field(&mut self) -> Result<&'a [u8]> {
+        let length = self.varint(32)?;
+        self.take(usize::try_from(length).unwrap_or(usize::MAX))
+    }
+
+    fn text_field(&mut self) -> Result<&'a str> {
+        std::str::from_utf8(self.bytes_field()?).map_err(|_| corrupted("text is not UTF-8"))
+    }
+
     fn value(&mut self) -> Result<Value> {
+        self.value_at(0)
+    }
+
+    fn value_at(&mut self, depth: usize) -> Result<Value> {
         Ok(match self.byte()? {
             TAG_NULL => Value::Null,
             TAG_FALSE => Value::Bool(false),
@@ -229,6 +323,42 @@ impl<'a> Reader<'a> {
                 Value::Text(Arc::from(text))
             }
             TAG_TIMESTAMP => Value::Timestamp(i64::from_le_bytes(self.eight()?)),
+            TAG_FLOAT32 => {
+                let bits: [u8; 4] = self.take(4)?.try_into().expect("four bytes");
+                Value::Float32(f32::from_bits(u32::from_le_bytes(bits)))
+            }
+            TAG_BPCHAR => Value::Bpchar(Arc::from(self.text_field()?)),
+            TAG_BYTEA => Value::Bytea(Arc::from(self.bytes_field()?)),
+            TAG_JSON => Value::Json(Arc::from(self.text_field()?)),
+            TAG_JSONB => Value::Jsonb(Arc::new(
+                Jsonb::parse(self.text_field()?).map_err(|_| corrupted("bad jsonb"))?,
+            )),
+            TAG_DATE => Value::Date(self.int32("date")?),
+            TAG_TIME => Value::Time(self.integer()?),
+            TAG_TIMESTAMPTZ => Value::TimestampTz(i64::from_le_bytes(self.eight()?)),
+            TAG_INTERVAL => {
+                let months = self.int32("interval")?;
+                let days = self.int32("interval")?;
+                Value::Interval(Interval::new(months, days, self.integer()?))
+            }
+            TAG_UUID => Value::Uuid(self.take(16)?.try_into().expect("sixteen bytes")),
+            TAG_ARRAY => {
+                if depth >= ARRAY_DEPTH_MAX {
+                    return Err(corrupted("arrays nested too deeply"));
+                }
+                let element = *ElementType::ALL
+                    .get(usize::from(self.byte()?))
+                    .ok_or_else(|| corrupted("unknown array element type"))?;
+                let count = self.varint(32)?;
+                if count > self.bytes.len() as u128 {
+                    return Err(corrupted("array length exceeds the row's length"));
+                }
+                let mut values = Vec::with_capacity(count as usize);
+                for _ in 0..count {
+                    values.push(self.value_at(depth + 1)?);
+                }
+                Array::new(element, values).into_value()
+            }
             tag => return Err(corrupted(&format!("unknown value tag {tag:#04x}"))),
         })
     }
@@ -237,11 +367,39 @@ impl<'a> Reader<'a> {
     fn skip(&mut self) -> Result<()> {
         match self.byte()? {
             TAG_NULL | TAG_FALSE | TAG_TRUE => {}
-            TAG_INT16 | TAG_INT32 | TAG_INT64 => {
+            TAG_INT16 | TAG_INT32 | TAG_INT64 | TAG_DATE | TAG_TIME => {
                 self.varint(64)?;
             }
-            TAG_FLOAT64 | TAG_TIMESTAMP => {
+            TAG_FLOAT64 | TAG_TIMESTAMP | TAG_TIMESTAMPTZ => {
                 self.take(8)?;
+            }
+            TAG_FLOAT32 => {
+                self.take(4)?;
+            }
+            TAG_UUID => {
+                self.take(16)?;
+            }
+            TAG_INTERVAL => {
+                self.varint(64)?;
+                self.varint(64)?;
+                self.varint(64)?;
+            }
+            TAG_BPCHAR | TAG_BYTEA | TAG_JSON | TAG_JSONB => {
+                self.bytes_field()?;
+            }
+            TAG_ARRAY => {
+                self.byte()?;
+                let count = self.varint(32)?;
+                if count > self.bytes.len() as u128 {
+                    return Err(corrupted("array length exceeds the row's length"));
+                }
+                for _ in 0..count {
+                    // Elements are scalars: a nested array tag cannot be genuine.
+                    if self.bytes.first() == Some(&TAG_ARRAY) {
+                        return Err(corrupted("arrays nested too deeply"));
+                    }
+                    self.skip()?;
+                }
             }
             TAG_NUMERIC => {
                 self.byte()?;

@@ -5,7 +5,8 @@
 //! | module | owns |
 //! | --- | --- |
 //! | [`crate::text`] | PostgreSQL input and output functions (`Value::parse_text`, `Value::write_text`) |
-//! | [`crate::datetime`] | `timestamp` parsing, formatting and calendar arithmetic |
+//! | [`crate::datetime`] | dates, times, timestamps and intervals: parsing, formatting, arithmetic |
+//! | [`crate::bytea`], [`crate::uuid`], [`crate::json`], [`crate::array`] | those types' own formats and operations |
 //! | [`crate::binary`] | the wire's binary format (`Value::encode_binary`, `Value::decode_binary`) |
 //! | [`crate::cast`] | casts between types (`Value::cast`) and which contexts allow them |
 //! | [`crate::compare`] | SQL comparison (`sql_cmp`), the total sort order (`sort_cmp`), `Eq`, `Hash` |
@@ -23,6 +24,9 @@
 
 use std::sync::Arc;
 
+use crate::array::Array;
+use crate::datetime::interval::Interval;
+use crate::json::Jsonb;
 use crate::numeric::Numeric;
 use crate::types::DataType;
 
@@ -35,13 +39,36 @@ pub enum Value {
     Int16(i16),
     Int32(i32),
     Int64(i64),
+    /// `real`.
+    Float32(f32),
     Float64(f64),
     Numeric(Numeric),
     /// `text` and `varchar`.
     Text(Arc<str>),
+    /// `char(n)` / `bpchar`: the string as stored, blank-padded to the declared length.
+    /// Comparisons ignore trailing spaces; a cast to text drops them.
+    Bpchar(Arc<str>),
+    /// `bytea`.
+    Bytea(Arc<[u8]>),
+    /// `date`: days since 2000-01-01; `i32::MIN`/`i32::MAX` are `-infinity`/`infinity`.
+    Date(i32),
+    /// `time`: microseconds since midnight (0 ..= 24:00:00).
+    Time(i64),
     /// `timestamp`: microseconds since 2000-01-01 00:00:00, PostgreSQL's epoch.
     /// `i64::MIN` is `-infinity` and `i64::MAX` is `infinity`, as in PostgreSQL.
     Timestamp(i64),
+    /// `timestamptz`: microseconds since 2000-01-01 00:00:00 UTC, same infinities.
+    TimestampTz(i64),
+    /// `interval`.
+    Interval(Interval),
+    /// `uuid`.
+    Uuid([u8; 16]),
+    /// `json`: the validated input text, kept as given.
+    Json(Arc<str>),
+    /// `jsonb`: the parsed, normalised document.
+    Jsonb(Arc<Jsonb>),
+    /// A one-dimensional array.
+    Array(Arc<Array>),
 }
 
 /// A row: one value per column.
@@ -82,10 +109,21 @@ impl Value {
             Value::Int16(_) => DataType::SmallInt,
             Value::Int32(_) => DataType::Int,
             Value::Int64(_) => DataType::BigInt,
+            Value::Float32(_) => DataType::Real,
             Value::Float64(_) => DataType::Double,
             Value::Numeric(_) => DataType::Numeric(None),
             Value::Text(_) => DataType::Text,
+            Value::Bpchar(_) => DataType::Bpchar(None),
+            Value::Bytea(_) => DataType::Bytea,
+            Value::Date(_) => DataType::Date,
+            Value::Time(_) => DataType::Time,
             Value::Timestamp(_) => DataType::Timestamp,
+            Value::TimestampTz(_) => DataType::TimestampTz,
+            Value::Interval(_) => DataType::Interval,
+            Value::Uuid(_) => DataType::Uuid,
+            Value::Json(_) => DataType::Json,
+            Value::Jsonb(_) => DataType::Jsonb,
+            Value::Array(array) => DataType::Array(array.element),
         }
     }
 
@@ -99,10 +137,10 @@ impl Value {
         }
     }
 
-    /// The string of a `Text`.
+    /// The string of a `Text` (or of a `Bpchar`, padding included).
     pub fn as_str(&self) -> Option<&str> {
         match self {
-            Value::Text(s) => Some(s),
+            Value::Text(s) | Value::Bpchar(s) => Some(s),
             _ => None,
         }
     }
@@ -137,6 +175,12 @@ impl From<i32> for Value {
 impl From<i64> for Value {
     fn from(v: i64) -> Value {
         Value::Int64(v)
+    }
+}
+
+impl From<f32> for Value {
+    fn from(v: f32) -> Value {
+        Value::Float32(v)
     }
 }
 

@@ -8,6 +8,7 @@ mod value_layer {
     pub mod cases;
     pub mod codecs;
     pub mod compare;
+    pub mod new_types;
     pub mod numeric;
     pub mod support;
 }

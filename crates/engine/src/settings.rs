@@ -217,6 +217,17 @@ fn validate(name: &'static str, value: &str) -> Result<String> {
         "default_transaction_isolation" | "transaction_isolation" => parse_isolation(value)
             .map(|l| l.name().to_string())
             .ok_or_else(|| invalid(name, value)),
+        // The session time zone is always UTC (see db001_common::datetime): other zones
+        // would need a time zone database.
+        "TimeZone" => match value.to_ascii_lowercase().as_str() {
+            "utc" | "etc/utc" | "gmt" | "etc/gmt" | "z" | "zulu" | "uct" | "universal" => {
+                Ok(value.to_string())
+            }
+            _ => Err(Error::feature_not_supported(format!(
+                "time zone \"{value}\" is not supported by db001"
+            ))
+            .with_hint("db001 sessions run in UTC: SET TimeZone = 'UTC'.")),
+        },
         "extra_float_digits" => match value.parse::<i32>() {
             Ok(n) if (-15..=3).contains(&n) => Ok(n.to_string()),
             _ => Err(invalid(name, value)),

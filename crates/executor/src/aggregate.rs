@@ -112,6 +112,12 @@ struct Accumulator {
     float_sum: f64,
     /// min / max so far.
     extreme: Option<Value>,
+    /// `sum(real)`, accumulated in single precision as PostgreSQL's `float4pl`.
+    real_sum: f32,
+    /// `sum` / `avg` of intervals.
+    interval_sum: Option<db001_common::Interval>,
+    /// The values of `json_agg`, `jsonb_agg` and `array_agg`, NULLs included.
+    collected: Vec<Value>,
 }
 
 impl Accumulator {
@@ -124,11 +130,18 @@ impl Accumulator {
             numeric_sum: None,
             float_sum: 0.0,
             extreme: None,
+            real_sum: 0.0,
+            interval_sum: None,
+            collected: Vec::new(),
         }
     }
 
     fn add(&mut self, value: Value) -> Result<()> {
-        if value.is_null() {
+        let collects_nulls = matches!(
+            self.function,
+            AggregateFunction::JsonAgg | AggregateFunction::JsonbAgg | AggregateFunction::ArrayAgg
+        );
+        if value.is_null() && !collects_nulls {
             return Ok(());
         }
         if let Some(seen) = &mut self.distinct {
@@ -145,6 +158,20 @@ impl Accumulator {
                 Value::Int32(v) => self.integer_sum += v as i128,
                 Value::Int64(v) => self.integer_sum += v as i128,
                 Value::Float64(v) => self.float_sum += v,
+                Value::Float32(v) => {
+                    let sum = self.real_sum + v;
+                    if sum.is_infinite() && self.real_sum.is_finite() && v.is_finite() {
+                        return Err(Error::out_of_range("value out of range: overflow"));
+                    }
+                    self.real_sum = sum;
+                    self.float_sum += f64::from(v);
+                }
+                Value::Interval(span) => {
+                    self.interval_sum = Some(match &self.interval_sum {
+                        Some(sum) => sum.checked_add(&span)?,
+                        None => span,
+                    })
+                }
                 Value::Numeric(n) => {
                     self.numeric_sum = Some(match &self.numeric_sum {
                         Some(sum) => sum.checked_add(&n)?,
@@ -158,16 +185,24 @@ impl Accumulator {
                     )));
                 }
             },
+            AggregateFunction::JsonAgg
+            | AggregateFunction::JsonbAgg
+            | AggregateFunction::ArrayAgg => self.collected.push(value),
             AggregateFunction::Min | AggregateFunction::Max => {
+                // PostgreSQL's `*_larger` / `*_smaller` return their second argument on a tie,
+                // so an equal later value (`1 mon` after `30 days`, `1.00` after `1.0`) wins;
+                // `bpchar_larger` / `bpchar_smaller` keep the first.
                 let replace = match &self.extreme {
                     None => true,
                     Some(current) => {
                         let ordering = value.sql_cmp(current)?.unwrap_or(Ordering::Equal);
-                        if self.function == AggregateFunction::Min {
-                            ordering == Ordering::Less
+                        let wanted = if self.function == AggregateFunction::Min {
+                            Ordering::Less
                         } else {
-                            ordering == Ordering::Greater
-                        }
+                            Ordering::Greater
+                        };
+                        ordering == wanted
+                            || (ordering == Ordering::Equal && !matches!(value, Value::Bpchar(_)))
                     }
                 };
                 if replace {
@@ -184,6 +219,27 @@ impl Accumulator {
             _ if self.count == 0 => Ok(Value::Null),
             AggregateFunction::Min | AggregateFunction::Max => {
                 Ok(self.extreme.unwrap_or(Value::Null))
+            }
+            AggregateFunction::JsonAgg => {
+                Ok(db001_common::json::ops::json_array_of(&self.collected))
+            }
+            AggregateFunction::JsonbAgg => db001_common::json::ops::jsonb_array_of(&self.collected),
+            AggregateFunction::ArrayAgg => {
+                let DataType::Array(element) = data_type else {
+                    return Err(Error::internal("array_agg without an array type"));
+                };
+                Ok(db001_common::array::Array::new(element, self.collected).into_value())
+            }
+            AggregateFunction::Sum if data_type == DataType::Real => {
+                Ok(Value::Float32(self.real_sum))
+            }
+            AggregateFunction::Sum | AggregateFunction::Avg if data_type == DataType::Interval => {
+                let sum = self.interval_sum.unwrap_or_default();
+                if self.function == AggregateFunction::Sum {
+                    Ok(Value::Interval(sum))
+                } else {
+                    Ok(Value::Interval(sum.checked_div(self.count as f64)?))
+                }
             }
             AggregateFunction::Sum => self.total(data_type),
             AggregateFunction::Avg => match data_type {

@@ -1,4 +1,5 @@
-//! The scalar function library and LIKE matching.
+//! Scalar functions: the original handful (`coalesce`, `greatest`, `abs`, `round`, session
+//! functions) and the dispatch into the function library ([`crate::library`]); and LIKE.
 
 use std::cmp::Ordering;
 use std::sync::Arc;
@@ -54,6 +55,7 @@ pub fn call(function: Function, args: Vec<Value>, env: Env<'_>) -> Result<Value>
                 v.checked_abs()
                     .ok_or_else(|| Error::out_of_range("bigint out of range"))?,
             ),
+            Value::Float32(v) => Value::Float32(v.abs()),
             Value::Float64(v) => Value::Float64(v.abs()),
             Value::Numeric(n) => Value::Numeric(n.abs()),
             other => other,
@@ -61,19 +63,19 @@ pub fn call(function: Function, args: Vec<Value>, env: Env<'_>) -> Result<Value>
         Function::Round | Function::Trunc | Function::Floor | Function::Ceil => {
             round_like(function, args)
         }
-        Function::Lower => text_map(args, |s| s.to_lowercase()),
-        Function::Upper => text_map(args, |s| s.to_uppercase()),
+        Function::Lower => text_map(args, crate::library::lower),
+        Function::Upper => text_map(args, crate::library::upper),
         Function::Length => Ok(match single(args)? {
             Value::Text(s) => Value::Int32(s.chars().count() as i32),
             _ => Value::Null,
         }),
-        Function::Now => Ok(Value::Timestamp(env.ctx.transaction_start_micros)),
         Function::Version => Ok(Value::text(&session.version)),
         Function::CurrentDatabase => Ok(Value::text(&session.database)),
         Function::CurrentSchema => Ok(Value::text("public")),
         Function::CurrentUser => Ok(Value::text(&session.user)),
         Function::PgBackendPid => Ok(Value::Int32(session.backend_pid)),
         Function::Random => Ok(Value::Float64(random_unit())),
+        Function::Builtin(builtin) => crate::library::call(builtin, args, env),
     }
 }
 

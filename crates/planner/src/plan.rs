@@ -154,13 +154,14 @@ pub enum Function {
     Trunc,
     Floor,
     Ceil,
-    Now,
     Version,
     CurrentDatabase,
     CurrentSchema,
     CurrentUser,
     PgBackendPid,
     Random,
+    /// The function library (`crate::builtin`).
+    Builtin(crate::builtin::Builtin),
 }
 
 /// Aggregate functions.
@@ -173,6 +174,12 @@ pub enum AggregateFunction {
     Avg,
     Min,
     Max,
+    /// `json_agg(x)`: a JSON array of the values, NULLs included.
+    JsonAgg,
+    /// `jsonb_agg(x)`.
+    JsonbAgg,
+    /// `array_agg(x)`: an array of the values, NULLs included.
+    ArrayAgg,
 }
 
 /// One aggregate computed by an Aggregate node.

@@ -715,6 +715,14 @@ pub enum BinaryOp {
     JsonGet,
     /// `->>`
     JsonGetText,
+    /// `#>`
+    JsonPath,
+    /// `#>>`
+    JsonPathText,
+    /// `@>`
+    Contains,
+    /// `<@`
+    ContainedBy,
     /// `&`, `|`, `#`, `<<`, `>>`
     BitAnd,
     BitOr,

@@ -664,14 +664,16 @@ fn unsupported_postgres_features_fail_with_0a000_at_their_position() {
 #[test]
 fn unknown_operators_are_reported_like_a_failed_operator_lookup() {
     assert_eq!(
-        error("SELECT a @> b FROM t"),
+        error("SELECT a @@ b FROM t"),
         (
             "42883".to_string(),
-            "operator does not exist: @>".to_string(),
+            "operator does not exist: @@".to_string(),
             Some(10)
         )
     );
     assert_eq!(error("SELECT ~1").0, "42883");
+    // `@>`, `<@`, `#>` and `#>>` are operators db001 knows (containment and JSON paths).
+    assert!(db001_sql::parse_expr("a @> b AND a <@ b AND j #> p = j #>> p").is_ok());
     assert_eq!(error("SELECT a OPERATOR(pg_catalog.@@) b").0, "42883");
 }
 

@@ -103,9 +103,9 @@ fn text_input_matches_postgres() {
             .find(|(t, i, _, _)| *t == type_name && *i == input);
         let expected = difference.map_or(expected, |(_, _, ours, _)| *ours);
         let ty = data_type(type_name);
-        // `'...'::varchar(n)` in the generating SQL is an explicit cast, which truncates;
+        // `'...'::varchar(n)` (and `char(n)`) in the generating SQL is an explicit cast, which truncates;
         // `parse_text` has input (assignment) semantics, tested separately.
-        let actual = if matches!(ty, DataType::Varchar(Some(_))) {
+        let actual = if matches!(ty, DataType::Varchar(Some(_)) | DataType::Bpchar(Some(_))) {
             outcome(Value::text(input).cast(ty, CastKind::Explicit))
         } else {
             outcome(Value::parse_text(ty, input))

@@ -1,18 +1,22 @@
 //! Types: resolving type names, typing literals, and PostgreSQL's implicit coercions.
 
 use db001_common::value::CastKind;
-use db001_common::{DataType, Error, NumericTypmod, Result, SqlState, Value};
+use db001_common::{DataType, Error, NumericTypmod, Result, SqlState, Value, cast_context};
 use db001_sql::ast;
 
 use crate::plan::Expr;
 
-/// Resolves a type as written to a db001 type.
+/// Resolves a type as written to a db001 type. Array types of any declared dimensions are
+/// one-dimensional arrays, as PostgreSQL treats them (it ignores declared dimensions too).
 pub fn resolve_type(type_name: &ast::TypeName) -> Result<DataType> {
-    if type_name.array_dims > 0 {
-        return Err(Error::feature_not_supported(
-            "array types are not supported yet",
-        ));
+    let scalar = resolve_scalar_type(type_name)?;
+    if type_name.array_dims == 0 {
+        return Ok(scalar);
     }
+    db001_common::array::element_of(scalar).map(DataType::Array)
+}
+
+fn resolve_scalar_type(type_name: &ast::TypeName) -> Result<DataType> {
     let modifiers = &type_name.modifiers;
     let no_modifiers = |data_type: DataType| -> Result<DataType> {
         if modifiers.is_empty() {
@@ -30,8 +34,39 @@ pub fn resolve_type(type_name: &ast::TypeName) -> Result<DataType> {
         "integer" | "int" | "int4" => no_modifiers(DataType::Int),
         "bigint" | "int8" => no_modifiers(DataType::BigInt),
         "double precision" | "float8" | "float" => no_modifiers(DataType::Double),
+        "real" | "float4" => no_modifiers(DataType::Real),
         "text" => no_modifiers(DataType::Text),
-        "timestamp" | "timestamp without time zone" => no_modifiers(DataType::Timestamp),
+        "bytea" => no_modifiers(DataType::Bytea),
+        "date" => no_modifiers(DataType::Date),
+        "uuid" => no_modifiers(DataType::Uuid),
+        "json" => no_modifiers(DataType::Json),
+        "jsonb" => no_modifiers(DataType::Jsonb),
+        "timestamp" | "timestamp without time zone" | "time" | "timestamptz" | "interval"
+            if !modifiers.is_empty() =>
+        {
+            Err(Error::feature_not_supported(format!(
+                "precision for type {} is not supported by db001",
+                type_name.name
+            ))
+            .with_hint("Declare the type without a precision; db001 keeps microseconds."))
+        }
+        "timestamp" | "timestamp without time zone" => Ok(DataType::Timestamp),
+        "timestamptz" | "timestamp with time zone" => Ok(DataType::TimestampTz),
+        "time" | "time without time zone" => Ok(DataType::Time),
+        "interval" => Ok(DataType::Interval),
+        "timetz" | "time with time zone" => Err(Error::feature_not_supported(
+            "type time with time zone is not supported by db001",
+        )),
+        // `character` without a length is `character(1)`; `bpchar` has no length.
+        "character" | "char" | "bpchar" => match modifiers.as_slice() {
+            [] if type_name.name == "bpchar" => Ok(DataType::Bpchar(None)),
+            [] => Ok(DataType::Bpchar(Some(1))),
+            [n] if *n >= 1 && *n <= 10_485_760 => Ok(DataType::Bpchar(Some(*n as u32))),
+            [_] => Err(Error::syntax(
+                "length for type char must be between 1 and 10485760",
+            )),
+            _ => Err(Error::syntax("invalid type modifier")),
+        },
         "character varying" | "varchar" => match modifiers.as_slice() {
             [] => Ok(DataType::Varchar(None)),
             [n] if *n >= 1 && *n <= 10_485_760 => Ok(DataType::Varchar(Some(*n as u32))),
@@ -94,18 +129,6 @@ pub fn number_literal(text: &str) -> Result<(Value, DataType)> {
     Ok((Value::Numeric(numeric), DataType::Numeric(None)))
 }
 
-/// Rank in PostgreSQL's numeric promotion order, or None for non-numeric types.
-fn numeric_rank(data_type: DataType) -> Option<u8> {
-    Some(match data_type {
-        DataType::SmallInt => 1,
-        DataType::Int => 2,
-        DataType::BigInt => 3,
-        DataType::Numeric(_) => 4,
-        DataType::Double => 5,
-        _ => return None,
-    })
-}
-
 /// Whether the type is an integer type.
 pub fn is_integer(data_type: DataType) -> bool {
     matches!(
@@ -114,46 +137,17 @@ pub fn is_integer(data_type: DataType) -> bool {
     )
 }
 
-/// The common type two operands are promoted to, if PostgreSQL would find one implicitly.
+/// The common type of two expressions as PostgreSQL's `select_common_type` chooses it (see
+/// [`super::resolve::select_common_type`]); unknowns take the other side's type, two
+/// unknowns are text.
 pub fn common_type(left: DataType, right: DataType) -> Option<DataType> {
-    use DataType::*;
-    if left == right {
-        return Some(left);
-    }
-    match (left, right) {
-        (Unknown, other) | (other, Unknown) => Some(if other == Unknown { Text } else { other }),
-        (a, b) if a.is_string() && b.is_string() => Some(Text),
-        (a, b) => {
-            let (ra, rb) = (numeric_rank(a)?, numeric_rank(b)?);
-            Some(if ra >= rb {
-                a.without_modifier()
-            } else {
-                b.without_modifier()
-            })
-        }
-    }
+    super::resolve::select_common_type(&[left, right])
 }
 
-/// Whether PostgreSQL casts `from` to `to` implicitly (in expressions and assignments).
-pub fn implicitly_castable(from: DataType, to: DataType) -> bool {
-    if from == to || from == DataType::Unknown {
-        return true;
-    }
-    if from.is_string() && to.is_string() {
-        return true;
-    }
-    match (numeric_rank(from), numeric_rank(to)) {
-        (Some(a), Some(b)) => a <= b,
-        _ => false,
-    }
-}
-
-/// Whether an assignment (INSERT, UPDATE) may convert `from` to `to` (PostgreSQL's assignment
-/// casts: implicit ones plus numeric narrowing and anything to text).
+/// Whether an assignment (INSERT, UPDATE) may convert `from` to `to` (PostgreSQL's implicit
+/// and assignment casts, `pg_cast.castcontext` `i` and `a`).
 pub fn assignment_castable(from: DataType, to: DataType) -> bool {
-    implicitly_castable(from, to)
-        || (numeric_rank(from).is_some() && numeric_rank(to).is_some())
-        || to.is_string()
+    cast_context(from, to).is_some_and(|kind| kind <= CastKind::Assignment)
 }
 
 /// Wraps `expr` (of type `from`) so it yields `to`; literals are converted at once.
@@ -229,8 +223,13 @@ mod tests {
             common_type(DataType::Numeric(None), DataType::Double),
             Some(DataType::Double)
         );
+        // Both string types cast implicitly to each other: the first one stays.
         assert_eq!(
             common_type(DataType::Varchar(Some(3)), DataType::Text),
+            Some(DataType::Varchar(None))
+        );
+        assert_eq!(
+            common_type(DataType::Text, DataType::Varchar(Some(3))),
             Some(DataType::Text)
         );
         assert_eq!(common_type(DataType::Text, DataType::Int), None);

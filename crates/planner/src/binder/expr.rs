@@ -8,7 +8,7 @@ use super::coerce::{
     cast_expr, common_type, is_integer, no_operator, number_literal, resolve_type,
 };
 use super::{Binder, Scope};
-use crate::plan::{AggregateCall, AggregateFunction, BinaryOp, Expr, Function};
+use crate::plan::{AggregateCall, AggregateFunction, BinaryOp, Expr};
 use db001_common::value::CastKind;
 
 /// Deepest expression nesting the binder follows (the parser bounds it too).
@@ -83,11 +83,23 @@ impl Binder<'_> {
             (from.is_numeric() && to.is_numeric()) || (from.is_string() && to.is_string());
         if compatible {
             // The evaluator mixes numeric widths and string kinds freely; a cast node is only
-            // needed where the value itself must change representation.
-            if from.is_numeric() && std::mem::discriminant(&from) != std::mem::discriminant(&to) {
+            // needed where the value itself must change representation (`char` to text drops
+            // the padding, text to `char` compares without it).
+            let representation_changes = std::mem::discriminant(&from)
+                != std::mem::discriminant(&to)
+                && (from.is_numeric()
+                    || matches!(from, DataType::Bpchar(_))
+                    || matches!(to, DataType::Bpchar(_)));
+            if representation_changes {
                 return cast_expr(expr, from, to, CastKind::Implicit);
             }
             return Ok(expr);
+        }
+        if from.without_modifier() == to.without_modifier() {
+            return Ok(expr);
+        }
+        if db001_common::cast_context(from, to) == Some(CastKind::Implicit) {
+            return cast_expr(expr, from, to, CastKind::Implicit);
         }
         Err(Error::datatype_mismatch(format!(
             "column is of type {} but expression is of type {}",
@@ -281,6 +293,14 @@ impl Binder<'_> {
                 ..
             } => {
                 let target = resolve_type(data_type)?;
+                if let (ast::Expr::Array(items, _), DataType::Array(element)) =
+                    (strip_nested(inner), target)
+                    && items.is_empty()
+                {
+                    // `ARRAY[]::integer[]`: the cast gives the empty array its type.
+                    let empty = db001_common::array::Array::new(element, Vec::new());
+                    return Ok((Expr::Literal(empty.into_value()), target));
+                }
                 let (bound, from) = self.bind_expr(inner, scope)?;
                 self.explicit_cast(bound, from, target)
             }
@@ -302,12 +322,17 @@ impl Binder<'_> {
                     "subqueries are not supported yet",
                 ))
             }
-            ast::Expr::AnyAll { .. } => {
-                Err(Error::feature_not_supported("ANY/ALL is not supported yet"))
-            }
-            ast::Expr::Array(..) | ast::Expr::Subscript { .. } => {
-                Err(Error::feature_not_supported("arrays are not supported yet"))
-            }
+            ast::Expr::AnyAll {
+                left,
+                op,
+                all,
+                right,
+                ..
+            } => self.bind_quantified(left, *op, *all, right, scope),
+            ast::Expr::Array(items, _) => self.bind_array_constructor(items, scope),
+            ast::Expr::Subscript {
+                expr: array, index, ..
+            } => self.bind_subscript(array, index, scope),
             ast::Expr::Row(..) => Err(Error::feature_not_supported(
                 "row constructors are not supported yet",
             )),
@@ -384,7 +409,7 @@ impl Binder<'_> {
                     return Ok((Expr::Literal(value), data_type));
                 }
                 let (bound, data_type) = self.bind_expr(inner, scope)?;
-                if !data_type.is_numeric() {
+                if !data_type.is_numeric() && data_type != DataType::Interval {
                     return Err(no_unary_operator("-", data_type));
                 }
                 Ok((Expr::Negate(Box::new(bound)), data_type))
@@ -452,9 +477,32 @@ impl Binder<'_> {
                     DataType::Bool,
                 ))
             }
+            ast::BinaryOp::JsonGet | ast::BinaryOp::JsonGetText => {
+                let left = self.bind_expr(left, scope)?;
+                let right = self.bind_expr(right, scope)?;
+                self.bind_json_get(op == ast::BinaryOp::JsonGetText, left, right)
+            }
+            ast::BinaryOp::JsonPath | ast::BinaryOp::JsonPathText => {
+                let left = self.bind_expr(left, scope)?;
+                let right = self.bind_expr(right, scope)?;
+                self.bind_json_path(op == ast::BinaryOp::JsonPathText, left, right)
+            }
+            ast::BinaryOp::Contains | ast::BinaryOp::ContainedBy => {
+                let left = self.bind_expr(left, scope)?;
+                let right = self.bind_expr(right, scope)?;
+                if op == ast::BinaryOp::Contains {
+                    self.bind_contains("@>", left, right, false)
+                } else {
+                    self.bind_contains("<@", right, left, true)
+                }
+            }
             ast::BinaryOp::Concat => {
-                let (l, lt) = self.bind_expr(left, scope)?;
-                let (r, rt) = self.bind_expr(right, scope)?;
+                let left = self.bind_expr(left, scope)?;
+                let right = self.bind_expr(right, scope)?;
+                let ((l, lt), (r, rt)) = match self.bind_special_concat(left, right)? {
+                    Ok(bound) => return Ok(bound),
+                    Err(operands) => operands,
+                };
                 let stringy = |t: DataType| t.is_string() || t == DataType::Unknown;
                 if !stringy(lt) && !stringy(rt) {
                     return Err(no_operator("||", lt, rt));
@@ -499,13 +547,24 @@ impl Binder<'_> {
             (other, DataType::Unknown) if other.is_numeric() => {
                 (l, lt, self.coerce(r, rt, other)?, other)
             }
+            (DataType::Unknown, _) | (_, DataType::Unknown) => {
+                return self.bind_temporal_arithmetic(op, (l, lt), (r, rt));
+            }
             _ => (l, lt, r, rt),
         };
         if !lt.is_numeric() || !rt.is_numeric() {
-            if lt == DataType::Timestamp || rt == DataType::Timestamp {
-                return Err(Error::feature_not_supported(
-                    "interval arithmetic is not supported yet",
-                ));
+            let temporal = |t: DataType| {
+                matches!(
+                    t,
+                    DataType::Date
+                        | DataType::Time
+                        | DataType::Timestamp
+                        | DataType::TimestampTz
+                        | DataType::Interval
+                )
+            };
+            if temporal(lt) || temporal(rt) {
+                return self.bind_temporal_arithmetic(op, (l, lt), (r, rt));
             }
             return Err(no_operator(op.symbol(), lt, rt));
         }
@@ -515,6 +574,10 @@ impl Binder<'_> {
             } else {
                 DataType::Double
             }
+        } else if (lt == DataType::Real) != (rt == DataType::Real) {
+            // `real` has operators only with `real` and `double precision`: with anything
+            // else PostgreSQL resolves to the double precision operator.
+            DataType::Double
         } else {
             common_type(lt, rt).ok_or_else(|| no_operator(op.symbol(), lt, rt))?
         };
@@ -544,7 +607,7 @@ impl Binder<'_> {
             .map_err(|e| e.or_position(Some(right.span().position(self.sql))))
     }
 
-    fn unify_pair(
+    pub(crate) fn unify_pair(
         &mut self,
         l: Expr,
         lt: DataType,
@@ -560,7 +623,18 @@ impl Binder<'_> {
             }
             (DataType::Unknown, other) => Ok((self.coerce(l, lt, other)?, r, other)),
             (other, DataType::Unknown) => Ok((l, self.coerce(r, rt, other)?, other)),
+            (DataType::Json, _) | (_, DataType::Json) => Err(no_operator(symbol, lt, rt)),
             (a, b) if a.is_numeric() && b.is_numeric() => {
+                // `real` compares with anything but `real` in double precision: convert only
+                // the other side (the evaluator compares floats in double precision anyway).
+                if (a == DataType::Real) != (b == DataType::Real) {
+                    let (l, r) = if a == DataType::Real {
+                        (l, self.coerce(r, b, DataType::Double)?)
+                    } else {
+                        (self.coerce(l, a, DataType::Double)?, r)
+                    };
+                    return Ok((l, r, DataType::Double));
+                }
                 let common = common_type(a, b).ok_or_else(|| no_operator(symbol, a, b))?;
                 // Integers compare across widths without a cast, keeping index columns bare.
                 if is_integer(a) && is_integer(b) {
@@ -572,9 +646,37 @@ impl Binder<'_> {
                     common,
                 ))
             }
+            // `char` against `varchar` compares as `char` (trailing spaces ignored).
+            (DataType::Bpchar(_), DataType::Varchar(_)) => Ok((
+                l,
+                self.coerce(r, rt, DataType::Bpchar(None))?,
+                DataType::Bpchar(None),
+            )),
+            (DataType::Varchar(_), DataType::Bpchar(_)) => Ok((
+                self.coerce(l, lt, DataType::Bpchar(None))?,
+                r,
+                DataType::Bpchar(None),
+            )),
             (a, b) if a.is_string() && b.is_string() => Ok((l, r, DataType::Text)),
-            (a, b) if a == b => Ok((l, r, a)),
-            (a, b) => Err(no_operator(symbol, a, b)),
+            (a, b) if a.without_modifier() == b.without_modifier() => Ok((l, r, a)),
+            // Dates and timestamps of either kind compare across types without casts (the
+            // session time zone is UTC), keeping index columns bare.
+            (
+                DataType::Date | DataType::Timestamp | DataType::TimestampTz,
+                DataType::Date | DataType::Timestamp | DataType::TimestampTz,
+            ) => Ok((l, r, common_type(lt, rt).unwrap_or(DataType::TimestampTz))),
+            (a, b) => {
+                let implicit = |from: DataType, to: DataType| {
+                    db001_common::cast_context(from, to) == Some(CastKind::Implicit)
+                };
+                if implicit(a, b) && !implicit(b, a) {
+                    Ok((self.coerce(l, a, b)?, r, b))
+                } else if implicit(b, a) && !implicit(a, b) {
+                    Ok((l, self.coerce(r, b, a)?, a))
+                } else {
+                    Err(no_operator(symbol, a, b))
+                }
+            }
         }
     }
 
@@ -618,13 +720,7 @@ impl Binder<'_> {
                 return Ok((bound, target));
             }
         }
-        let castable = from == DataType::Unknown
-            || from.is_string()
-            || target.is_string()
-            || (from.is_numeric() && target.is_numeric())
-            || (from == DataType::Bool && target == DataType::Int)
-            || (from == DataType::Int && target == DataType::Bool)
-            || from == target;
+        let castable = db001_common::cast_context(from, target).is_some();
         if !castable {
             return Err(Error::new(
                 SqlState::CANNOT_COERCE,
@@ -692,7 +788,14 @@ impl Binder<'_> {
         if let Some(else_result) = else_result {
             results.push(self.bind_expr(else_result, scope)?);
         }
+        // PostgreSQL resolves the result type with the ELSE branch first.
+        if else_result.is_some() {
+            results.rotate_right(1);
+        }
         let (mut results, data_type) = self.unify(results, "CASE")?;
+        if else_result.is_some() {
+            results.rotate_left(1);
+        }
         let else_bound = if else_result.is_some() {
             results.pop().map(Box::new)
         } else {
@@ -737,121 +840,7 @@ impl Binder<'_> {
         for arg in &call.args {
             args.push(self.bind_expr(arg, scope)?);
         }
-        let types: Vec<DataType> = args.iter().map(|(_, t)| *t).collect();
-        let arity = |n: usize| -> Result<()> {
-            if args.len() == n {
-                Ok(())
-            } else {
-                Err(undefined_function(name, &types))
-            }
-        };
-        let (function, result_type, args) = match name {
-            "abs" => {
-                arity(1)?;
-                let (arg, data_type) = numeric_arg(self, args, name)?;
-                (Function::Abs, data_type, vec![arg])
-            }
-            "round" | "trunc" if args.len() == 2 => {
-                let mut iter = args.into_iter();
-                let (value, value_type) = iter.next().expect("two args");
-                let (places, places_type) = iter.next().expect("two args");
-                let value = self.coerce(value, value_type, DataType::Numeric(None))?;
-                if !is_integer(places_type) && places_type != DataType::Unknown {
-                    return Err(undefined_function(name, &types));
-                }
-                let places = self.coerce(places, places_type, DataType::Int)?;
-                let function = if name == "round" {
-                    Function::Round
-                } else {
-                    Function::Trunc
-                };
-                (function, DataType::Numeric(None), vec![value, places])
-            }
-            "round" | "trunc" | "floor" | "ceil" | "ceiling" => {
-                arity(1)?;
-                let (arg, data_type) = numeric_arg(self, args, name)?;
-                let result = if data_type == DataType::Double {
-                    DataType::Double
-                } else {
-                    DataType::Numeric(None)
-                };
-                let arg = self.coerce(arg, data_type, result)?;
-                let function = match name {
-                    "round" => Function::Round,
-                    "trunc" => Function::Trunc,
-                    "floor" => Function::Floor,
-                    _ => Function::Ceil,
-                };
-                (function, result, vec![arg])
-            }
-            "coalesce" | "greatest" | "least" => {
-                if args.is_empty() {
-                    return Err(undefined_function(name, &types));
-                }
-                let (bound, data_type) = self.unify(args, &name.to_uppercase())?;
-                let function = match name {
-                    "coalesce" => Function::Coalesce,
-                    "greatest" => Function::Greatest,
-                    _ => Function::Least,
-                };
-                (function, data_type, bound)
-            }
-            "nullif" => {
-                arity(2)?;
-                let mut iter = args.into_iter();
-                let (l, lt) = iter.next().expect("two args");
-                let (r, rt) = iter.next().expect("two args");
-                let (l, r, data_type) = self.unify_pair(l, lt, r, rt, "=")?;
-                (Function::NullIf, data_type, vec![l, r])
-            }
-            "lower" | "upper" | "length" | "char_length" | "character_length" => {
-                arity(1)?;
-                let (arg, data_type) = args.into_iter().next().expect("one arg");
-                if !data_type.is_string() && data_type != DataType::Unknown {
-                    return Err(undefined_function(name, &types));
-                }
-                let arg = self.coerce(arg, data_type, DataType::Text)?;
-                match name {
-                    "lower" => (Function::Lower, DataType::Text, vec![arg]),
-                    "upper" => (Function::Upper, DataType::Text, vec![arg]),
-                    _ => (Function::Length, DataType::Int, vec![arg]),
-                }
-            }
-            "now"
-            | "current_timestamp"
-            | "localtimestamp"
-            | "statement_timestamp"
-            | "transaction_timestamp" => {
-                arity(0)?;
-                (Function::Now, DataType::Timestamp, Vec::new())
-            }
-            "version" => {
-                arity(0)?;
-                (Function::Version, DataType::Text, Vec::new())
-            }
-            "current_database" | "current_catalog" => {
-                arity(0)?;
-                (Function::CurrentDatabase, DataType::Text, Vec::new())
-            }
-            "current_schema" => {
-                arity(0)?;
-                (Function::CurrentSchema, DataType::Text, Vec::new())
-            }
-            "current_user" | "session_user" | "user" | "current_role" => {
-                arity(0)?;
-                (Function::CurrentUser, DataType::Text, Vec::new())
-            }
-            "pg_backend_pid" => {
-                arity(0)?;
-                (Function::PgBackendPid, DataType::Int, Vec::new())
-            }
-            "random" => {
-                arity(0)?;
-                (Function::Random, DataType::Double, Vec::new())
-            }
-            _ => return Err(undefined_function(name, &types)),
-        };
-        Ok((Expr::Function { function, args }, result_type))
+        self.bind_scalar_function(name, args)
     }
 
     fn bind_aggregate(
@@ -892,9 +881,33 @@ impl Binder<'_> {
             ) => DataType::Numeric(None),
             (AggregateFunction::Avg, DataType::SmallInt | DataType::Int) => DataType::Numeric(None),
             (AggregateFunction::Sum | AggregateFunction::Avg, DataType::Double) => DataType::Double,
+            (AggregateFunction::Sum, DataType::Real) => DataType::Real,
+            (AggregateFunction::Avg, DataType::Real) => DataType::Double,
+            (AggregateFunction::Sum | AggregateFunction::Avg, DataType::Interval) => {
+                DataType::Interval
+            }
             // There is no max(varchar): PostgreSQL resolves it as max(text).
+            (AggregateFunction::Min | AggregateFunction::Max, DataType::Bpchar(_)) => {
+                DataType::Bpchar(None)
+            }
             (AggregateFunction::Min | AggregateFunction::Max, t) if t.is_string() => DataType::Text,
-            (AggregateFunction::Min | AggregateFunction::Max, t) if t != DataType::Unknown => t,
+            (
+                AggregateFunction::Min | AggregateFunction::Max,
+                t @ (DataType::Date
+                | DataType::Time
+                | DataType::Timestamp
+                | DataType::TimestampTz
+                | DataType::Interval
+                | DataType::Array(_)),
+            ) => t,
+            (AggregateFunction::Min | AggregateFunction::Max, t) if t.is_numeric() => {
+                t.without_modifier()
+            }
+            (AggregateFunction::JsonAgg, _) => DataType::Json,
+            (AggregateFunction::JsonbAgg, _) => DataType::Jsonb,
+            (AggregateFunction::ArrayAgg, t) => DataType::Array(
+                db001_common::array::element_of(t).map_err(|_| undefined_function(name, &[t]))?,
+            ),
             (_, t) => return Err(undefined_function(name, &[t])),
         };
         let index = aggregate.calls.len();
@@ -1023,6 +1036,9 @@ fn aggregate_function(name: &str, star: bool) -> Option<AggregateFunction> {
         "avg" => AggregateFunction::Avg,
         "min" => AggregateFunction::Min,
         "max" => AggregateFunction::Max,
+        "json_agg" => AggregateFunction::JsonAgg,
+        "jsonb_agg" => AggregateFunction::JsonbAgg,
+        "array_agg" => AggregateFunction::ArrayAgg,
         _ => return None,
     })
 }
@@ -1043,23 +1059,7 @@ fn binary(op: BinaryOp, left: Expr, right: Expr) -> Expr {
     }
 }
 
-fn numeric_arg(
-    binder: &mut Binder<'_>,
-    args: Vec<(Expr, DataType)>,
-    name: &str,
-) -> Result<(Expr, DataType)> {
-    let (arg, data_type) = args.into_iter().next().expect("arity checked");
-    match data_type {
-        DataType::Unknown => Ok((
-            binder.coerce(arg, data_type, DataType::Double)?,
-            DataType::Double,
-        )),
-        t if t.is_numeric() => Ok((arg, t.without_modifier())),
-        t => Err(undefined_function(name, &[t])),
-    }
-}
-
-fn undefined_function(name: &str, types: &[DataType]) -> Error {
+pub(crate) fn undefined_function(name: &str, types: &[DataType]) -> Error {
     let args: Vec<&str> = types.iter().map(|t| t.sql_name()).collect();
     Error::new(
         SqlState::UNDEFINED_FUNCTION,

@@ -7,8 +7,13 @@
 //! FROM order); the optimizer (`crate::optimizer`) then pushes predicates down and chooses index
 //! access.
 
+mod arrays;
 mod coerce;
 mod expr;
+mod functions;
+mod operators;
+mod resolve;
+mod signatures;
 mod statement;
 
 use db001_catalog::Catalog;

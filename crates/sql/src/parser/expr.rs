@@ -78,6 +78,10 @@ pub(crate) fn binary_level(op: BinaryOp) -> u8 {
         | BinaryOp::RegexMatch { .. }
         | BinaryOp::JsonGet
         | BinaryOp::JsonGetText
+        | BinaryOp::JsonPath
+        | BinaryOp::JsonPathText
+        | BinaryOp::Contains
+        | BinaryOp::ContainedBy
         | BinaryOp::BitAnd
         | BinaryOp::BitOr
         | BinaryOp::BitXor
@@ -129,8 +133,22 @@ fn binary_op_of(symbol: Symbol) -> Option<BinaryOp> {
     })
 }
 
+/// The operators the lexer leaves as operator runs (no symbol of their own).
+fn binary_op_of_operator(text: &str) -> Option<BinaryOp> {
+    Some(match text {
+        "#>" => BinaryOp::JsonPath,
+        "#>>" => BinaryOp::JsonPathText,
+        "@>" => BinaryOp::Contains,
+        "<@" => BinaryOp::ContainedBy,
+        _ => return None,
+    })
+}
+
 /// The binary operator spelled `text` inside `OPERATOR(...)`.
 fn binary_op_of_text(text: &str) -> Option<BinaryOp> {
+    if let Some(op) = binary_op_of_operator(text) {
+        return Some(op);
+    }
     let symbol = match text {
         "+" => Symbol::Plus,
         "-" => Symbol::Minus,
@@ -389,7 +407,9 @@ impl Parser<'_, '_> {
             TokenKind::Symbol(Symbol::DoubleColon) => Some(Infix::Cast),
             TokenKind::Symbol(Symbol::LeftBracket) => Some(Infix::Subscript),
             TokenKind::Symbol(symbol) => binary_op_of(*symbol).map(Infix::Binary),
-            TokenKind::Operator(_) => Some(Infix::Unknown),
+            TokenKind::Operator(text) => {
+                Some(binary_op_of_operator(text).map_or(Infix::Unknown, Infix::Binary))
+            }
             TokenKind::Word {
                 keyword: Some(keyword),
                 ..
