@@ -32,7 +32,9 @@
 //! 4. **Publish**: fsync, rename to `<R>.ckpt`, fsync the directory.
 //! 5. **Retire**: keep the two newest checkpoints, delete older ones, and remove (or archive)
 //!    the WAL segments wholly before the *previous* checkpoint's replay start. So the newest
-//!    checkpoint can always fall back to the one before it with the log it needs.
+//!    checkpoint can always fall back to the one before it with the log it needs (and the
+//!    first checkpoint to the empty database and the whole log, which is kept until the
+//!    second one).
 //!
 //! A checkpoint with nothing new (`R` equal to the newest checkpoint's LSN) is skipped. A
 //! failed checkpoint removes its temporary file and changes nothing else; `/health` reports
@@ -239,6 +241,10 @@ fn retire(shared: &Shared, dir: &Path) -> Result<usize> {
     for old in files.iter().skip(CHECKPOINTS_KEPT) {
         remove_checkpoint(&*io, old)?;
         tracing::debug!(file = %old.name, "removed old checkpoint");
+    }
+    if files.len() < CHECKPOINTS_KEPT {
+        // The first checkpoint: its fallback is the empty database and the whole log.
+        return Ok(0);
     }
     let kept: Vec<&CheckpointFile> = files.iter().take(CHECKPOINTS_KEPT).collect();
     // The log must still reach back to the oldest kept checkpoint that is readable.
