@@ -125,6 +125,12 @@ impl TestServer {
             .prefix("db001-test-")
             .tempdir()
             .expect("temporary data directory");
+        TestServer::start_in(data_dir, args)
+    }
+
+    /// Starts a server on a data directory that may already hold data (a restored backup, a
+    /// point-in-time recovery), with extra flags.
+    pub fn start_in(data_dir: tempfile::TempDir, args: &[&str]) -> TestServer {
         let mut server = TestServer {
             child: None,
             data_dir,
@@ -345,6 +351,54 @@ impl Drop for TestServer {
             );
         }
     }
+}
+
+/// Runs the `db001` binary with `args` (a tool such as `backup`, `recover` or `verify`) and
+/// waits, at most `limit`, for it to finish; returns its exit status, stdout and stderr.
+pub fn run_db001(args: &[&str], limit: Duration) -> (ExitStatus, String, String) {
+    let mut child = Command::new(server_binary())
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start db001");
+    let stdout = Arc::new(Mutex::new(String::new()));
+    let stderr = Arc::new(Mutex::new(String::new()));
+    collect(
+        child.stdout.take().expect("piped stdout"),
+        Arc::clone(&stdout),
+    );
+    collect(
+        child.stderr.take().expect("piped stderr"),
+        Arc::clone(&stderr),
+    );
+    let deadline = Instant::now() + limit;
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait for db001") {
+            break status;
+        }
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "db001 {args:?} did not finish within {limit:?}; stderr:\n{}",
+                stderr.lock().unwrap_or_else(|p| p.into_inner())
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    // The collector threads finish when the pipes close; give them a moment (bounded).
+    let settle = Instant::now() + Duration::from_secs(2);
+    while Instant::now() < settle {
+        std::thread::sleep(Duration::from_millis(20));
+        if Arc::strong_count(&stdout) == 1 && Arc::strong_count(&stderr) == 1 {
+            break;
+        }
+    }
+    let text =
+        |buffer: &Arc<Mutex<String>>| buffer.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    (status, text(&stdout), text(&stderr))
 }
 
 /// A tokio-postgres error with its SQLSTATE and message when the server sent one (its

@@ -1,7 +1,9 @@
 //! `kill -9` loses no acknowledged commit: the crash loop of [`db001_tests::crash`] (concurrent
-//! inserts, counter increments and multi-statement transactions; SIGKILL after a random
-//! 50–400 ms; restart; verify against what the clients were told), for a bounded number of
-//! cycles. The module docs there list every check.
+//! inserts, counter increments and multi-statement transactions, with `CHECKPOINT`s running
+//! back to back beside them; SIGKILL after a random 50–400 ms, often in the middle of a
+//! checkpoint; restart from the newest checkpoint and the WAL after it; verify against what
+//! the clients were told), for a bounded number of cycles. The module docs there list every
+//! check.
 //!
 //! Each test prints its seed; `DB001_CRASH_SEED=<seed> cargo test -p db001-tests --test crash`
 //! replays the same workload (the schedule still depends on timing). For long runs, use the
@@ -58,6 +60,18 @@ async fn kill_9_loses_no_acknowledged_commit() {
         "only {acknowledged} operations were acknowledged in {CYCLES} cycles"
     );
     assert!(in_flight > 0, "no kill interrupted an operation");
+    let checkpoints: usize = reports.iter().map(|report| report.checkpoints).sum();
+    let interrupted = reports
+        .iter()
+        .filter(|report| report.killed_during_checkpoint)
+        .count();
+    eprintln!("{checkpoints} checkpoints; {interrupted} of {CYCLES} kills interrupted one");
+    assert!(
+        checkpoints >= CYCLES as usize,
+        "checkpoints ran during the workload"
+    );
+    // About half the kills land inside a checkpoint; none in 30 would mean they never did.
+    assert!(interrupted > 0, "no kill interrupted a checkpoint");
     assert_eq!(
         reports
             .iter()

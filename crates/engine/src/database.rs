@@ -1,7 +1,8 @@
-//! The shared engine: catalog, transaction manager, WAL; opening it runs recovery.
+//! The shared engine: catalog, transaction manager, WAL, checkpointer; opening it runs
+//! recovery (see `recovery` for the start-up sequence, `checkpoint` for what a checkpoint is).
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
 
@@ -9,10 +10,17 @@ use db001_catalog::{Catalog, TableSchema, codec};
 use db001_common::{Error, Result, SqlState};
 use db001_storage::Table;
 use db001_txn::{Snapshot, TXN_ID_BIT, TxnId, TxnManager};
-use db001_wal::{Wal, WalOptions};
+use db001_wal::Wal;
 use parking_lot::{Mutex, RwLock};
 
-use crate::log_record::{KIND_TXN_COMMIT, KIND_TXN_DATA, LogOp, decode_payload};
+use crate::backup::BackupInfo;
+use crate::checkpoint::tracker::CommitTracker;
+use crate::checkpoint::{CheckpointInfo, CheckpointReason};
+use crate::checkpointer::{CheckpointStatus, Checkpointer};
+use crate::log_record::{
+    KIND_RESTART, KIND_TXN_COMMIT, KIND_TXN_DATA, LogOp, decode_payload, encode_restart,
+    unix_micros_now,
+};
 use crate::{Config, Session};
 
 /// Counters the server exports as metrics.
@@ -36,6 +44,9 @@ pub(crate) struct Shared {
     pub(crate) shutting_down: AtomicBool,
     pub(crate) next_backend_pid: AtomicI32,
     pub(crate) stats: Stats,
+    /// Commits in progress that a checkpoint must know about (see `checkpoint::tracker`).
+    pub(crate) commits: CommitTracker,
+    pub(crate) checkpointer: Checkpointer,
 }
 
 /// An open database. Cheap to clone; all clones share one engine.
@@ -50,6 +61,20 @@ pub struct RecoveryReport {
     pub transactions_replayed: u64,
     pub end_lsn: u64,
     pub torn_tail_at: Option<u64>,
+    /// The checkpoint recovery started from (`None`: the empty database and the whole log).
+    pub checkpoint_lsn: Option<u64>,
+    /// Where the log was read from.
+    pub replay_from: u64,
+    /// Rows loaded from the checkpoint.
+    pub checkpoint_rows: u64,
+    /// WAL records read from the replay start on.
+    pub records_replayed: u64,
+    /// Commits in the log that the checkpoint already held.
+    pub commits_skipped: u64,
+    /// Checkpoints that could not be used, with the reason (newest first).
+    pub rejected_checkpoints: Vec<String>,
+    pub load_seconds: f64,
+    pub replay_seconds: f64,
 }
 
 impl Database {
@@ -60,45 +85,28 @@ impl Database {
 
     /// Opens the database and reports what recovery did.
     pub fn open_with_report(config: Config) -> Result<(Database, RecoveryReport)> {
-        let wal_dir: PathBuf = config.data_dir.join("wal");
-        std::fs::create_dir_all(&wal_dir)
-            .map_err(|e| Error::io(&format!("could not create {}", wal_dir.display()), &e))?;
-        let options = WalOptions {
-            segment_bytes: config.wal_segment_bytes,
-            synchronous: config.synchronous_commit,
-            writer_delay: std::time::Duration::from_millis(config.wal_writer_delay_ms),
-        };
-        let mut recovery = Recovery {
-            catalog: Catalog::new(),
-            ..Recovery::default()
-        };
-        let (wal, summary) = Wal::open(&wal_dir, options, &mut |record| {
-            recovery.apply(record.kind, record.payload, record.end_lsn)
-        })?;
-        let report = RecoveryReport {
-            transactions_replayed: recovery.replayed,
-            end_lsn: summary.end_lsn,
-            torn_tail_at: summary.torn_tail,
-        };
-        let manager = Arc::new(TxnManager::new(summary.end_lsn));
+        let (catalog, wal, report) = crate::recovery::open(&config)?;
+        // Transaction ids start again at 1: this record tells a later recovery that data
+        // records of a transaction cut off before its commit belong to no later transaction.
+        let restart = wal.append(KIND_RESTART, &encode_restart(unix_micros_now()), |_| {})?;
+        let manager = Arc::new(TxnManager::new(report.end_lsn));
         let listener_manager = Arc::clone(&manager);
         wal.set_durable_listener(Box::new(move |lsn| listener_manager.advance_visible(lsn)));
-        let shared = Shared {
+        wal.wait_durable_blocking(restart)?;
+        let shared = Arc::new(Shared {
+            checkpointer: Checkpointer::new(report.checkpoint_lsn.unwrap_or(0)),
             config,
-            catalog: RwLock::new(Arc::new(recovery.catalog)),
+            catalog: RwLock::new(Arc::new(catalog)),
             manager,
             wal,
             ddl_owner: Mutex::new(None),
             shutting_down: AtomicBool::new(false),
             next_backend_pid: AtomicI32::new(1000),
             stats: Stats::default(),
-        };
-        Ok((
-            Database {
-                shared: Arc::new(shared),
-            },
-            report,
-        ))
+            commits: CommitTracker::default(),
+        });
+        shared.checkpointer.start(Arc::downgrade(&shared))?;
+        Ok((Database { shared }, report))
     }
 
     /// A new session (one per client connection).
@@ -109,6 +117,80 @@ impl Database {
     /// The highest LSN known to be on disk.
     pub fn durable_lsn(&self) -> u64 {
         self.shared.wal.durable_lsn()
+    }
+
+    /// Refuses work once shutdown began (57P01).
+    pub(crate) fn check_accepting(&self) -> Result<()> {
+        if self.shared.shutting_down.load(Ordering::Acquire) {
+            return Err(Error::new(
+                SqlState::ADMIN_SHUTDOWN,
+                "db001 is not accepting work: shutting down",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Refuses writes once the WAL failed: nothing more can be made durable, so nothing more
+    /// may be written. Reads go on. The error is the WAL's own (58030, or 53100 for a full
+    /// disk).
+    pub(crate) fn check_writable(&self) -> Result<()> {
+        match self.shared.wal.failed() {
+            None => Ok(()),
+            Some(failure) => Err(Error::new(
+                failure.code(),
+                format!(
+                    "db001 accepts no writes: the write-ahead log failed: {}",
+                    failure.message()
+                ),
+            )
+            .with_hint(
+                "Reads still work. Fix the disk and restart the server: recovery brings back \
+                 every acknowledged commit.",
+            )),
+        }
+    }
+
+    /// Takes a checkpoint now, on the calling thread (blocking). `None`: the newest checkpoint
+    /// already holds the current state. Sessions use `CHECKPOINT`, which runs it on the
+    /// checkpointer thread instead.
+    pub fn checkpoint(&self) -> Result<Option<CheckpointInfo>> {
+        self.shared
+            .checkpointer
+            .checkpoint_now(&self.shared, CheckpointReason::Requested)
+    }
+
+    /// Writes a base backup into `dir` (blocking); see `BACKUP TO` and the `backup` module.
+    pub fn backup(&self, dir: &Path) -> Result<BackupInfo> {
+        self.shared.checkpointer.backup_now(&self.shared, dir)
+    }
+
+    /// What the checkpointer has done.
+    pub fn checkpoint_status(&self) -> CheckpointStatus {
+        self.shared.checkpointer.status()
+    }
+
+    /// Reasons the engine is degraded while it still serves everything: the last checkpoint
+    /// failed, or the WAL since the last checkpoint is much larger than `max_wal_size`
+    /// (checkpoints are not keeping up), so a restart would replay a lot.
+    pub fn health_warnings(&self) -> Vec<String> {
+        let status = self.checkpoint_status();
+        let mut warnings = Vec::new();
+        if let Some(failure) = &status.last_failure {
+            warnings.push(format!("the last checkpoint failed: {}", failure.message()));
+        }
+        let since = self
+            .shared
+            .wal
+            .written_lsn()
+            .saturating_sub(status.last_lsn);
+        let limit = self.shared.config.max_wal_bytes.saturating_mul(2);
+        if limit > 0 && since > limit {
+            warnings.push(format!(
+                "{} MB of WAL since the last checkpoint, more than twice max_wal_size",
+                since >> 20
+            ));
+        }
+        warnings
     }
 
     /// Whether the engine can serve queries (false after a WAL failure or during shutdown).
@@ -124,7 +206,7 @@ impl Database {
         self.shared
             .wal
             .failed()
-            .map(|e| format!("WAL failed: {}", e.message()))
+            .map(|e| format!("WAL failed, only reads are served: {}", e.message()))
     }
 
     /// Counters for metrics.
@@ -137,10 +219,22 @@ impl Database {
         self.shared.manager.live_count()
     }
 
-    /// Flushes the WAL and stops accepting new work.
+    /// Stops accepting new work, takes a last checkpoint (so the next start replays almost
+    /// nothing), and flushes and closes the WAL. A failed checkpoint is reported after the
+    /// WAL is closed; the data is safe in the WAL either way.
     pub fn shutdown(&self) -> Result<()> {
         self.shared.shutting_down.store(true, Ordering::Release);
-        self.shared.wal.shutdown()
+        self.shared.checkpointer.stop();
+        let checkpointed = if self.shared.wal.failed().is_none() {
+            self.shared
+                .checkpointer
+                .checkpoint_now(&self.shared, CheckpointReason::Shutdown)
+                .map(|_| ())
+        } else {
+            Ok(())
+        };
+        self.shared.wal.shutdown()?;
+        checkpointed
     }
 
     /// The latest committed catalog (tables, their schemas and storage).
@@ -149,18 +243,44 @@ impl Database {
     }
 }
 
-/// Replays committed transactions from the WAL into an empty catalog.
+/// Replays committed transactions from the WAL into a catalog: empty, or loaded from a
+/// checkpoint whose LSN is `skip_through`.
 #[derive(Debug, Default)]
-struct Recovery {
+pub(crate) struct Recovery {
     catalog: Catalog,
     tables: HashMap<u32, Arc<Table>>,
     /// Data records of transactions whose commit record has not been seen yet.
     pending: HashMap<u64, Vec<LogOp>>,
-    replayed: u64,
+    pub(crate) replayed: u64,
+    /// Commits at or below this timestamp are already in the checkpoint and are skipped.
+    skip_through: u64,
+    pub(crate) skipped: u64,
 }
 
 impl Recovery {
-    fn apply(&mut self, kind: u8, payload: &[u8], end_lsn: u64) -> Result<()> {
+    pub(crate) fn new(
+        catalog: Catalog,
+        tables: HashMap<u32, Arc<Table>>,
+        skip_through: u64,
+    ) -> Recovery {
+        Recovery {
+            catalog,
+            tables,
+            skip_through,
+            ..Recovery::default()
+        }
+    }
+
+    pub(crate) fn into_catalog(self) -> Catalog {
+        self.catalog
+    }
+
+    pub(crate) fn apply(&mut self, kind: u8, payload: &[u8], end_lsn: u64) -> Result<()> {
+        if kind == KIND_RESTART {
+            // Whatever is pending was cut off by a crash; ids start again after this.
+            self.pending.clear();
+            return Ok(());
+        }
         let (txn, ops) = decode_payload(payload)?;
         match kind {
             KIND_TXN_DATA => {
@@ -169,6 +289,10 @@ impl Recovery {
             }
             KIND_TXN_COMMIT => {
                 let mut all = self.pending.remove(&txn).unwrap_or_default();
+                if end_lsn <= self.skip_through {
+                    self.skipped += 1;
+                    return Ok(());
+                }
                 all.extend(ops);
                 for op in all {
                     self.apply_op(op, end_lsn)?;
@@ -249,6 +373,7 @@ impl Recovery {
                 schema.indexes.retain(|i| i.id != index);
                 self.catalog.replace_schema(schema)
             }
+            LogOp::CommitTime { .. } => Ok(()),
         }
     }
 }

@@ -18,22 +18,41 @@
 //!    awaits the group-commit fsync, then makes the writes visible, and only then answers
 //!    `COMMIT` (see `transaction`).
 //!
-//! On open, the WAL is replayed into an empty catalog (`database`): every acknowledged commit
-//! comes back, nothing else does.
+//! On open, recovery (`recovery`) loads the newest usable checkpoint and replays the WAL after
+//! it: every acknowledged commit comes back, nothing else does. Checkpoints (`checkpoint`) are
+//! taken from an MVCC snapshot while writers continue, by the `checkpointer` thread on a
+//! timer, on WAL volume, on `CHECKPOINT` and at shutdown; they bound start-up time and let old
+//! WAL segments go (or to the archive). `backup`, `pitr` and `verify` are the operator's tools
+//! built on the same pieces.
 
+mod backup;
+mod checkpoint;
+mod checkpointer;
 mod database;
 mod ddl;
 mod log_record;
+mod pitr;
+mod recovery;
 mod result;
 mod session;
 mod settings;
 mod transaction;
+mod verify;
 
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
 
+use db001_wal::{StdIo, WalIo};
+
+pub use backup::{BACKUP_LABEL, BackupInfo};
+pub use checkpoint::{CheckpointInfo, checkpoint_dir, wal_dir};
+pub use checkpointer::CheckpointStatus;
 pub use database::{Database, RecoveryReport, Stats};
+pub use pitr::{PitrReport, RecoveryTarget, recover_to_point};
 pub use result::{Column, CommandTag, StatementResult, TransactionStatus};
 pub use session::{Prepared, Session};
+pub use verify::{VerifyReport, verify};
 
 /// What `version()` reports: PostgreSQL's shape (drivers parse it), db001's name and version.
 pub const VERSION_STRING: &str = concat!(
@@ -45,7 +64,7 @@ pub const VERSION_STRING: &str = concat!(
 /// Engine settings. The server fills it from `config/database.yaml` and flags.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// Directory for the WAL (and, later, checkpoints).
+    /// The data directory: `wal/` (segments) and `checkpoints/` inside it.
     pub data_dir: PathBuf,
     /// `synchronous_commit`: when true a commit is acknowledged only after its WAL record is
     /// fsynced. Sessions may turn it off for themselves with `SET synchronous_commit = off`.
@@ -54,6 +73,18 @@ pub struct Config {
     pub wal_segment_bytes: u64,
     /// With `synchronous_commit = off`, the longest a commit stays unflushed.
     pub wal_writer_delay_ms: u64,
+    /// `checkpoint_interval`: a checkpoint at least this often when anything was committed
+    /// (zero: no timed checkpoints).
+    pub checkpoint_interval: Duration,
+    /// `max_wal_size`: a checkpoint starts once this much WAL was written since the last one
+    /// (zero: no volume-triggered checkpoints). The WAL on disk stays around twice this (two
+    /// checkpoints are kept).
+    pub max_wal_bytes: u64,
+    /// `archive_dir` when `archive_mode` is on: WAL segments no checkpoint needs any more are
+    /// copied here before they are removed (`None`: they are just removed).
+    pub archive_dir: Option<PathBuf>,
+    /// Every file operation on the WAL and checkpoints (tests inject faults here).
+    pub io: Arc<dyn WalIo>,
 }
 
 impl Config {
@@ -64,6 +95,10 @@ impl Config {
             synchronous_commit: true,
             wal_segment_bytes: 16 << 20,
             wal_writer_delay_ms: 200,
+            checkpoint_interval: Duration::from_secs(300),
+            max_wal_bytes: 1 << 30,
+            archive_dir: None,
+            io: Arc::new(StdIo),
         }
     }
 }

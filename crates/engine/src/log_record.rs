@@ -7,8 +7,14 @@
 //! without a commit record are ignored. Big transactions are split so no record exceeds the
 //! WAL's payload limit.
 //!
+//! Every start appends one `RESTART` record. Transaction ids restart at 1 in each process, so
+//! data records of a transaction that a crash cut off before its commit record could otherwise
+//! be mistaken for the first records of a later transaction with the same id; recovery drops
+//! all pending data records when it meets a `RESTART`.
+//!
 //! ```text
-//! payload := version:u8(=1) txn:u64 count:u32 op*
+//! restart := version:u8(=1) unix-micros:i64                    (kind RESTART)
+//! payload := version:u8(=1) txn:u64 count:u32 op*              (kinds TXN_DATA, TXN_COMMIT)
 //! op      := 1 insert table:u32 row:u64 len:u32 row-bytes     (row-bytes: db001_common::row_codec)
 //!          | 2 update table:u32 row:u64 len:u32 row-bytes     (the full new row)
 //!          | 3 delete table:u32 row:u64
@@ -16,15 +22,18 @@
 //!          | 5 drop-table table:u32
 //!          | 6 create-index table:u32 len:u32 index-bytes     (db001_catalog::codec)
 //!          | 7 drop-index table:u32 index:u32
+//!          | 8 commit-time unix-micros:i64                     (last op of every commit)
 //! ```
 //!
 //! Integers are little-endian. The commit timestamp is not stored: it is the record's end LSN.
+//! The commit *time* (wall clock) is, so point-in-time recovery can stop at a time.
 
 use db001_common::{Error, Result, SqlState};
 
 /// WAL record kinds.
 pub const KIND_TXN_DATA: u8 = 1;
 pub const KIND_TXN_COMMIT: u8 = 2;
+pub const KIND_RESTART: u8 = 3;
 
 const FORMAT_VERSION: u8 = 1;
 /// Fixed header: version, transaction id, op count.
@@ -61,6 +70,10 @@ pub enum LogOp {
         table: u32,
         index: u32,
     },
+    /// When the transaction committed (wall clock); informational, for point-in-time recovery.
+    CommitTime {
+        unix_micros: i64,
+    },
 }
 
 impl LogOp {
@@ -72,6 +85,7 @@ impl LogOp {
             LogOp::DropTable { .. } => 1 + 4,
             LogOp::CreateIndex { index, .. } => 1 + 4 + 4 + index.len(),
             LogOp::DropIndex { .. } => 1 + 4 + 4,
+            LogOp::CommitTime { .. } => 1 + 8,
         }
     }
 
@@ -119,6 +133,10 @@ impl LogOp {
                 out.extend_from_slice(&table.to_le_bytes());
                 out.extend_from_slice(&index.to_le_bytes());
             }
+            LogOp::CommitTime { unix_micros } => {
+                out.push(8);
+                out.extend_from_slice(&unix_micros.to_le_bytes());
+            }
         }
     }
 }
@@ -146,6 +164,31 @@ pub fn encode_payloads(txn: u64, ops: &[LogOp], max_bytes: usize) -> Vec<Vec<u8>
         start = end;
     }
     payloads
+}
+
+/// The payload of a `RESTART` record.
+pub fn encode_restart(unix_micros: i64) -> Vec<u8> {
+    let mut payload = Vec::with_capacity(9);
+    payload.push(FORMAT_VERSION);
+    payload.extend_from_slice(&unix_micros.to_le_bytes());
+    payload
+}
+
+/// The commit time stored in a commit record's ops, if any.
+pub fn commit_time(ops: &[LogOp]) -> Option<i64> {
+    ops.iter().rev().find_map(|op| match op {
+        LogOp::CommitTime { unix_micros } => Some(*unix_micros),
+        _ => None,
+    })
+}
+
+/// Microseconds since the Unix epoch now (0 if the clock is before 1970).
+pub fn unix_micros_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| {
+            i64::try_from(elapsed.as_micros()).unwrap_or(i64::MAX)
+        })
 }
 
 /// Decodes a payload into its transaction id and ops.
@@ -201,6 +244,9 @@ pub fn decode_payload(bytes: &[u8]) -> Result<(u64, Vec<LogOp>)> {
             7 => LogOp::DropIndex {
                 table: r.u32()?,
                 index: r.u32()?,
+            },
+            8 => LogOp::CommitTime {
+                unix_micros: r.u64()? as i64,
             },
             tag => return Err(corrupt(&format!("unknown log op {tag}"))),
         };
@@ -285,6 +331,9 @@ mod tests {
                 index: 16390,
             },
             LogOp::DropTable { table: 16384 },
+            LogOp::CommitTime {
+                unix_micros: 1_700_000_000_123_456,
+            },
         ]
     }
 
@@ -308,6 +357,13 @@ mod tests {
             all.extend(ops);
         }
         assert_eq!(all, sample_ops());
+    }
+
+    #[test]
+    fn commit_time_is_found_and_restart_payloads_are_small() {
+        assert_eq!(commit_time(&sample_ops()), Some(1_700_000_000_123_456));
+        assert_eq!(commit_time(&sample_ops()[..3]), None);
+        assert_eq!(encode_restart(5).len(), 9);
     }
 
     #[test]

@@ -227,6 +227,7 @@ impl Session {
             None => {
                 let columns = match &statement {
                     ast::Statement::Show(name) => Some(show_columns(&name.value)?),
+                    ast::Statement::Backup { .. } => Some(crate::checkpointer::backup_columns()),
                     _ => None,
                 };
                 (columns, types, None)
@@ -350,13 +351,9 @@ impl Session {
             .stats
             .statements
             .fetch_add(1, Ordering::Relaxed);
-        if !matches!(statement, ast::Statement::Rollback)
-            && let Some(problem) = self.db.health_problem()
-        {
-            return Err(Error::new(
-                SqlState::ADMIN_SHUTDOWN,
-                format!("db001 is not accepting work: {problem}"),
-            ));
+        if !matches!(statement, ast::Statement::Rollback) {
+            // After a WAL failure only writes are refused (run_planned, run_ddl).
+            self.db.check_accepting()?;
         }
         match statement {
             ast::Statement::Begin(modes) => return self.begin(modes),
@@ -388,9 +385,10 @@ impl Session {
                 Ok(StatementResult::command(CommandTag::Reset))
             }
             ast::Statement::Show(name) => self.show(&name.value),
-            ast::Statement::Checkpoint => Err(Error::feature_not_supported(
-                "CHECKPOINT is not supported yet: db001 replays the whole WAL on start",
-            )),
+            ast::Statement::Checkpoint => crate::checkpointer::checkpoint_statement(&self.db).await,
+            ast::Statement::Backup { to } => {
+                crate::checkpointer::backup_statement(&self.db, to).await
+            }
             ast::Statement::Explain {
                 analyze,
                 statement: inner,
@@ -594,6 +592,7 @@ impl Session {
                     format!("cannot execute {what} in a read-only transaction"),
                 ));
             }
+            db.check_writable()?;
             txn.ensure_writer(&db);
         }
         let mut attempts = 0;
@@ -648,6 +647,7 @@ impl Session {
                     "cannot execute DDL in a read-only transaction",
                 ));
             }
+            db.check_writable()?;
             let snapshot = txn.statement_snapshot(&db, &self.reader);
             let result = ddl::execute(&db, txn, snapshot, statement, sql);
             let Err(error) = &result else {

@@ -17,7 +17,7 @@ use db001_storage::{Table, WriteKind, WriteSet};
 use db001_txn::{IsolationLevel, ReaderSlot, Snapshot, TXN_ID_BIT, TxnId, TxnShared};
 
 use crate::database::Database;
-use crate::log_record::{KIND_TXN_COMMIT, KIND_TXN_DATA, LogOp, encode_payloads};
+use crate::log_record::{KIND_TXN_COMMIT, KIND_TXN_DATA, LogOp, encode_payloads, unix_micros_now};
 
 /// A DDL side effect on shared storage that must be undone or finished later.
 #[derive(Debug)]
@@ -180,11 +180,27 @@ impl Transaction {
         };
         let own = shared.id();
         let wal = &db.shared.wal;
-        let ops = self.log_ops();
-        let lsn = if ops.is_empty() {
+        let mut ops = self.log_ops();
+        let payloads = if ops.is_empty() {
+            Vec::new()
+        } else {
+            ops.push(LogOp::CommitTime {
+                unix_micros: unix_micros_now(),
+            });
+            encode_payloads(own & !TXN_ID_BIT, &ops, wal.max_payload_bytes())
+        };
+        // Until this commit is visible (and its catalog published), checkpoints must know it
+        // is in progress (see checkpoint::tracker); dropped on every way out.
+        let _window = db.shared.commits.enter(
+            payloads.len() > 1,
+            self.catalog.is_some(),
+            wal,
+            &db.shared.manager,
+            &shared,
+        );
+        let lsn = if payloads.is_empty() {
             None
         } else {
-            let payloads = encode_payloads(own & !TXN_ID_BIT, &ops, wal.max_payload_bytes());
             let last = payloads.len() - 1;
             let mut appended = Ok(0);
             for (i, payload) in payloads.iter().enumerate() {

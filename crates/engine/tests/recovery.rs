@@ -91,3 +91,49 @@ async fn a_large_transaction_spans_several_records() {
         "500"
     );
 }
+
+#[tokio::test]
+async fn replayed_updates_move_index_entries_only_when_keys_change() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    {
+        let db = Database::open(Config::new(dir.path())).expect("open");
+        let mut s = db.session();
+        run(
+            &mut s,
+            "CREATE TABLE k (id int PRIMARY KEY, tag text, n int)",
+        )
+        .await;
+        run(&mut s, "CREATE INDEX k_tag ON k (tag)").await;
+        run(
+            &mut s,
+            "INSERT INTO k VALUES (1, 'a', 0), (2, 'b', 0), (3, 'c', 0)",
+        )
+        .await;
+        run(&mut s, "UPDATE k SET n = n + 1").await;
+        run(&mut s, "UPDATE k SET id = 10, tag = 'z' WHERE id = 1").await;
+        run(&mut s, "UPDATE k SET tag = 'y' WHERE id = 2").await;
+        run(&mut s, "DELETE FROM k WHERE id = 3").await;
+        // A crash: no shutdown checkpoint, so all of it is replayed from the WAL.
+        drop(s);
+        drop(db);
+    }
+    let report =
+        db001_engine::verify(std::sync::Arc::new(db001_wal::StdIo), dir.path()).expect("verify");
+    assert!(report.is_ok(), "{report}");
+    let db = Database::open(Config::new(dir.path())).expect("reopen");
+    let mut s = db.session();
+    assert_eq!(
+        rows(&mut s, "SELECT id, tag, n FROM k ORDER BY id").await,
+        vec![vec!["2", "y", "1"], vec!["10", "z", "1"]]
+    );
+    for (sql, expected) in [
+        ("SELECT count(*) FROM k WHERE id = 1", "0"),
+        ("SELECT count(*) FROM k WHERE id = 10", "1"),
+        ("SELECT count(*) FROM k WHERE tag = 'a'", "0"),
+        ("SELECT count(*) FROM k WHERE tag = 'b'", "0"),
+        ("SELECT count(*) FROM k WHERE tag = 'y'", "1"),
+        ("SELECT count(*) FROM k WHERE id = 3", "0"),
+    ] {
+        assert_eq!(scalar(&mut s, sql).await, expected, "{sql}");
+    }
+}

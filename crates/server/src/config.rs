@@ -40,6 +40,14 @@ pub struct Settings {
     pub wal_segment_bytes: u64,
     /// `wal_writer_delay`: with `synchronous_commit = off`, the longest a commit stays unflushed.
     pub wal_writer_delay: Duration,
+    /// `checkpoint_interval`: the longest time between checkpoints (0: no timed checkpoints).
+    pub checkpoint_interval: Duration,
+    /// `max_wal_size`: WAL written since the last checkpoint that starts the next one.
+    pub max_wal_bytes: u64,
+    /// `archive_mode`: copy WAL segments to `archive_dir` before removing them.
+    pub archive_mode: bool,
+    /// `archive_dir`: where archived segments go (required when `archive_mode` is on).
+    pub archive_dir: Option<PathBuf>,
     /// `shutdown_grace`: how long SIGTERM waits for busy sessions.
     pub shutdown_grace: Duration,
     /// `log_level`: error, warn, info, debug or trace.
@@ -57,6 +65,10 @@ impl Default for Settings {
             max_message_bytes: 64 << 20,
             wal_segment_bytes: 16 << 20,
             wal_writer_delay: Duration::from_millis(200),
+            checkpoint_interval: Duration::from_secs(300),
+            max_wal_bytes: 1 << 30,
+            archive_mode: false,
+            archive_dir: None,
             shutdown_grace: Duration::from_secs(5),
             log_level: tracing::Level::INFO,
         }
@@ -73,6 +85,10 @@ pub const KEYS: &[&str] = &[
     "max_message_size",
     "wal_segment_size",
     "wal_writer_delay",
+    "checkpoint_interval",
+    "max_wal_size",
+    "archive_mode",
+    "archive_dir",
     "shutdown_grace",
     "log_level",
 ];
@@ -89,6 +105,10 @@ struct FileSettings {
     max_message_size: Option<String>,
     wal_segment_size: Option<String>,
     wal_writer_delay: Option<String>,
+    checkpoint_interval: Option<String>,
+    max_wal_size: Option<String>,
+    archive_mode: Option<String>,
+    archive_dir: Option<String>,
     shutdown_grace: Option<String>,
     log_level: Option<String>,
 }
@@ -104,6 +124,10 @@ impl FileSettings {
             ("max_message_size", self.max_message_size),
             ("wal_segment_size", self.wal_segment_size),
             ("wal_writer_delay", self.wal_writer_delay),
+            ("checkpoint_interval", self.checkpoint_interval),
+            ("max_wal_size", self.max_wal_size),
+            ("archive_mode", self.archive_mode),
+            ("archive_dir", self.archive_dir),
             ("shutdown_grace", self.shutdown_grace),
             ("log_level", self.log_level),
         ]
@@ -146,7 +170,9 @@ pub fn usage() -> String {
     }
     text.push_str(&format!(
         "\n  --config FILE   the YAML file (default {DEFAULT_CONFIG_PATH} if it exists; also DB001_CONFIG)\n  \
-         --help, --version\n\nEvery key is described in config/database.yaml.\n"
+         --help, --version\n\nEvery key is described in config/database.yaml.\n\n\
+         Durability tools:\n{}",
+        crate::tools::usage()
     ));
     text
 }
@@ -215,6 +241,7 @@ pub fn load(args: &[String], env: impl Fn(&str) -> Option<String>) -> Result<Com
             .set(&key, &value)
             .map_err(|error| ConfigError(format!("--{}: {error}", key.replace('_', "-"))))?;
     }
+    settings.validate().map_err(ConfigError)?;
     Ok(Command::Run(settings))
 }
 
@@ -291,6 +318,23 @@ impl Settings {
                     return Err(format!("{value} is outside 1ms..=10s"));
                 }
             }
+            "checkpoint_interval" => {
+                self.checkpoint_interval = duration(value)?;
+                if self.checkpoint_interval > Duration::from_secs(24 * 3600) {
+                    return Err(format!("{value} is longer than 1 day"));
+                }
+            }
+            "max_wal_size" => {
+                let bytes = bytes(value)?;
+                if bytes != 0 && bytes < 1 << 20 {
+                    return Err(format!("{value} is below 1MB (0 turns the trigger off)"));
+                }
+                self.max_wal_bytes = bytes;
+            }
+            "archive_mode" => self.archive_mode = boolean(value)?,
+            "archive_dir" => {
+                self.archive_dir = (!value.is_empty()).then(|| PathBuf::from(value));
+            }
             "shutdown_grace" => {
                 self.shutdown_grace = duration(value)?;
                 if self.shutdown_grace > Duration::from_secs(3600) {
@@ -316,6 +360,14 @@ impl Settings {
         Ok(())
     }
 
+    /// Checks what single keys cannot: combinations.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.archive_mode && self.archive_dir.is_none() {
+            return Err("archive_mode is on but archive_dir is not set".to_owned());
+        }
+        Ok(())
+    }
+
     /// The engine's configuration.
     pub fn engine_config(&self) -> db001_engine::Config {
         let mut config = db001_engine::Config::new(&self.data_dir);
@@ -323,6 +375,13 @@ impl Settings {
         config.wal_segment_bytes = self.wal_segment_bytes;
         config.wal_writer_delay_ms =
             u64::try_from(self.wal_writer_delay.as_millis()).unwrap_or(u64::MAX);
+        config.checkpoint_interval = self.checkpoint_interval;
+        config.max_wal_bytes = self.max_wal_bytes;
+        config.archive_dir = if self.archive_mode {
+            self.archive_dir.clone()
+        } else {
+            None
+        };
         config
     }
 }

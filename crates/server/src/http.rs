@@ -31,6 +31,11 @@ pub trait EngineStatus: Send + Sync + std::fmt::Debug {
     fn durable_lsn(&self) -> u64;
     /// Why the engine cannot serve queries, or `None` when it can.
     fn health_problem(&self) -> Option<String>;
+    /// Why the engine is degraded while it serves everything (a failed checkpoint, too much
+    /// WAL since the last one).
+    fn health_warnings(&self) -> Vec<String> {
+        Vec::new()
+    }
     fn counters(&self) -> EngineCounters;
 }
 
@@ -48,6 +53,10 @@ impl EngineStatus for Database {
                     .unwrap_or_else(|| "engine is not healthy".to_owned()),
             )
         }
+    }
+
+    fn health_warnings(&self) -> Vec<String> {
+        Database::health_warnings(self)
     }
 
     fn counters(&self) -> EngineCounters {
@@ -191,7 +200,9 @@ fn sample(state: &HttpState) -> EngineSample {
     }
 }
 
-/// 200 with the server's vital signs when it serves queries; 503 with the reason otherwise.
+/// 200 with the server's vital signs when it serves queries (`"status":"ok"`, or
+/// `"degraded"` with `"reasons"` when checkpoints fail or fall behind); 503 with the reason
+/// when it does not (shutting down, or the WAL failed and only reads are served).
 pub fn health(state: &HttpState) -> Response {
     let uptime_seconds = state.started.elapsed().as_secs();
     let durable_lsn = state.db.durable_lsn();
@@ -201,7 +212,24 @@ pub fn health(state: &HttpState) -> Response {
     } else {
         state.db.health_problem()
     };
+    let warnings = if reason.is_none() {
+        state.db.health_warnings()
+    } else {
+        Vec::new()
+    };
     match reason {
+        None if !warnings.is_empty() => Response {
+            status: 200,
+            content_type: "application/json",
+            body: format!(
+                "{{\"status\":\"degraded\",\"reasons\":[{}],\"version\":\"{version}\",\"uptime_seconds\":{uptime_seconds},\"durable_lsn\":{durable_lsn}}}\n",
+                warnings
+                    .iter()
+                    .map(|warning| json_string(warning))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            ),
+        },
         None => Response {
             status: 200,
             content_type: "application/json",

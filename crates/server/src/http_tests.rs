@@ -10,6 +10,7 @@ use super::*;
 struct FakeEngine {
     healthy: AtomicBool,
     durable_lsn: AtomicU64,
+    checkpoint_failed: AtomicBool,
 }
 
 impl EngineStatus for FakeEngine {
@@ -19,6 +20,14 @@ impl EngineStatus for FakeEngine {
 
     fn health_problem(&self) -> Option<String> {
         (!self.healthy.load(Ordering::Relaxed)).then(|| "WAL failed: \"disk\" full".to_owned())
+    }
+
+    fn health_warnings(&self) -> Vec<String> {
+        if self.checkpoint_failed.load(Ordering::Relaxed) {
+            vec!["the last checkpoint failed: \"disk\" full".to_owned()]
+        } else {
+            Vec::new()
+        }
     }
 
     fn counters(&self) -> EngineCounters {
@@ -33,6 +42,7 @@ fn state(healthy: bool) -> (Arc<FakeEngine>, Arc<HttpState>) {
     let engine = Arc::new(FakeEngine {
         healthy: AtomicBool::new(healthy),
         durable_lsn: AtomicU64::new(1234),
+        checkpoint_failed: AtomicBool::new(false),
     });
     let state = Arc::new(HttpState {
         db: engine.clone(),
@@ -42,6 +52,24 @@ fn state(healthy: bool) -> (Arc<FakeEngine>, Arc<HttpState>) {
         shutting_down: AtomicBool::new(false),
     });
     (engine, state)
+}
+
+#[test]
+fn health_is_200_and_degraded_with_reasons_when_checkpoints_fail() {
+    let (engine, state) = state(true);
+    engine.checkpoint_failed.store(true, Ordering::Relaxed);
+    let response = route("GET /health HTTP/1.1", &state);
+    assert_eq!(response.status, 200);
+    assert!(
+        response.body.starts_with(
+            "{\"status\":\"degraded\",\"reasons\":[\"the last checkpoint failed: \\\"disk\\\" full\"],"
+        ),
+        "{}",
+        response.body
+    );
+    // Unavailable wins over degraded.
+    engine.healthy.store(false, Ordering::Relaxed);
+    assert_eq!(route("GET /health HTTP/1.1", &state).status, 503);
 }
 
 #[test]

@@ -1,7 +1,8 @@
 //! # db001-server
 //!
 //! The `db001` binary: settings ([`config`]), the engine, the PostgreSQL listener
-//! (`db001-wire`), the HTTP listener ([`http`], [`metrics`]), logging and signals.
+//! (`db001-wire`), the HTTP listener ([`http`], [`metrics`]), logging and signals; and the
+//! durability tools `db001 backup`, `db001 recover` and `db001 verify` ([`tools`]).
 //!
 //! ## Life of the process
 //!
@@ -14,11 +15,12 @@
 //!    `db001: HTTP on 127.0.0.1:54322`.
 //! 4. Serve until SIGTERM or SIGINT. Then: `/health` turns 503, the wire stops accepting and
 //!    drains sessions for at most `shutdown_grace` (a second signal cuts the wait short),
-//!    `db.shutdown()` flushes the WAL, exit 0.
+//!    `db.shutdown()` takes a last checkpoint and flushes the WAL, exit 0.
 
 pub mod config;
 pub mod http;
 pub mod metrics;
+pub mod tools;
 
 use std::io::Write;
 use std::sync::Arc;

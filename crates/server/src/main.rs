@@ -1,6 +1,7 @@
 //! The `db001` server binary: parse settings, start logging and the runtime, run until
 //! SIGTERM/SIGINT. Exit codes: 0 after a clean shutdown, 1 when the server failed, 2 for bad
-//! settings.
+//! settings. `db001 backup|recover|verify ...` run the durability tools instead
+//! (`db001_server::tools`).
 
 use std::process::ExitCode;
 
@@ -21,6 +22,11 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if let Some((tool, rest)) = args.split_first()
+        && let Some(code) = db001_server::tools::run_tool(tool, rest)
+    {
+        return code;
+    }
     let settings = match config::load(&args, |name| std::env::var(name).ok()) {
         Ok(Command::Run(settings)) => settings,
         Ok(Command::Help) => {

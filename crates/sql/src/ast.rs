@@ -117,6 +117,12 @@ pub enum Statement {
     },
     /// `CHECKPOINT`.
     Checkpoint,
+    /// `BACKUP TO 'directory'`: db001's own statement (not PostgreSQL's) for an online base
+    /// backup written by the server into a directory on its host. `backup` is not a
+    /// PostgreSQL keyword, so the parser recognises it only as the first word of a statement.
+    Backup {
+        to: String,
+    },
 }
 
 /// `ISOLATION LEVEL ...`, `READ ONLY`, `READ WRITE`, `[NOT] DEFERRABLE`.

@@ -682,6 +682,12 @@ fn transaction_control() {
             },
         ),
         ("CHECKPOINT", Statement::Checkpoint),
+        (
+            "backup TO '/var/backups/it''s'",
+            Statement::Backup {
+                to: "/var/backups/it's".to_string(),
+            },
+        ),
     ] {
         assert_eq!(statement(sql), expected, "{sql}");
     }

@@ -93,6 +93,24 @@ impl Index {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+
+    /// Every entry as (key, row id), in key order: for `db001 verify`, which checks that the
+    /// index agrees with its table.
+    pub fn entries(&self) -> Vec<(Vec<u8>, u64)> {
+        self.tree
+            .read()
+            .iter()
+            .map(|(entry, _)| {
+                let (key, row_id) = split_entry(entry);
+                (key.to_vec(), row_id)
+            })
+            .collect()
+    }
+
+    /// The key an encoded row has in this index, and whether any part of it is NULL.
+    pub fn key_of_encoded(&self, data: &[u8]) -> Result<(Vec<u8>, bool)> {
+        self.key_of_data(data)
+    }
 }
 
 /// An entry's key part and row id.

@@ -200,8 +200,12 @@ impl FaultyIo {
                         let to = (sector_end - entry.offset) as usize;
                         // Bytes past the old end of the file read back as zeroes.
                         let mut old = vec![0u8; to - from];
-                        let known = entry.previous.len().clamp(from, to);
-                        old[..known - from].copy_from_slice(&entry.previous[from..known]);
+                        // (A write that extended the file has fewer previous bytes than it
+                        // wrote; a sector wholly past the old end has none.)
+                        if entry.previous.len() > from {
+                            let known = entry.previous.len().min(to);
+                            old[..known - from].copy_from_slice(&entry.previous[from..known]);
+                        }
                         let _ = write_fully(&*file, &old, sector_start);
                     }
                     sector_start = sector_end;

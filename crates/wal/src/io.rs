@@ -1,15 +1,45 @@
-//! The I/O seam: every file operation the WAL performs goes through [`WalIo`] and [`WalFile`].
+//! The I/O seam: every file operation the WAL and the checkpoint files perform goes through
+//! [`WalIo`] and [`WalFile`].
 //!
-//! The traits are deliberately small — the handful of calls the writer and recovery need — so a
-//! test can wrap them ([`crate::fault::FaultyIo`]) and inject short writes, fsync failures, a
-//! full disk, bit flips and power loss at exactly the point it wants. [`StdIo`] is the real
-//! implementation over `std::fs` with positioned reads and writes (`pread`/`pwrite`).
+//! The traits are deliberately small — the handful of calls the writer, recovery, checkpoints
+//! and archiving need — so a test can wrap them ([`crate::fault::FaultyIo`]) and inject short
+//! writes, fsync failures, a full disk, bit flips and power loss at exactly the point it wants.
+//! [`StdIo`] is the real implementation over `std::fs` with positioned reads and writes
+//! (`pread`/`pwrite`), and maps whole files with `memmap2` for [`WalIo::map_file`].
 
 use std::fmt;
 use std::fs::{File, OpenOptions};
 use std::io;
+use std::ops::Deref;
 use std::os::unix::fs::FileExt;
 use std::path::Path;
+
+/// A whole file's bytes, read-only: a memory map, or a copy read through [`WalFile::read_at`].
+pub enum FileBytes {
+    Mapped(memmap2::Mmap),
+    Read(Vec<u8>),
+}
+
+impl Deref for FileBytes {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        match self {
+            FileBytes::Mapped(map) => map,
+            FileBytes::Read(bytes) => bytes,
+        }
+    }
+}
+
+impl fmt::Debug for FileBytes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let how = match self {
+            FileBytes::Mapped(_) => "mapped",
+            FileBytes::Read(_) => "read",
+        };
+        write!(f, "FileBytes({how}, {} bytes)", self.len())
+    }
+}
 
 /// File-system operations on the WAL directory.
 pub trait WalIo: Send + Sync + fmt::Debug {
@@ -27,6 +57,26 @@ pub trait WalIo: Send + Sync + fmt::Debug {
     fn remove_file(&self, path: &Path) -> io::Result<()>;
     /// Makes the directory's entries (creations, renames, removals) durable.
     fn sync_dir(&self, dir: &Path) -> io::Result<()>;
+
+    /// The whole content of a file that nobody writes any more (a published checkpoint). The
+    /// default reads it through [`WalIo::open`]; [`StdIo`] maps it.
+    fn map_file(&self, path: &Path) -> io::Result<FileBytes> {
+        let file = self.open(path)?;
+        let size = usize::try_from(file.size()?)
+            .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "file too large to read"))?;
+        let mut bytes = vec![0u8; size];
+        let mut filled = 0;
+        while filled < size {
+            match file.read_at(&mut bytes[filled..], filled as u64) {
+                Ok(0) => break,
+                Ok(count) => filled += count,
+                Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+                Err(error) => return Err(error),
+            }
+        }
+        bytes.truncate(filled);
+        Ok(FileBytes::Read(bytes))
+    }
 }
 
 /// An open file. Positioned reads and writes, so one handle needs no seek state.
@@ -88,6 +138,20 @@ impl WalIo for StdIo {
 
     fn sync_dir(&self, dir: &Path) -> io::Result<()> {
         File::open(dir)?.sync_all()
+    }
+
+    fn map_file(&self, path: &Path) -> io::Result<FileBytes> {
+        let file = File::open(path)?;
+        if file.metadata()?.len() == 0 {
+            // A zero-length mapping is an error on Linux; an empty file is simply empty.
+            return Ok(FileBytes::Read(Vec::new()));
+        }
+        // SAFETY: the map is read-only and only ever made of files db001 no longer writes
+        // (published checkpoints are never modified, only replaced by rename or removed, which
+        // leaves an existing mapping intact). Another process truncating the file underneath
+        // would be a violation of the data directory's ownership that no reader survives.
+        let map = unsafe { memmap2::Mmap::map(&file)? };
+        Ok(FileBytes::Mapped(map))
     }
 }
 

@@ -1,9 +1,13 @@
-//! # db001-wal: the write-ahead log
+//! # db001-wal: the write-ahead log and checkpoint files
 //!
-//! db001 keeps its data in memory; this log is what survives a crash. The crate is physical
-//! framing only: it stores opaque payloads, each tagged with a one-byte kind the caller chooses,
-//! at positions called LSNs, and hands them back in order at start-up. What a payload means is
-//! the engine's business. Checkpoints, archiving and segment removal come later.
+//! db001 keeps its data in memory; this log, and the checkpoints that bound how much of it must
+//! be replayed, are what survive a crash. The crate is physical framing only: it stores opaque
+//! payloads, each tagged with a one-byte kind the caller chooses, at positions called LSNs, and
+//! hands them back in order at start-up; checkpoint files ([`checkpoint`]) are checksummed
+//! blocks of the caller's bytes, published atomically. What a payload or block means is the
+//! engine's business. [`lifecycle`] removes or archives segments a checkpoint made unnecessary,
+//! copies them for backups and cuts a log for point-in-time recovery. Every file operation goes
+//! through one small trait ([`WalIo`]) so tests inject faults ([`fault::FaultyIo`]).
 //!
 //! ```text
 //!  sessions ── append(kind, payload) ──▶ [pending runs] ──▶ writer thread ──▶ NNNN.wal segments
@@ -68,6 +72,45 @@
 //! - New segments are written as `<name>.wal.partial` (zeroes, then header, then fsync), renamed
 //!   into place, and the directory is fsynced.
 //!
+//! ## Start-up: every case, and what db001 does
+//!
+//! db001 starts from the newest usable checkpoint and the log after it. The engine drives the
+//! steps (`db001_engine`'s `recovery` module); this crate supplies each one:
+//!
+//! 1. leftover `*.ckpt.tmp` files (a checkpoint interrupted by a crash) are deleted
+//!    ([`checkpoint::remove_temporary_files`]);
+//! 2. the candidates are the checkpoint files, newest first, and finally "no checkpoint": the
+//!    empty database plus the whole log from LSN 0;
+//! 3. a candidate is usable when the log still holds every segment from its replay start on
+//!    ([`lifecycle::check_log_covers`], headers only) and its file reads back whole: header,
+//!    every block's checksum, footer ([`checkpoint::CheckpointReader`]). The first usable one
+//!    is loaded; each rejected one is logged with its reason;
+//! 4. the log is read from the checkpoint's replay start ([`Wal::open_from`], the table under
+//!    "Recovery" below) and every transaction committed after the checkpoint is applied.
+//!
+//! Segments are removed only when wholly before the replay start of the *previous* checkpoint
+//! (the engine keeps two), so falling back from a damaged newest checkpoint to the one before
+//! it always finds its log — unless files were lost outside db001's control.
+//!
+//! | case | detected by | db001 does | logs | starts? |
+//! | --- | --- | --- | --- | --- |
+//! | clean shutdown | the shutdown checkpoint is at the end of the log | loads the checkpoint; replays nothing after it (only the records of the shutdown itself, if any) | info: checkpoint file, LSNs, rows, seconds; WAL records and LSN range | yes |
+//! | crash (`kill -9`, power loss) | — | loads the newest checkpoint, replays the log from its replay start: every acknowledged commit comes back, nothing unacknowledged half | info, with progress every few seconds | yes |
+//! | torn record at the tail | a damaged record with no valid flush-start record after it (see "Recovery") | the log ends there: it is cut at the last valid record | warn: segment file, offset, LSN, reason | yes |
+//! | checksum failure followed by valid records of a later flush | the damaged record is followed by a valid flush-start record | refuses: XX001 naming the segment file, the offset and the LSN, the later record in the detail | error | **no** |
+//! | missing segment after the newest checkpoint's replay start | [`lifecycle::check_log_covers`] for every candidate (older checkpoints need the same segments) | refuses: XX001 naming the missing segment file, with every candidate's reason | error | **no** |
+//! | missing or broken segment wholly before the newest checkpoint's replay start | not needed, not read | starts; the next checkpoint removes the old segments | — | yes |
+//! | corrupt newest checkpoint (bit flip, truncation, no footer, bad header), previous one usable | a header, block or footer check fails while loading | discards what it loaded, falls back to the previous checkpoint and replays the longer log after it | error: file, offset, reason; warn: the fallback | yes |
+//! | corrupt newest checkpoint, no older usable one, but the log reaches back to LSN 0 | as above | falls back to the empty database and the whole log | error, warn | yes |
+//! | corrupt newest checkpoint, nothing older usable | every candidate rejected | refuses: XX001 listing every checkpoint file and why it was rejected | error | **no** |
+//! | log ends before the checkpoint's LSN | the recovered end LSN is below it | refuses: XX001 (durable WAL is missing) | error | **no** |
+//! | segments but no checkpoint, and the first segment does not start at LSN 0 | [`lifecycle::check_log_covers`] | refuses: XX001, the data directory is incomplete | error | **no** |
+//! | crash during a checkpoint | a `*.ckpt.tmp` file | deletes it; the previous checkpoint is the newest | info | yes |
+//! | crash during segment removal or archiving | the segment is in the WAL directory (and maybe in the archive) | nothing special: the next removal archives it again, overwriting the identical copy | — | yes |
+//! | disk full when a segment is created (running) | ENOSPC while the segment is preallocated, before any record is written to it | the waiting commits fail with 53100 and are never acknowledged; the WAL is failed for good: reads keep working, every write fails with 53100, `/health` reports it; after a restart (with space) recovery is normal | error | (running: reads only) |
+//! | fsync error (running) | EIO from fsync | the waiting commits fail with 58030 and are never acknowledged, not even by a retry that would later succeed; the WAL is failed for good: reads keep working, writes fail with 58030, `/health` reports it; a restart recovers what was durable | error | (running: reads only) |
+//! | a checkpoint fails (disk full, fsync error) while running | the checkpoint writer's error | the temporary file is removed, the previous checkpoints and all WAL are kept; `/health` is degraded until a checkpoint succeeds; the next trigger retries | error | (running) |
+//!
 //! ## Recovery
 //!
 //! [`Wal::open`] lists the segments in LSN order, verifies their headers and that they tile the
@@ -112,6 +155,11 @@
 //! Finally every remaining segment is fsynced: records replayed now must stay on disk even if
 //! the previous process died before its own fsync.
 //!
+//! [`Wal::open_from`] starts at a checkpoint's replay start: segments ending before it are not
+//! opened, and records before it are checked but not replayed. Its segment missing, or the log
+//! ending before it, refuses with XX001. [`scan`] reads a log the same way without changing a
+//! byte (a torn tail is reported, not cut) for `db001 verify` and point-in-time recovery.
+//!
 //! **What the flag rule cannot see**: two faults at once — a torn final write *and* corruption
 //! of durable bytes before it in the same segment, with no later flush — read as one torn tail
 //! at the earlier damage; and bit rot inside the final flush (not a torn write) reads as a torn
@@ -124,15 +172,17 @@ mod segment;
 mod wal;
 mod writer;
 
+pub mod checkpoint;
 pub mod fault;
+pub mod lifecycle;
 
 use std::time::Duration;
 
 pub use crate::format::{
     FORMAT_VERSION, RECORD_HEADER_BYTES, SEGMENT_HEADER_BYTES, format_lsn, segment_file_name,
 };
-pub use crate::io::{StdIo, WalFile, WalIo};
-pub use crate::wal::{DurableFuture, Wal};
+pub use crate::io::{FileBytes, StdIo, WalFile, WalIo};
+pub use crate::wal::{DurableFuture, Wal, scan};
 
 /// A byte position in the logical log; 0 means "nothing".
 pub type Lsn = u64;

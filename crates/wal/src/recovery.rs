@@ -13,6 +13,17 @@
 //!
 //! Before returning, every remaining segment is fsynced: records replayed now must not vanish
 //! in a later power loss just because the previous process died before its fsync.
+//!
+//! Two refinements serve checkpoints and tools:
+//!
+//! - **`replay_from`**: recovery after a checkpoint needs the log only from the checkpoint's
+//!   replay start. Segments that end before it are neither opened nor read (start-up time is
+//!   proportional to the log since the checkpoint), and records before it in the first segment
+//!   read are checked but not handed to `replay`. The segment holding `replay_from` must exist:
+//!   otherwise recovery refuses (a missing segment), and likewise when the log ends before it.
+//! - **Read-only mode** (`repair = false`): the same reading and the same decisions, but no
+//!   file is created, deleted, zeroed or fsynced; what repair would have done is reported in
+//!   the summary. `db001 verify` and point-in-time recovery use it.
 
 use std::path::{Path, PathBuf};
 
@@ -27,11 +38,23 @@ use crate::io::{WalFile, WalIo};
 use crate::segment::{OpenSegment, create_segment, io_error, read_up_to, write_zeroes};
 use crate::{Lsn, Record, RecoverySummary, WalOptions};
 
-/// What recovery hands to [`crate::Wal`]: the summary and the segment appends continue in.
+/// What recovery hands to [`crate::Wal`]: the summary and the segment appends continue in
+/// (`None` in read-only mode).
 #[derive(Debug)]
 pub(crate) struct Recovered {
     pub(crate) summary: RecoverySummary,
-    pub(crate) segment: OpenSegment,
+    pub(crate) segment: Option<OpenSegment>,
+}
+
+/// How [`recover`] runs.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RecoverMode {
+    /// Records before this LSN are not handed to `replay`, and segments ending before it are
+    /// not read.
+    pub(crate) replay_from: Lsn,
+    /// Whether recovery may change files (cut a torn tail, delete leftovers, create the first
+    /// segment). Without it nothing is written.
+    pub(crate) repair: bool,
 }
 
 /// A segment file whose header was verified.
@@ -82,35 +105,37 @@ pub(crate) fn recover(
     io: &dyn WalIo,
     dir: &Path,
     options: &WalOptions,
+    mode: RecoverMode,
     replay: &mut dyn FnMut(Record<'_>) -> Result<()>,
 ) -> Result<Recovered> {
-    io.create_dir_all(dir)
-        .map_err(|error| io_error("could not create WAL directory", dir, &error))?;
     let mut warnings = Vec::new();
-    let (mut segments, next_start) = inventory(io, dir, &mut warnings)?;
+    if mode.repair {
+        io.create_dir_all(dir)
+            .map_err(|error| io_error("could not create WAL directory", dir, &error))?;
+    } else if let Err(error) = io.list_dir(dir) {
+        if error.kind() != std::io::ErrorKind::NotFound {
+            return Err(io_error("could not list WAL directory", dir, &error));
+        }
+        warnings.push(format!(
+            "the WAL directory \"{}\" does not exist",
+            dir.display()
+        ));
+        return empty_log(io, dir, options, mode, 0, warnings);
+    }
+    let (mut segments, next_start) = inventory(io, dir, mode, &mut warnings)?;
     if segments.is_empty() {
-        let start_lsn = next_start.unwrap_or(0);
-        let segment = create_segment(io, dir, start_lsn, options.segment_bytes)?;
-        let end_lsn = start_lsn + SEGMENT_HEADER_BYTES;
-        tracing::info!(
-            dir = %dir.display(),
-            "write-ahead log initialized; appending from {}",
-            format_lsn(end_lsn)
-        );
-        let summary = RecoverySummary {
-            records_replayed: 0,
-            segments: 1,
-            start_lsn: end_lsn,
-            end_lsn,
-            torn_tail: None,
-            warnings,
-        };
-        return Ok(Recovered { summary, segment });
+        return empty_log(io, dir, options, mode, next_start.unwrap_or(0), warnings);
     }
 
     let mut records_replayed = 0u64;
     let mut left_at = Vec::new();
-    let (stop, tail_data) = read_log(&segments, replay, &mut records_replayed, &mut left_at)?;
+    let (stop, tail_data) = read_log(
+        &segments,
+        mode.replay_from,
+        replay,
+        &mut records_replayed,
+        &mut left_at,
+    )?;
     let (mut index, mut offset, torn_reason) = match stop {
         Stop::Clean { index, offset } => {
             // Clean, unless bytes after the end are not zero: a torn record whose first bytes
@@ -151,12 +176,41 @@ pub(crate) fn recover(
         moved_back = true;
     }
     let end_lsn = segments[index].start_lsn + offset as u64;
+    if end_lsn < mode.replay_from {
+        return Err(corrupt(format!(
+            "the write-ahead log ends at LSN {}, before LSN {} where replay must start",
+            format_lsn(end_lsn),
+            format_lsn(mode.replay_from)
+        ))
+        .with_detail(
+            "The checkpoint being recovered is newer than the log: WAL that was durable is \
+             missing."
+                .to_string(),
+        ));
+    }
     let torn_tail = torn_message.map(|message| {
-        let message = format!("{message}; the log is cut at {}", format_lsn(end_lsn));
+        let verb = if mode.repair { "is" } else { "would be" };
+        let message = format!("{message}; the log {verb} cut at {}", format_lsn(end_lsn));
         tracing::warn!("{message}");
         warnings.push(message);
         end_lsn
     });
+    if !mode.repair {
+        let start_lsn = segments[0].start_lsn + SEGMENT_HEADER_BYTES;
+        let segment_count = index + 1;
+        let summary = RecoverySummary {
+            records_replayed,
+            segments: segment_count,
+            start_lsn,
+            end_lsn,
+            torn_tail,
+            warnings,
+        };
+        return Ok(Recovered {
+            summary,
+            segment: None,
+        });
+    }
 
     // Make the end of the log clean: zero the rest of the segment (and restore its full size if
     // the file was short), and delete every later segment.
@@ -226,7 +280,63 @@ pub(crate) fn recover(
         file: last.file,
         dirty: false,
     };
+    Ok(Recovered {
+        summary,
+        segment: Some(segment),
+    })
+}
+
+/// A log with no segment: a fresh one starts at `start_lsn` (unless replay must start later,
+/// which means the segments it needs are missing).
+fn empty_log(
+    io: &dyn WalIo,
+    dir: &Path,
+    options: &WalOptions,
+    mode: RecoverMode,
+    start_lsn: Lsn,
+    warnings: Vec<String>,
+) -> Result<Recovered> {
+    let end_lsn = start_lsn + SEGMENT_HEADER_BYTES;
+    if mode.replay_from > end_lsn {
+        return Err(missing_from(dir, mode.replay_from, None));
+    }
+    let segment = if mode.repair {
+        let segment = create_segment(io, dir, start_lsn, options.segment_bytes)?;
+        tracing::info!(
+            dir = %dir.display(),
+            "write-ahead log initialized; appending from {}",
+            format_lsn(end_lsn)
+        );
+        Some(segment)
+    } else {
+        None
+    };
+    let summary = RecoverySummary {
+        records_replayed: 0,
+        segments: usize::from(segment.is_some()),
+        start_lsn: end_lsn,
+        end_lsn,
+        torn_tail: None,
+        warnings,
+    };
     Ok(Recovered { summary, segment })
+}
+
+/// The error for "replay must start at `replay_from`, but no segment holds it".
+fn missing_from(dir: &Path, replay_from: Lsn, oldest: Option<&str>) -> Error {
+    let found = match oldest {
+        Some(name) => format!("the oldest segment file is \"{name}\""),
+        None => "the directory holds no segment file".to_string(),
+    };
+    corrupt(format!(
+        "WAL segment missing: recovery must read the log from LSN {} in \"{}\", but {found}",
+        format_lsn(replay_from),
+        dir.display()
+    ))
+    .with_hint(
+        "The segments after the last checkpoint were deleted or never copied. Restore them \
+         (from the archive or a backup), or recover from a backup with db001 recover.",
+    )
 }
 
 /// Lists, opens and verifies the segment files. Returns them in LSN order, plus the start LSN
@@ -234,6 +344,7 @@ pub(crate) fn recover(
 fn inventory(
     io: &dyn WalIo,
     dir: &Path,
+    mode: RecoverMode,
     warnings: &mut Vec<String>,
 ) -> Result<(Vec<SegmentFile>, Option<Lsn>)> {
     let names = io
@@ -244,14 +355,22 @@ fn inventory(
     for name in names {
         if name.ends_with(PARTIAL_SUFFIX) {
             let path = dir.join(&name);
-            io.remove_file(&path)
-                .map_err(|error| io_error("could not remove WAL segment file", &path, &error))?;
+            if mode.repair {
+                io.remove_file(&path).map_err(|error| {
+                    io_error("could not remove WAL segment file", &path, &error)
+                })?;
+                removed_any = true;
+            }
+            let verb = if mode.repair {
+                "removed"
+            } else {
+                "would remove"
+            };
             let message = format!(
-                "removed unfinished WAL segment file \"{name}\" (its creation was interrupted)"
+                "{verb} unfinished WAL segment file \"{name}\" (its creation was interrupted)"
             );
             tracing::info!("{message}");
             warnings.push(message);
-            removed_any = true;
         } else if let Some(start_lsn) = parse_segment_file_name(&name) {
             found.push((start_lsn, name));
         } else {
@@ -259,6 +378,19 @@ fn inventory(
         }
     }
     found.sort();
+    // Only the segment holding `replay_from` and the later ones are needed; older ones are
+    // kept for an older checkpoint or the archive, and are not even opened.
+    if mode.replay_from > 0 && !found.is_empty() {
+        match found
+            .iter()
+            .rposition(|(start, _)| *start <= mode.replay_from)
+        {
+            Some(first_needed) => {
+                found.drain(..first_needed);
+            }
+            None => return Err(missing_from(dir, mode.replay_from, Some(&found[0].1))),
+        }
+    }
 
     let count = found.len();
     let mut segments = Vec::with_capacity(count);
@@ -308,12 +440,19 @@ fn inventory(
                     )));
                 }
                 drop(file);
-                io.remove_file(&path).map_err(|error| {
-                    io_error("could not remove WAL segment file", &path, &error)
-                })?;
-                removed_any = true;
+                if mode.repair {
+                    io.remove_file(&path).map_err(|error| {
+                        io_error("could not remove WAL segment file", &path, &error)
+                    })?;
+                    removed_any = true;
+                }
+                let verb = if mode.repair {
+                    "removed"
+                } else {
+                    "would remove"
+                };
                 let message = format!(
-                    "removed WAL segment file \"{name}\": invalid header ({reason}) and no \
+                    "{verb} WAL segment file \"{name}\": invalid header ({reason}) and no \
                      records, so it was created but never written"
                 );
                 tracing::warn!("{message}");
@@ -375,6 +514,7 @@ fn inventory(
 /// which segment `i` was left for the next one.
 fn read_log(
     segments: &[SegmentFile],
+    replay_from: Lsn,
     replay: &mut dyn FnMut(Record<'_>) -> Result<()>,
     records_replayed: &mut u64,
     left_at: &mut Vec<usize>,
@@ -396,13 +536,15 @@ fn read_log(
         match slot {
             Slot::Record(record) => {
                 let end_lsn = lsn + record.aligned_bytes as u64;
-                replay(Record {
-                    lsn,
-                    end_lsn,
-                    kind: record.kind,
-                    payload: record.payload,
-                })?;
-                *records_replayed += 1;
+                if lsn >= replay_from {
+                    replay(Record {
+                        lsn,
+                        end_lsn,
+                        kind: record.kind,
+                        payload: record.payload,
+                    })?;
+                    *records_replayed += 1;
+                }
                 offset += record.aligned_bytes;
             }
             Slot::Zero | Slot::Absent => {

@@ -112,13 +112,26 @@ fn fill_new_segment(
     Ok(file)
 }
 
-/// Writes all of `bytes` at `offset`, continuing after short writes.
+/// Writes all of `bytes` at `offset` of a WAL segment, continuing after short writes.
 pub(crate) fn write_all_at(
     file: &dyn WalFile,
     bytes: &[u8],
     offset: u64,
     path: &Path,
 ) -> Result<()> {
+    write_file_at(file, bytes, offset, path, "WAL segment file")
+}
+
+/// Writes all of `bytes` at `offset`, continuing after short writes; errors call the file
+/// `what`.
+pub(crate) fn write_file_at(
+    file: &dyn WalFile,
+    bytes: &[u8],
+    offset: u64,
+    path: &Path,
+    what: &str,
+) -> Result<()> {
+    let context = format!("could not write to {what}");
     let mut written = 0usize;
     let mut stalled = 0u32;
     while written < bytes.len() {
@@ -127,11 +140,7 @@ pub(crate) fn write_all_at(
                 stalled += 1;
                 if stalled >= STALLED_WRITES_MAX {
                     let error = std::io::Error::from(std::io::ErrorKind::WriteZero);
-                    return Err(io_error(
-                        "could not write to WAL segment file",
-                        path,
-                        &error,
-                    ));
+                    return Err(io_error(&context, path, &error));
                 }
             }
             Ok(count) => {
@@ -141,20 +150,10 @@ pub(crate) fn write_all_at(
             Err(error) if error.kind() == std::io::ErrorKind::Interrupted => {
                 stalled += 1;
                 if stalled >= STALLED_WRITES_MAX {
-                    return Err(io_error(
-                        "could not write to WAL segment file",
-                        path,
-                        &error,
-                    ));
+                    return Err(io_error(&context, path, &error));
                 }
             }
-            Err(error) => {
-                return Err(io_error(
-                    "could not write to WAL segment file",
-                    path,
-                    &error,
-                ));
-            }
+            Err(error) => return Err(io_error(&context, path, &error)),
         }
     }
     Ok(())

@@ -34,7 +34,8 @@ use crate::format::{
     self, SEGMENT_HEADER_BYTES, aligned_record_bytes, encode_record, payload_checksum,
 };
 use crate::io::{StdIo, WalIo};
-use crate::recovery::recover;
+use crate::lifecycle::{SegmentRemoval, remove_segments_before};
+use crate::recovery::{RecoverMode, recover};
 use crate::{Lsn, Record, RecoverySummary, WalOptions};
 
 /// Appends wait (back-pressure) while more than this many bytes are appended but not durable.
@@ -240,6 +241,20 @@ impl Wal {
         options: WalOptions,
         replay: &mut dyn FnMut(Record<'_>) -> Result<()>,
     ) -> Result<(Wal, RecoverySummary)> {
+        Wal::open_from(io, dir, options, 0, replay)
+    }
+
+    /// Like [`Wal::open_with_io`], but hands `replay` only the records at or after
+    /// `replay_from` (a checkpoint's replay start), and does not read segments that end before
+    /// it. Refuses (XX001) when the segment holding `replay_from` is missing or the log ends
+    /// before it.
+    pub fn open_from(
+        io: Arc<dyn WalIo>,
+        dir: &Path,
+        options: WalOptions,
+        replay_from: Lsn,
+        replay: &mut dyn FnMut(Record<'_>) -> Result<()>,
+    ) -> Result<(Wal, RecoverySummary)> {
         if !format::segment_bytes_valid(options.segment_bytes) {
             return Err(Error::new(
                 SqlState::INVALID_PARAMETER_VALUE,
@@ -251,9 +266,15 @@ impl Wal {
                 ),
             ));
         }
-        let recovered = recover(&*io, dir, &options, replay)?;
+        let mode = RecoverMode {
+            replay_from,
+            repair: true,
+        };
+        let recovered = recover(&*io, dir, &options, mode, replay)?;
         let end_lsn = recovered.summary.end_lsn;
-        let segment = recovered.segment;
+        let segment = recovered
+            .segment
+            .ok_or_else(|| Error::internal("recovery in repair mode returned no segment"))?;
         let shared = Arc::new(Shared {
             dir: dir.to_path_buf(),
             io,
@@ -462,6 +483,31 @@ impl Wal {
         }
     }
 
+    /// The directory holding the segments.
+    pub fn dir(&self) -> &Path {
+        &self.shared.dir
+    }
+
+    /// The I/O the WAL goes through (checkpoints and archiving use the same).
+    pub fn io(&self) -> Arc<dyn WalIo> {
+        Arc::clone(&self.shared.io)
+    }
+
+    /// Size of the segments this WAL creates.
+    pub fn segment_bytes(&self) -> u64 {
+        self.shared.options.segment_bytes
+    }
+
+    /// Removes (or archives, then removes) the segments wholly before `lsn`; see
+    /// [`crate::lifecycle`]. The segment being written is never touched.
+    pub fn remove_segments_before(
+        &self,
+        lsn: Lsn,
+        archive: Option<&Path>,
+    ) -> Result<SegmentRemoval> {
+        remove_segments_before(&*self.shared.io, &self.shared.dir, lsn, archive)
+    }
+
     /// Installs the function the writer calls after each successful fsync with the new
     /// durable LSN (before waking the waiters that fsync covered). It runs on the writer
     /// thread, so it must be quick and must not wait on the WAL.
@@ -481,6 +527,24 @@ impl Wal {
         }
         Ok(())
     }
+}
+
+/// Reads the log in `dir` from `replay_from` exactly as [`Wal::open_from`] would, handing each
+/// record to `replay`, but changes nothing on disk: a torn tail is reported in the summary,
+/// not cut. For `db001 verify` and point-in-time recovery.
+pub fn scan(
+    io: &dyn WalIo,
+    dir: &Path,
+    replay_from: Lsn,
+    replay: &mut dyn FnMut(Record<'_>) -> Result<()>,
+) -> Result<RecoverySummary> {
+    let mode = RecoverMode {
+        replay_from,
+        repair: false,
+    };
+    // The segment size only matters for creating segments, which a scan never does.
+    let recovered = recover(io, dir, &WalOptions::default(), mode, replay)?;
+    Ok(recovered.summary)
 }
 
 impl Drop for Wal {

@@ -15,7 +15,8 @@
 //!
 //! Options: `--cycles N`, `--duration N[s|m|h]` (default: 100 cycles when neither is given;
 //! with both, whichever comes first), `--seed N` (default `$DB001_CRASH_SEED` or the clock),
-//! `--workers N` (6), `--synchronous-commit on|off` (on), `--min-run-ms N` (50),
+//! `--workers N` (6), `--synchronous-commit on|off` (on), `--checkpoints on|off` (on: a
+//! concurrent CHECKPOINT loop, see the crash module), `--min-run-ms N` (50),
 //! `--max-run-ms N` (400). The `db001` binary is built into the same target directory and
 //! profile unless `DB001_BIN` names one. SIGINT or SIGTERM stops it after the current cycle,
 //! with the server stopped and its data directory removed.
@@ -40,7 +41,7 @@ struct Options {
 
 fn usage() -> &'static str {
     "usage: crash_loop [--cycles N] [--duration N[s|m|h]] [--seed N] [--workers N] \
-     [--synchronous-commit on|off] [--min-run-ms N] [--max-run-ms N]"
+     [--synchronous-commit on|off] [--checkpoints on|off] [--min-run-ms N] [--max-run-ms N]"
 }
 
 fn parse_duration(text: &str) -> Result<Duration, String> {
@@ -89,6 +90,13 @@ fn parse(arguments: &[String]) -> Result<Options, String> {
                     "on" => true,
                     "off" => false,
                     _ => return Err("--synchronous-commit takes on or off".to_owned()),
+                }
+            }
+            "--checkpoints" => {
+                settings.checkpoints = match value.as_str() {
+                    "on" => true,
+                    "off" => false,
+                    _ => return Err("--checkpoints takes on or off".to_owned()),
                 }
             }
             "--min-run-ms" => settings.min_run = Duration::from_millis(number()?),

@@ -11,6 +11,10 @@
 //!    COMMIT` or step by step over the extended protocol), and transactions that insert and
 //!    then roll back. Each operation is stamped from one shared logical clock when it is sent
 //!    and when it is acknowledged.
+//!    With [`Settings::checkpoints`] one more client runs `CHECKPOINT` back to back, on a
+//!    server with 1 MB WAL segments and `max_wal_size = 1MB`, so checkpoints (and segment
+//!    removal) run during the workload and the kill often lands inside one: the report counts
+//!    the kills that left an unfinished `*.ckpt.tmp` behind.
 //! 2. **Crash.** After a random 50–400 ms the server gets SIGKILL. An operation whose answer
 //!    never came is *in flight*; a transaction whose COMMIT was never sent (or that rolled
 //!    back) is *not committed*.
@@ -82,10 +86,12 @@ pub struct Settings {
     pub min_run: Duration,
     /// The longest workload run before a kill.
     pub max_run: Duration,
+    /// Runs `CHECKPOINT` concurrently with the workload (see the module docs).
+    pub checkpoints: bool,
 }
 
 impl Settings {
-    /// Six workers, `synchronous_commit = on`, runs of 50–400 ms.
+    /// Six workers, `synchronous_commit = on`, runs of 50–400 ms, concurrent checkpoints.
     pub fn new(seed: u64) -> Settings {
         Settings {
             seed,
@@ -93,6 +99,7 @@ impl Settings {
             synchronous_commit: true,
             min_run: Duration::from_millis(50),
             max_run: Duration::from_millis(400),
+            checkpoints: true,
         }
     }
 }
@@ -172,6 +179,10 @@ pub struct CycleReport {
     pub rows: usize,
     /// Whether the server was killed again right after recovering (and restarted again).
     pub crashed_after_recovery: bool,
+    /// `CHECKPOINT`s completed during the run.
+    pub checkpoints: usize,
+    /// Whether the kill interrupted a checkpoint (an unfinished checkpoint file was left).
+    pub killed_during_checkpoint: bool,
     pub restart: Duration,
     pub verify: Duration,
 }
@@ -181,7 +192,7 @@ impl fmt::Display for CycleReport {
         write!(
             f,
             "cycle {}: ran {} ms, {} acknowledged, {} in flight ({} survived), {} acknowledged \
-             lost; {} rows; restart {} ms{}, verify {} ms",
+             lost; {} rows; {} checkpoints{}; restart {} ms{}, verify {} ms",
             self.cycle,
             self.run.as_millis(),
             self.acknowledged,
@@ -189,6 +200,12 @@ impl fmt::Display for CycleReport {
             self.in_flight_survived,
             self.acknowledged_lost,
             self.rows,
+            self.checkpoints,
+            if self.killed_during_checkpoint {
+                " (killed during one)"
+            } else {
+                ""
+            },
             self.restart.as_millis(),
             if self.crashed_after_recovery {
                 " (killed once more after recovery)"
@@ -224,7 +241,11 @@ impl CrashLoop {
         } else {
             "off"
         };
-        let server = TestServer::start_with_args(&["--synchronous-commit", synchronous]);
+        let mut args = vec!["--synchronous-commit", synchronous];
+        if settings.checkpoints {
+            args.extend(["--wal-segment-size", "1MB", "--max-wal-size", "1MB"]);
+        }
+        let server = TestServer::start_with_args(&args);
         let client = server.client().await;
         // The schema must survive the first kill whatever the server's default is.
         let setup = format!(
@@ -288,7 +309,8 @@ impl CrashLoop {
         let run = self.settings.min_run
             + Duration::from_millis(self.rng.below(span.as_millis() as u64 + 1));
 
-        let runs = self.run_workload(run).await.map_err(&context)?;
+        let (runs, checkpoints, killed_during_checkpoint) =
+            self.run_workload(run).await.map_err(&context)?;
 
         let started = Instant::now();
         self.server.restart();
@@ -327,12 +349,19 @@ impl CrashLoop {
         report.run = run;
         report.restart = restart;
         report.crashed_after_recovery = crashed_after_recovery;
+        report.checkpoints = checkpoints;
+        report.killed_during_checkpoint = killed_during_checkpoint;
         report.verify = started.elapsed();
         Ok(report)
     }
 
-    /// Runs the workers for `run`, kills the server and collects what each worker saw.
-    async fn run_workload(&mut self, run: Duration) -> Result<Vec<WorkerRun>, String> {
+    /// Runs the workers (and the checkpoint loop) for `run`, kills the server and collects
+    /// what each worker saw, how many checkpoints completed, and whether the kill left an
+    /// unfinished checkpoint behind.
+    async fn run_workload(
+        &mut self,
+        run: Duration,
+    ) -> Result<(Vec<WorkerRun>, usize, bool), String> {
         let shared = Arc::new(Shared::default());
         let mut handles = Vec::with_capacity(self.settings.workers);
         for worker in 0..self.settings.workers {
@@ -345,9 +374,30 @@ impl CrashLoop {
                 Arc::clone(&shared),
             )));
         }
+        let checkpointer = if self.settings.checkpoints {
+            let client = self.server.client().await;
+            Some(tokio::spawn(run_checkpoints(client, Arc::clone(&shared))))
+        } else {
+            None
+        };
         tokio::time::sleep(run).await;
         shared.killed.store(true, Ordering::SeqCst);
         self.server.kill9();
+        let killed_during_checkpoint = unfinished_checkpoint(self.server.data_dir());
+        let checkpoints = match checkpointer {
+            None => 0,
+            Some(task) => match tokio::time::timeout(WORKER_STOP_TIMEOUT, task).await {
+                Ok(Ok(Ok(done))) => done,
+                Ok(Ok(Err(violation))) => return Err(violation),
+                Ok(Err(error)) => return Err(format!("the checkpoint loop panicked: {error}")),
+                Err(_) => {
+                    return Err(format!(
+                        "the checkpoint loop did not notice the crash within \
+                         {WORKER_STOP_TIMEOUT:?}"
+                    ));
+                }
+            },
+        };
 
         let mut runs = Vec::with_capacity(handles.len());
         for (worker, handle) in handles.into_iter().enumerate() {
@@ -361,8 +411,41 @@ impl CrashLoop {
                 }
             }
         }
-        Ok(runs)
+        Ok((runs, checkpoints, killed_during_checkpoint))
     }
+}
+
+/// The most checkpoints the loop asks for in one cycle (a bound; runs end far sooner).
+const CHECKPOINTS_MAX: usize = 100_000;
+
+/// Runs `CHECKPOINT` back to back until the server dies. Returns how many completed; a server
+/// error, or losing the connection before the kill, is a violation.
+async fn run_checkpoints(
+    client: tokio_postgres::Client,
+    shared: Arc<Shared>,
+) -> Result<usize, String> {
+    let mut done = 0;
+    for _ in 0..CHECKPOINTS_MAX {
+        match client.simple_query("CHECKPOINT").await {
+            Ok(_) => done += 1,
+            Err(error) => {
+                if error.as_db_error().is_some() || !shared.killed.load(Ordering::SeqCst) {
+                    return Err(format!("CHECKPOINT failed: {}", error_text(&error)));
+                }
+                return Ok(done);
+            }
+        }
+    }
+    Ok(done)
+}
+
+/// Whether the data directory holds an unfinished checkpoint file.
+fn unfinished_checkpoint(data_dir: &std::path::Path) -> bool {
+    std::fs::read_dir(data_dir.join("checkpoints")).is_ok_and(|entries| {
+        entries
+            .filter_map(Result::ok)
+            .any(|entry| entry.file_name().to_string_lossy().ends_with(".ckpt.tmp"))
+    })
 }
 
 /// `SHOW name` over the simple protocol.

@@ -118,6 +118,7 @@ impl Display for Statement {
                 write!(f, "{statement}")
             }
             Statement::Checkpoint => f.write_str("CHECKPOINT"),
+            Statement::Backup { to } => write!(f, "BACKUP TO {}", QuotedString(to)),
         }
     }
 }

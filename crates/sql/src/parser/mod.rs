@@ -449,6 +449,11 @@ impl<'a, 't> Parser<'a, 't> {
             if self.is_symbol(Symbol::LeftParen) {
                 return Ok(Statement::Select(Box::new(self.parse_query()?)));
             }
+            if let TokenKind::Word { text, .. } = token.kind
+                && text.eq_ignore_ascii_case("backup")
+            {
+                return self.parse_backup();
+            }
             return Err(self.error_here());
         };
         match keyword {

@@ -295,6 +295,22 @@ impl Parser<'_, '_> {
     }
 
     /// `SHOW name | ALL | TIME ZONE | TRANSACTION ISOLATION LEVEL | SESSION AUTHORIZATION`.
+    /// `BACKUP TO 'directory'` (the cursor is on `backup`).
+    pub(super) fn parse_backup(&mut self) -> Result<Statement> {
+        self.advance();
+        self.expect_keyword(kw::TO)?;
+        let TokenKind::String {
+            value,
+            national: false,
+        } = &self.peek().kind
+        else {
+            return Err(self.error_here());
+        };
+        let to = value.to_string();
+        self.advance();
+        Ok(Statement::Backup { to })
+    }
+
     pub(super) fn parse_show(&mut self) -> Result<Statement> {
         self.advance();
         Ok(Statement::Show(self.parse_special_setting_name()?))
