@@ -608,6 +608,8 @@ impl Session {
                 params: params.to_vec(),
                 session: Arc::clone(&self.info),
                 transaction_start_micros: txn.start_micros,
+                correlated: Vec::new(),
+                shared: Default::default(),
             };
             let result = execute_bound(&db, txn, &ctx, bound);
             let Err(error) = &result else {

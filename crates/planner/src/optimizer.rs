@@ -14,10 +14,24 @@
 //!
 //! There are no statistics yet: an index is preferred whenever it applies (unique full-key
 //! matches first, then the longest equality prefix).
+//!
+//! How a join runs is decided during push-down, once its conjuncts are known ([`join`]): an
+//! index nested loop when the inner side can look up an index with the outer row's values, else
+//! a hash join on the equality conjuncts, else a nested loop over the materialized inner side.
+//! Joins stay in the order FROM wrote them; only a hash join's build side is chosen, by
+//! [`estimate`].
+
+mod estimate;
+mod join;
 
 use db001_common::DataType;
 
-use crate::plan::{Access, BinaryOp, BoundStatement, Expr, IndexBound, Plan, SortKey, TableRef};
+pub use estimate::estimate_rows;
+
+use crate::plan::{
+    Access, BinaryOp, BoundStatement, Expr, Function, IndexBound, Plan, SortKey, SubqueryExpr,
+    SubqueryKind, TableRef,
+};
 
 /// Optimizes every plan inside a statement.
 pub fn optimize_statement(statement: BoundStatement) -> BoundStatement {
@@ -82,9 +96,11 @@ pub fn width(plan: &Plan) -> usize {
         Plan::Scan {
             table, with_row_id, ..
         } => table.schema.columns.len() + usize::from(*with_row_id),
+        Plan::FunctionScan { .. } => 1,
         Plan::Filter { input, .. }
         | Plan::Sort { input, .. }
         | Plan::Distinct { input }
+        | Plan::DistinctOn { input, .. }
         | Plan::Limit { input, .. } => width(input),
         Plan::Project { exprs, .. } => exprs.len(),
         Plan::Aggregate {
@@ -93,8 +109,22 @@ pub fn width(plan: &Plan) -> usize {
             ..
         } => group_by.len() + aggregates.len(),
         Plan::NestedLoopJoin {
-            left, right_width, ..
-        } => width(left) + right_width,
+            left,
+            right_width,
+            kind,
+            ..
+        }
+        | Plan::HashJoin {
+            left,
+            right_width,
+            kind,
+            ..
+        } => width(left) + if kind.emits_right() { *right_width } else { 0 },
+        Plan::Append { inputs } => inputs.first().map_or(0, width),
+        Plan::SetOp { left, .. } => width(left),
+        Plan::RecursiveUnion { anchor, .. } => width(anchor),
+        Plan::WorkTableScan { columns, .. } => columns.len(),
+        Plan::Window { input, calls } => width(input) + calls.len(),
     }
 }
 
@@ -118,11 +148,22 @@ pub fn conjoin(conjuncts: Vec<Expr>) -> Option<Expr> {
         .reduce(|left, right| Expr::And(Box::new(left), Box::new(right)))
 }
 
-/// Calls `f` on every sub-expression.
-fn walk(expr: &Expr, f: &mut dyn FnMut(&Expr)) {
+/// Calls `f` on every sub-expression of this query level: a subquery's correlated values and
+/// left operand are visited, its plan (another level) is not.
+pub(crate) fn walk(expr: &Expr, f: &mut dyn FnMut(&Expr)) {
     f(expr);
     match expr {
-        Expr::Column(_) | Expr::Literal(_) | Expr::Parameter(_) | Expr::OuterColumn(_) => {}
+        Expr::Column(_)
+        | Expr::Literal(_)
+        | Expr::Parameter(_)
+        | Expr::OuterColumn(_)
+        | Expr::Correlated(_) => {}
+        Expr::Subquery(subquery) => {
+            subquery.correlated.iter().for_each(|e| walk(e, f));
+            if let SubqueryKind::Compare { left, .. } = &subquery.kind {
+                walk(left, f);
+            }
+        }
         Expr::Negate(e) | Expr::Not(e) => walk(e, f),
         Expr::IsNull { expr, .. } | Expr::IsBool { expr, .. } | Expr::Cast { expr, .. } => {
             walk(expr, f)
@@ -163,7 +204,7 @@ fn walk(expr: &Expr, f: &mut dyn FnMut(&Expr)) {
 }
 
 /// The smallest and largest column referenced (None if none).
-fn column_range(expr: &Expr) -> Option<(usize, usize)> {
+pub(crate) fn column_range(expr: &Expr) -> Option<(usize, usize)> {
     let mut range: Option<(usize, usize)> = None;
     walk(expr, &mut |e| {
         if let Expr::Column(c) = e {
@@ -177,16 +218,39 @@ fn column_range(expr: &Expr) -> Option<(usize, usize)> {
 }
 
 /// Whether the expression reads no column of the current row.
-fn is_row_independent(expr: &Expr) -> bool {
+pub(crate) fn is_row_independent(expr: &Expr) -> bool {
     column_range(expr).is_none()
 }
 
-/// Rewrites every column reference.
-fn remap(expr: Expr, f: &dyn Fn(usize) -> Expr) -> Expr {
+/// Rewrites every column reference of this query level (see [`walk`]).
+pub(crate) fn remap(expr: Expr, f: &dyn Fn(usize) -> Expr) -> Expr {
     let boxed = |e: Box<Expr>| Box::new(remap(*e, f));
     match expr {
         Expr::Column(c) => f(c),
-        leaf @ (Expr::Literal(_) | Expr::Parameter(_) | Expr::OuterColumn(_)) => leaf,
+        leaf @ (Expr::Literal(_)
+        | Expr::Parameter(_)
+        | Expr::OuterColumn(_)
+        | Expr::Correlated(_)) => leaf,
+        Expr::Subquery(subquery) => {
+            let SubqueryExpr {
+                kind,
+                plan,
+                correlated,
+            } = *subquery;
+            let kind = match kind {
+                SubqueryKind::Compare { left, op, all } => SubqueryKind::Compare {
+                    left: boxed(left),
+                    op,
+                    all,
+                },
+                other => other,
+            };
+            Expr::Subquery(Box::new(SubqueryExpr {
+                kind,
+                plan,
+                correlated: correlated.into_iter().map(|e| remap(e, f)).collect(),
+            }))
+        }
         Expr::Negate(e) => Expr::Negate(boxed(e)),
         Expr::Not(e) => Expr::Not(boxed(e)),
         Expr::Binary { op, left, right } => Expr::Binary {
@@ -264,7 +328,7 @@ fn remap(expr: Expr, f: &dyn Fn(usize) -> Expr) -> Expr {
 // ---------------------------------------------------------------- rule 1: push-down
 
 /// Pushes `conjuncts` (over `plan`'s output columns) as deep as they can go.
-fn push_down(plan: Plan, mut conjuncts: Vec<Expr>) -> Plan {
+pub(crate) fn push_down(plan: Plan, mut conjuncts: Vec<Expr>) -> Plan {
     match plan {
         Plan::Filter { input, predicate } => {
             split_conjuncts(predicate, &mut conjuncts);
@@ -275,6 +339,7 @@ fn push_down(plan: Plan, mut conjuncts: Vec<Expr>) -> Plan {
             access,
             filter,
             with_row_id,
+            alias,
         } => {
             if let Some(filter) = filter {
                 split_conjuncts(filter, &mut conjuncts);
@@ -288,68 +353,59 @@ fn push_down(plan: Plan, mut conjuncts: Vec<Expr>) -> Plan {
                 access,
                 filter: conjoin(conjuncts),
                 with_row_id,
+                alias,
             }
         }
         Plan::NestedLoopJoin {
             left,
             right,
             condition,
-            left_outer,
+            kind,
             right_width,
-        } => {
-            let left_width = width(&left);
-            let mut to_left = Vec::new();
-            let mut to_right = Vec::new();
-            let mut above = Vec::new();
-            let mut keep_condition = Vec::new();
-            let to_inner = |e: Expr| {
-                remap(e, &|c| {
-                    if c < left_width {
-                        Expr::OuterColumn(c)
-                    } else {
-                        Expr::Column(c - left_width)
-                    }
-                })
-            };
-            // WHERE conjuncts.
-            for conjunct in conjuncts {
-                match column_range(&conjunct) {
-                    Some((_, hi)) if hi < left_width => to_left.push(conjunct),
-                    _ if left_outer => above.push(conjunct),
-                    _ => to_right.push(to_inner(conjunct)),
-                }
-            }
-            // ON conjuncts: for an inner join they are just more WHERE conjuncts; for a left join
-            // those that only read the left side decide matching and must stay on the join.
-            if let Some(condition) = condition {
-                let mut parts = Vec::new();
-                split_conjuncts(condition, &mut parts);
-                for part in parts {
-                    match column_range(&part) {
-                        Some((_, hi)) if hi < left_width && left_outer => keep_condition.push(part),
-                        Some((_, hi)) if hi < left_width => to_left.push(part),
-                        None if left_outer => keep_condition.push(part),
-                        _ => to_right.push(to_inner(part)),
-                    }
-                }
-            }
-            let join = Plan::NestedLoopJoin {
-                left: Box::new(push_down(*left, to_left)),
-                right: Box::new(push_down(*right, to_right)),
-                condition: conjoin(keep_condition),
-                left_outer,
+        } => join::plan_join(*left, *right, condition, kind, right_width, conjuncts),
+        Plan::HashJoin {
+            left,
+            right,
+            left_keys,
+            right_keys,
+            condition,
+            kind,
+            right_width,
+        } => wrap_filter(
+            Plan::HashJoin {
+                left: Box::new(push_down(*left, Vec::new())),
+                right: Box::new(push_down(*right, Vec::new())),
+                left_keys,
+                right_keys,
+                condition,
+                kind,
                 right_width,
-            };
-            wrap_filter(join, above)
-        }
-        Plan::Single | Plan::Values { .. } => wrap_filter(plan, conjuncts),
-        Plan::Project { input, exprs } => wrap_filter(
-            Plan::Project {
-                input: Box::new(push_down(*input, Vec::new())),
-                exprs,
             },
             conjuncts,
         ),
+        Plan::Single
+        | Plan::Values { .. }
+        | Plan::FunctionScan { .. }
+        | Plan::WorkTableScan { .. } => wrap_filter(plan, conjuncts),
+        Plan::Project { input, exprs } => {
+            // A conjunct over projected columns is the same conjunct over the projection's
+            // input with the expressions substituted, when evaluating those expressions once
+            // more per row changes nothing (no volatile functions, no subqueries).
+            let (through, above): (Vec<Expr>, Vec<Expr>) = conjuncts
+                .into_iter()
+                .partition(|c| substitutable(c, &exprs));
+            let through = through
+                .into_iter()
+                .map(|c| remap(c, &|i| exprs[i].clone()))
+                .collect();
+            wrap_filter(
+                Plan::Project {
+                    input: Box::new(push_down(*input, through)),
+                    exprs,
+                },
+                above,
+            )
+        }
         Plan::Aggregate {
             input,
             group_by,
@@ -362,16 +418,18 @@ fn push_down(plan: Plan, mut conjuncts: Vec<Expr>) -> Plan {
             },
             conjuncts,
         ),
-        Plan::Sort { input, keys } => wrap_filter(
-            Plan::Sort {
+        // Filtering commutes with sorting and with duplicate removal.
+        Plan::Sort { input, keys } => Plan::Sort {
+            input: Box::new(push_down(*input, conjuncts)),
+            keys,
+        },
+        Plan::Distinct { input } => Plan::Distinct {
+            input: Box::new(push_down(*input, conjuncts)),
+        },
+        Plan::DistinctOn { input, keys } => wrap_filter(
+            Plan::DistinctOn {
                 input: Box::new(push_down(*input, Vec::new())),
                 keys,
-            },
-            conjuncts,
-        ),
-        Plan::Distinct { input } => wrap_filter(
-            Plan::Distinct {
-                input: Box::new(push_down(*input, Vec::new())),
             },
             conjuncts,
         ),
@@ -387,10 +445,94 @@ fn push_down(plan: Plan, mut conjuncts: Vec<Expr>) -> Plan {
             },
             conjuncts,
         ),
+        // A filter over UNION ALL is the same filter over each input.
+        Plan::Append { inputs } => Plan::Append {
+            inputs: inputs
+                .into_iter()
+                .map(|input| push_down(input, conjuncts.clone()))
+                .collect(),
+        },
+        Plan::SetOp {
+            op,
+            all,
+            left,
+            right,
+        } => wrap_filter(
+            Plan::SetOp {
+                op,
+                all,
+                left: Box::new(push_down(*left, Vec::new())),
+                right: Box::new(push_down(*right, Vec::new())),
+            },
+            conjuncts,
+        ),
+        Plan::RecursiveUnion {
+            name,
+            work_table,
+            anchor,
+            recursive,
+            distinct,
+        } => wrap_filter(
+            Plan::RecursiveUnion {
+                name,
+                work_table,
+                anchor: Box::new(push_down(*anchor, Vec::new())),
+                recursive: Box::new(push_down(*recursive, Vec::new())),
+                distinct,
+            },
+            conjuncts,
+        ),
+        Plan::Window { input, calls } => wrap_filter(
+            Plan::Window {
+                input: Box::new(push_down(*input, Vec::new())),
+                calls,
+            },
+            conjuncts,
+        ),
     }
 }
 
-fn wrap_filter(plan: Plan, conjuncts: Vec<Expr>) -> Plan {
+/// Whether `conjunct` may be evaluated below a projection with `exprs` substituted.
+fn substitutable(conjunct: &Expr, exprs: &[Expr]) -> bool {
+    if is_volatile(conjunct) {
+        return false;
+    }
+    let mut safe = true;
+    walk(conjunct, &mut |e| {
+        if let Expr::Column(i) = e {
+            match exprs.get(*i) {
+                Some(projected) => {
+                    if is_volatile(projected) {
+                        safe = false;
+                    }
+                }
+                None => safe = false,
+            }
+        }
+    });
+    safe
+}
+
+/// Whether evaluating the expression twice could differ from evaluating it once, or cost a
+/// subquery run: `random()` and subqueries.
+pub(crate) fn is_volatile(expr: &Expr) -> bool {
+    let mut volatile = false;
+    walk(expr, &mut |e| {
+        if matches!(
+            e,
+            Expr::Subquery(_)
+                | Expr::Function {
+                    function: Function::Random,
+                    ..
+                }
+        ) {
+            volatile = true;
+        }
+    });
+    volatile
+}
+
+pub(crate) fn wrap_filter(plan: Plan, conjuncts: Vec<Expr>) -> Plan {
     match conjoin(conjuncts) {
         Some(predicate) => Plan::Filter {
             input: Box::new(plan),
@@ -403,13 +545,13 @@ fn wrap_filter(plan: Plan, conjuncts: Vec<Expr>) -> Plan {
 // ---------------------------------------------------------------- rule 2: access path
 
 /// A conjunct of the form `column op value` with a row-independent value.
-struct Comparison<'a> {
-    column: usize,
-    op: BinaryOp,
-    value: &'a Expr,
+pub(crate) struct Comparison<'a> {
+    pub(crate) column: usize,
+    pub(crate) op: BinaryOp,
+    pub(crate) value: &'a Expr,
 }
 
-fn as_comparison(expr: &Expr) -> Option<Comparison<'_>> {
+pub(crate) fn as_comparison(expr: &Expr) -> Option<Comparison<'_>> {
     let Expr::Binary { op, left, right } = expr else {
         return None;
     };
@@ -431,7 +573,7 @@ fn as_comparison(expr: &Expr) -> Option<Comparison<'_>> {
     }
 }
 
-fn choose_access(table: &TableRef, conjuncts: &[Expr]) -> Access {
+pub(crate) fn choose_access(table: &TableRef, conjuncts: &[Expr]) -> Access {
     let comparisons: Vec<Comparison<'_>> = conjuncts.iter().filter_map(as_comparison).collect();
     if comparisons.is_empty() {
         return Access::Sequential;
@@ -552,6 +694,7 @@ fn ordered_scan(scan: Plan, exprs: &[Expr], keys: &[SortKey], under_limit: bool)
         access,
         filter,
         with_row_id,
+        alias,
     } = scan
     else {
         return (scan, false);
@@ -574,6 +717,7 @@ fn ordered_scan(scan: Plan, exprs: &[Expr], keys: &[SortKey], under_limit: bool)
         access,
         filter: filter.clone(),
         with_row_id,
+        alias: alias.clone(),
     };
     let Some(sort_columns) = sort_columns else {
         return (rebuild(access), false);
@@ -630,6 +774,21 @@ fn ordered_scan(scan: Plan, exprs: &[Expr], keys: &[SortKey], under_limit: bool)
     }
 }
 
+/// Whether any expression of the plan's query level reads a correlated value
+/// ([`Expr::Correlated`]).
+pub fn references_correlated(plan: &Plan) -> bool {
+    let mut found = false;
+    let mut check = |e: &Expr| {
+        walk(e, &mut |inner| {
+            if matches!(inner, Expr::Correlated(_)) {
+                found = true;
+            }
+        })
+    };
+    visit_plan_exprs(plan, &mut check);
+    found
+}
+
 /// Whether any expression in the plan reads the enclosing nested loop's outer row.
 pub fn references_outer(plan: &Plan) -> bool {
     let mut found = false;
@@ -644,15 +803,17 @@ pub fn references_outer(plan: &Plan) -> bool {
     found
 }
 
-/// Calls `f` on every top-level expression of every node (nested loops' inner sides included).
-fn visit_plan_exprs(plan: &Plan, f: &mut dyn FnMut(&Expr)) {
+/// Calls `f` on every top-level expression of every node of this query level (nested loops'
+/// inner sides included, subquery plans not: [`walk`] stops at them).
+pub(crate) fn visit_plan_exprs(plan: &Plan, f: &mut dyn FnMut(&Expr)) {
     match plan {
-        Plan::Single => {}
+        Plan::Single | Plan::WorkTableScan { .. } => {}
         Plan::Values { rows } => {
             for e in rows.iter().flatten() {
                 f(e);
             }
         }
+        Plan::FunctionScan { args, .. } => args.iter().for_each(&mut *f),
         Plan::Scan { access, filter, .. } => {
             if let Some(filter) = filter {
                 f(filter);
@@ -685,13 +846,35 @@ fn visit_plan_exprs(plan: &Plan, f: &mut dyn FnMut(&Expr)) {
             for e in group_by {
                 f(e);
             }
-            for e in aggregates.iter().filter_map(|a| a.arg.as_ref()) {
-                f(e);
+            for call in aggregates {
+                call.args.iter().for_each(&mut *f);
+                call.filter.iter().for_each(&mut *f);
+                call.order_by.iter().for_each(|k| f(&k.expr));
+            }
+            visit_plan_exprs(input, f);
+        }
+        Plan::Window { input, calls } => {
+            for call in calls {
+                call.args.iter().for_each(&mut *f);
+                call.filter.iter().for_each(&mut *f);
+                call.partition_by.iter().for_each(&mut *f);
+                call.order_by.iter().for_each(|k| f(&k.expr));
+                for bound in [&call.frame.start, &call.frame.end] {
+                    if let crate::plan::FrameBound::Preceding(e)
+                    | crate::plan::FrameBound::Following(e) = bound
+                    {
+                        f(e);
+                    }
+                }
             }
             visit_plan_exprs(input, f);
         }
         Plan::Sort { input, keys } => {
             keys.iter().for_each(|k| f(&k.expr));
+            visit_plan_exprs(input, f);
+        }
+        Plan::DistinctOn { input, keys } => {
+            keys.iter().for_each(&mut *f);
             visit_plan_exprs(input, f);
         }
         Plan::Distinct { input } => visit_plan_exprs(input, f),
@@ -718,6 +901,30 @@ fn visit_plan_exprs(plan: &Plan, f: &mut dyn FnMut(&Expr)) {
             // The inner side's outer references belong to this join, not to an enclosing one,
             // but a nested join's inner side may also reach further out; report both.
             visit_plan_exprs(right, f);
+        }
+        Plan::HashJoin {
+            left,
+            right,
+            left_keys,
+            right_keys,
+            condition,
+            ..
+        } => {
+            left_keys.iter().chain(right_keys).for_each(&mut *f);
+            condition.iter().for_each(&mut *f);
+            visit_plan_exprs(left, f);
+            visit_plan_exprs(right, f);
+        }
+        Plan::Append { inputs } => inputs.iter().for_each(|input| visit_plan_exprs(input, f)),
+        Plan::SetOp { left, right, .. } => {
+            visit_plan_exprs(left, f);
+            visit_plan_exprs(right, f);
+        }
+        Plan::RecursiveUnion {
+            anchor, recursive, ..
+        } => {
+            visit_plan_exprs(anchor, f);
+            visit_plan_exprs(recursive, f);
         }
     }
 }
