@@ -13,9 +13,11 @@
 //! projections are not shown, `IN (list)` prints as written rather than as `= ANY (array)`, and
 //! subqueries always appear as `SubPlan n` (PostgreSQL prints uncorrelated ones as InitPlans).
 
+use std::collections::HashMap;
+
 use db001_common::{DataType, Value};
 
-use crate::optimizer::{as_comparison, split_conjuncts};
+use crate::optimizer::as_comparison;
 use crate::plan::{
     Access, Expr, FrameBound, FrameUnits, IndexBound, JoinKind, Plan, SetOpKind, SortKey,
     SubqueryExpr, SubqueryKind, WindowCall, WindowFrame,
@@ -23,9 +25,11 @@ use crate::plan::{
 
 /// The lines of `EXPLAIN` output for a plan.
 pub fn explain(plan: &Plan) -> Vec<String> {
+    let names = relation_names(plan);
     let mut explainer = Explainer {
         lines: Vec::new(),
-        qualify: relation_count(plan) > 1,
+        qualify: names.len() > 1,
+        names: &names,
         subplans: 0,
     };
     explainer.render(plan, 0, None, &Context::default());
@@ -45,7 +49,7 @@ struct Context {
 type Labels = Vec<String>;
 
 /// Subqueries met in a node's expressions: number, subquery, names of its correlated values.
-type SubPlans = Vec<(usize, SubqueryExpr, Labels)>;
+type SubPlans<'p> = Vec<(usize, &'p SubqueryExpr, Labels)>;
 
 /// A child line of a node.
 enum Child<'p> {
@@ -54,18 +58,26 @@ enum Child<'p> {
     Hash(&'p Plan),
 }
 
-struct Explainer {
+struct Explainer<'n> {
     lines: Vec<String>,
+    /// Each relation scan's unique name (see [`relation_names`]).
+    names: &'n HashMap<usize, String>,
     /// Whether column names carry their relation's name.
     qualify: bool,
     /// Subqueries numbered so far (`SubPlan n`).
     subplans: usize,
 }
 
-impl Explainer {
+impl Explainer<'_> {
     /// Prints `plan` at PostgreSQL's `indent` (in steps of two spaces) under the optional
     /// `plan_name` label, as `ExplainNode` does.
-    fn render(&mut self, plan: &Plan, indent: usize, plan_name: Option<String>, context: &Context) {
+    fn render<'p>(
+        &mut self,
+        plan: &'p Plan,
+        indent: usize,
+        plan_name: Option<String>,
+        context: &Context,
+    ) {
         let mut indent = indent;
         if let Some(name) = plan_name {
             self.lines.push(format!("{}{name}", "  ".repeat(indent)));
@@ -145,7 +157,7 @@ impl Explainer {
         &mut self,
         plan: &'p Plan,
         context: &Context,
-        subplans: &mut SubPlans,
+        subplans: &mut SubPlans<'p>,
     ) -> (String, Vec<String>, Vec<Child<'p>>) {
         let mut details = Vec::new();
         let mut children = Vec::new();
@@ -161,15 +173,15 @@ impl Explainer {
                 ..
             } => {
                 let name = &table.schema.name;
-                let shown = match alias {
-                    Some(alias) if alias != name => format!("{name} {alias}"),
-                    _ => name.clone(),
+                let label = self.relation_name(plan);
+                let shown = if label != *name {
+                    format!("{name} {label}")
+                } else {
+                    name.clone()
                 };
+                let _ = alias;
                 let labels = self.labels(plan, context);
-                let mut conjuncts = Vec::new();
-                if let Some(filter) = filter {
-                    split_conjuncts(filter.clone(), &mut conjuncts);
-                }
+                let mut conjuncts = filter.as_ref().map(conjuncts_of).unwrap_or_default();
                 let title = match access {
                     Access::Sequential => format!("Seq Scan on {shown}"),
                     Access::Index {
@@ -187,15 +199,25 @@ impl Explainer {
                             .find(|i| i.id == *index_id)
                             .map(|i| i.columns.iter().take(used).copied().collect())
                             .unwrap_or_default();
-                        let (index_cond, rest): (Vec<Expr>, Vec<Expr>) =
+                        let (index_cond, rest): (Vec<&Expr>, Vec<&Expr>) =
                             conjuncts.into_iter().partition(|c| {
                                 as_comparison(c)
                                     .is_some_and(|cmp| index_columns.contains(&cmp.column))
                             });
-                        if let Some(text) =
-                            self.conjunction(&index_cond, &labels, context, subplans)
-                        {
-                            details.push(format!("Index Cond: {text}"));
+                        // The indexed column on the left, as PostgreSQL prints index quals.
+                        let mut parts = Vec::new();
+                        for conjunct in &index_cond {
+                            let Some(comparison) = as_comparison(conjunct) else {
+                                continue;
+                            };
+                            let value = self.expr(comparison.value, &labels, context, subplans);
+                            let column = labels.get(comparison.column).cloned().unwrap_or_default();
+                            parts.push(format!("({column} {} {value})", comparison.op.symbol()));
+                        }
+                        match parts.as_slice() {
+                            [] => {}
+                            [only] => details.push(format!("Index Cond: {only}")),
+                            many => details.push(format!("Index Cond: ({})", many.join(" AND "))),
                         }
                         conjuncts = rest;
                         let direction = if *reverse { " Backward" } else { "" };
@@ -207,10 +229,14 @@ impl Explainer {
                 }
                 title
             }
-            Plan::FunctionScan { alias, .. } => match alias {
-                Some(alias) => format!("Function Scan on generate_series {alias}"),
-                None => "Function Scan on generate_series".to_string(),
-            },
+            Plan::FunctionScan { .. } => {
+                let label = self.relation_name(plan);
+                if label == "generate_series" {
+                    "Function Scan on generate_series".to_string()
+                } else {
+                    format!("Function Scan on generate_series {label}")
+                }
+            }
             Plan::WorkTableScan { name, .. } => format!("WorkTable Scan on {name}"),
             Plan::Filter { input, .. } | Plan::Project { input, .. } => {
                 // Peeled off by `render`; only reachable as a Hash child's top.
@@ -352,12 +378,13 @@ impl Explainer {
         let mut quiet = Explainer {
             lines: Vec::new(),
             qualify: self.qualify,
+            names: self.names,
             subplans: 0,
         };
         quiet.labels_of(plan, context)
     }
 
-    fn labels_of(&mut self, plan: &Plan, context: &Context) -> Labels {
+    fn labels_of<'p>(&mut self, plan: &'p Plan, context: &Context) -> Labels {
         let mut ignored = SubPlans::new();
         match plan {
             Plan::Single => Labels::new(),
@@ -365,12 +392,9 @@ impl Explainer {
                 .map(|i| self.qualified("*VALUES*", &format!("column{i}")))
                 .collect(),
             Plan::Scan {
-                table,
-                alias,
-                with_row_id,
-                ..
+                table, with_row_id, ..
             } => {
-                let relation = alias.as_deref().unwrap_or(&table.schema.name);
+                let relation = &self.relation_name(plan);
                 let mut labels: Labels = table
                     .schema
                     .columns
@@ -383,8 +407,9 @@ impl Explainer {
                 labels
             }
             Plan::FunctionScan { alias, .. } => {
-                let relation = alias.as_deref().unwrap_or("generate_series");
-                vec![self.qualified(relation, relation)]
+                let relation = self.relation_name(plan);
+                let column = alias.as_deref().unwrap_or("generate_series");
+                vec![self.qualified(&relation, column)]
             }
             Plan::WorkTableScan { name, columns, .. } => {
                 columns.iter().map(|c| self.qualified(name, c)).collect()
@@ -473,6 +498,14 @@ impl Explainer {
         labels
     }
 
+    /// The unique name of a relation scan node.
+    fn relation_name(&self, plan: &Plan) -> String {
+        self.names
+            .get(&(plan as *const Plan as usize))
+            .cloned()
+            .unwrap_or_default()
+    }
+
     fn qualified(&self, relation: &str, column: &str) -> String {
         let column = quote_identifier(column);
         if self.qualify {
@@ -482,12 +515,12 @@ impl Explainer {
         }
     }
 
-    fn sort_keys(
+    fn sort_keys<'p>(
         &mut self,
-        keys: &[SortKey],
+        keys: &'p [SortKey],
         labels: &Labels,
         context: &Context,
-        subplans: &mut SubPlans,
+        subplans: &mut SubPlans<'p>,
     ) -> String {
         keys.iter()
             .map(|key| {
@@ -506,12 +539,12 @@ impl Explainer {
             .join(", ")
     }
 
-    fn window_call(
+    fn window_call<'p>(
         &mut self,
-        call: &WindowCall,
+        call: &'p WindowCall,
         labels: &Labels,
         context: &Context,
-        subplans: &mut SubPlans,
+        subplans: &mut SubPlans<'p>,
     ) -> String {
         let args: Vec<String> = call
             .args
@@ -549,12 +582,12 @@ impl Explainer {
         )
     }
 
-    fn frame_bound(
+    fn frame_bound<'p>(
         &mut self,
-        bound: &FrameBound,
+        bound: &'p FrameBound,
         labels: &Labels,
         context: &Context,
-        subplans: &mut SubPlans,
+        subplans: &mut SubPlans<'p>,
     ) -> String {
         match bound {
             FrameBound::UnboundedPreceding => "UNBOUNDED PRECEDING".to_string(),
@@ -570,25 +603,24 @@ impl Explainer {
     }
 
     /// A predicate as PostgreSQL prints a qual list: conjuncts joined by AND.
-    fn condition(
+    fn condition<'p>(
         &mut self,
-        expr: &Expr,
+        expr: &'p Expr,
         labels: &Labels,
         context: &Context,
-        subplans: &mut SubPlans,
+        subplans: &mut SubPlans<'p>,
     ) -> String {
-        let mut conjuncts = Vec::new();
-        split_conjuncts(expr.clone(), &mut conjuncts);
+        let conjuncts = conjuncts_of(expr);
         self.conjunction(&conjuncts, labels, context, subplans)
             .unwrap_or_default()
     }
 
-    fn conjunction(
+    fn conjunction<'p>(
         &mut self,
-        conjuncts: &[Expr],
+        conjuncts: &[&'p Expr],
         labels: &Labels,
         context: &Context,
-        subplans: &mut SubPlans,
+        subplans: &mut SubPlans<'p>,
     ) -> Option<String> {
         match conjuncts {
             [] => None,
@@ -605,12 +637,12 @@ impl Explainer {
 
     /// An expression as `ruleutils.c` prints it. Subqueries are numbered and queued in
     /// `subplans` (with their correlated values' names) to be printed after the node.
-    fn expr(
+    fn expr<'p>(
         &mut self,
-        expr: &Expr,
+        expr: &'p Expr,
         labels: &Labels,
         context: &Context,
-        subplans: &mut SubPlans,
+        subplans: &mut SubPlans<'p>,
     ) -> String {
         match expr {
             Expr::Column(i) => labels.get(*i).cloned().unwrap_or_else(|| format!("${i}")),
@@ -747,11 +779,18 @@ impl Explainer {
                         format!("({left} {} {quantifier} (SubPlan {number}))", op.symbol())
                     }
                 };
-                subplans.push((number, subquery.as_ref().clone(), correlated));
+                subplans.push((number, subquery.as_ref(), correlated));
                 text
             }
         }
     }
+}
+
+/// The AND-ed parts of a predicate, borrowed.
+fn conjuncts_of(expr: &Expr) -> Vec<&Expr> {
+    let mut parts = Vec::new();
+    flatten(expr, true, &mut parts);
+    parts
 }
 
 fn flatten<'a>(expr: &'a Expr, is_and: bool, out: &mut Vec<&'a Expr>) {
@@ -820,62 +859,50 @@ fn quote_identifier(name: &str) -> String {
     }
 }
 
-/// How many relations (scans) the plan reads, subqueries included.
-fn relation_count(plan: &Plan) -> usize {
-    let mut count = 0;
-    count_relations(plan, &mut count);
-    count
+/// The name each relation scan (by node address) is shown under, made unique the way
+/// PostgreSQL does it (`acc`, then `acc_1`), subqueries included.
+fn relation_names(plan: &Plan) -> HashMap<usize, String> {
+    let mut names = HashMap::new();
+    let mut used: HashMap<String, usize> = HashMap::new();
+    visit_relations(plan, &mut |node, name| {
+        let count = used.entry(name.clone()).or_insert(0);
+        let unique = if *count == 0 {
+            name
+        } else {
+            format!("{name}_{count}")
+        };
+        *count += 1;
+        names.insert(node as *const Plan as usize, unique);
+    });
+    names
 }
 
-fn count_relations(plan: &Plan, count: &mut usize) {
-    let mut in_exprs = |e: &Expr| {
-        crate::optimizer::walk(e, &mut |inner| {
+fn visit_relations(plan: &Plan, f: &mut dyn FnMut(&Plan, String)) {
+    visit_level(plan, f);
+    crate::optimizer::visit_plan_exprs(plan, &mut |expr| {
+        crate::optimizer::walk(expr, &mut |inner| {
             if let Expr::Subquery(subquery) = inner {
-                count_relations(&subquery.plan, count);
+                visit_relations(&subquery.plan, f);
             }
         })
-    };
-    crate::optimizer::visit_plan_exprs(plan, &mut in_exprs);
-    match plan {
-        Plan::Scan { .. }
-        | Plan::FunctionScan { .. }
-        | Plan::Values { .. }
-        | Plan::WorkTableScan { .. } => *count += 1,
-        Plan::Single => {}
-        Plan::Filter { input, .. }
-        | Plan::Project { input, .. }
-        | Plan::Aggregate { input, .. }
-        | Plan::Sort { input, .. }
-        | Plan::Distinct { input }
-        | Plan::DistinctOn { input, .. }
-        | Plan::Limit { input, .. }
-        | Plan::Window { input, .. } => count_relations_shallow(input, count),
-        Plan::NestedLoopJoin { left, right, .. }
-        | Plan::HashJoin { left, right, .. }
-        | Plan::SetOp { left, right, .. } => {
-            count_relations_shallow(left, count);
-            count_relations_shallow(right, count);
-        }
-        Plan::RecursiveUnion {
-            anchor, recursive, ..
-        } => {
-            count_relations_shallow(anchor, count);
-            count_relations_shallow(recursive, count);
-        }
-        Plan::Append { inputs } => inputs
-            .iter()
-            .for_each(|input| count_relations_shallow(input, count)),
-    }
+    });
 }
 
-/// Counts the relations of a child plan (its subqueries were already visited by the parent's
-/// walk, which covers the whole level).
-fn count_relations_shallow(plan: &Plan, count: &mut usize) {
+/// The relations of one query level, in plan order.
+fn visit_level(plan: &Plan, f: &mut dyn FnMut(&Plan, String)) {
     match plan {
-        Plan::Scan { .. }
-        | Plan::FunctionScan { .. }
-        | Plan::Values { .. }
-        | Plan::WorkTableScan { .. } => *count += 1,
+        Plan::Scan { table, alias, .. } => f(
+            plan,
+            alias.clone().unwrap_or_else(|| table.schema.name.clone()),
+        ),
+        Plan::FunctionScan { alias, .. } => f(
+            plan,
+            alias
+                .clone()
+                .unwrap_or_else(|| "generate_series".to_string()),
+        ),
+        Plan::Values { .. } => f(plan, "*VALUES*".to_string()),
+        Plan::WorkTableScan { name, .. } => f(plan, name.clone()),
         Plan::Single => {}
         Plan::Filter { input, .. }
         | Plan::Project { input, .. }
@@ -884,21 +911,19 @@ fn count_relations_shallow(plan: &Plan, count: &mut usize) {
         | Plan::Distinct { input }
         | Plan::DistinctOn { input, .. }
         | Plan::Limit { input, .. }
-        | Plan::Window { input, .. } => count_relations_shallow(input, count),
+        | Plan::Window { input, .. } => visit_level(input, f),
         Plan::NestedLoopJoin { left, right, .. }
         | Plan::HashJoin { left, right, .. }
         | Plan::SetOp { left, right, .. } => {
-            count_relations_shallow(left, count);
-            count_relations_shallow(right, count);
+            visit_level(left, f);
+            visit_level(right, f);
         }
         Plan::RecursiveUnion {
             anchor, recursive, ..
         } => {
-            count_relations_shallow(anchor, count);
-            count_relations_shallow(recursive, count);
+            visit_level(anchor, f);
+            visit_level(recursive, f);
         }
-        Plan::Append { inputs } => inputs
-            .iter()
-            .for_each(|input| count_relations_shallow(input, count)),
+        Plan::Append { inputs } => inputs.iter().for_each(|input| visit_level(input, f)),
     }
 }

@@ -1,6 +1,9 @@
 //! The optimizer: rewrites a bound plan without changing its meaning.
 //!
 //! Rules, applied in this order:
+//! 0. **Decorrelation** ([`decorrelate`]): `EXISTS`, `NOT EXISTS` and `IN` subqueries among a
+//!    filter's conjuncts become semi and anti joins; then every subquery left inside an
+//!    expression is optimized in turn ([`subplans`]).
 //! 1. **Predicate push-down.** WHERE and inner-join conditions are split into conjuncts; each goes
 //!    to the lowest node that has all its columns. A conjunct that needs both sides of a nested
 //!    loop goes into the inner side with the outer columns as `OuterColumn` references, so the
@@ -21,8 +24,10 @@
 //! Joins stay in the order FROM wrote them; only a hash join's build side is chosen, by
 //! [`estimate`].
 
+mod decorrelate;
 mod estimate;
 mod join;
+mod subplans;
 
 use db001_common::DataType;
 
@@ -84,6 +89,8 @@ pub fn optimize_statement(statement: BoundStatement) -> BoundStatement {
 
 /// Optimizes a plan.
 pub fn optimize(plan: Plan) -> Plan {
+    let plan = decorrelate::decorrelate(plan);
+    let plan = subplans::optimize_subplans(plan);
     let plan = push_down(plan, Vec::new());
     eliminate_sort(plan, false)
 }
@@ -224,17 +231,36 @@ pub(crate) fn is_row_independent(expr: &Expr) -> bool {
 
 /// Rewrites every column reference of this query level (see [`walk`]).
 pub(crate) fn remap(expr: Expr, f: &dyn Fn(usize) -> Expr) -> Expr {
-    let boxed = |e: Box<Expr>| Box::new(remap(*e, f));
+    rewrite(
+        expr,
+        &|leaf| match leaf {
+            Expr::Column(c) => f(c),
+            other => other,
+        },
+        &|plan| plan,
+    )
+}
+
+/// Rewrites every leaf (column, constant, parameter, outer or correlated value) of this query
+/// level with `leaf`, and the plan of every subquery in it with `plan`.
+pub(crate) fn rewrite(
+    expr: Expr,
+    leaf: &dyn Fn(Expr) -> Expr,
+    plan: &dyn Fn(Plan) -> Plan,
+) -> Expr {
+    let f = leaf;
+    let remap = |e: Expr, f: &dyn Fn(Expr) -> Expr| rewrite(e, f, plan);
+    let boxed = |e: Box<Expr>| Box::new(rewrite(*e, leaf, plan));
     match expr {
-        Expr::Column(c) => f(c),
-        leaf @ (Expr::Literal(_)
+        leaf_expr @ (Expr::Column(_)
+        | Expr::Literal(_)
         | Expr::Parameter(_)
         | Expr::OuterColumn(_)
-        | Expr::Correlated(_)) => leaf,
+        | Expr::Correlated(_)) => f(leaf_expr),
         Expr::Subquery(subquery) => {
             let SubqueryExpr {
                 kind,
-                plan,
+                plan: subplan,
                 correlated,
             } = *subquery;
             let kind = match kind {
@@ -247,7 +273,7 @@ pub(crate) fn remap(expr: Expr, f: &dyn Fn(usize) -> Expr) -> Expr {
             };
             Expr::Subquery(Box::new(SubqueryExpr {
                 kind,
-                plan,
+                plan: plan(subplan),
                 correlated: correlated.into_iter().map(|e| remap(e, f)).collect(),
             }))
         }

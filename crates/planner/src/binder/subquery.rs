@@ -1,8 +1,8 @@
 //! Subqueries in expressions: `(SELECT ...)`, `EXISTS`, `IN`, `op ANY/ALL`.
 //!
 //! A subquery is bound as its own query level with the current scope pushed as an enclosing
-//! level (see `names.rs` for how its columns are captured). Its plan is optimized here, since
-//! the optimizer does not look inside expressions.
+//! level (see `names.rs` for how its columns are captured). Its plan is left as bound: the
+//! optimizer first tries to turn it into a join, then optimizes what is left.
 
 use db001_common::{DataType, Error, Result};
 use db001_sql::ast;
@@ -166,7 +166,9 @@ impl Binder<'_> {
             }
         }
         let (plan, columns) = result?;
-        Ok((crate::optimizer::optimize(plan), columns, level.captures))
+        // The optimizer optimizes the plan with the statement (after trying to turn it into
+        // a join).
+        Ok((plan, columns, level.captures))
     }
 }
 
