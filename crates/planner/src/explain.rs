@@ -71,13 +71,7 @@ struct Explainer<'n> {
 impl Explainer<'_> {
     /// Prints `plan` at PostgreSQL's `indent` (in steps of two spaces) under the optional
     /// `plan_name` label, as `ExplainNode` does.
-    fn render<'p>(
-        &mut self,
-        plan: &'p Plan,
-        indent: usize,
-        plan_name: Option<String>,
-        context: &Context,
-    ) {
+    fn render(&mut self, plan: &Plan, indent: usize, plan_name: Option<String>, context: &Context) {
         let mut indent = indent;
         if let Some(name) = plan_name {
             self.lines.push(format!("{}{name}", "  ".repeat(indent)));
@@ -384,7 +378,7 @@ impl Explainer<'_> {
         quiet.labels_of(plan, context)
     }
 
-    fn labels_of<'p>(&mut self, plan: &'p Plan, context: &Context) -> Labels {
+    fn labels_of(&mut self, plan: &Plan, context: &Context) -> Labels {
         let mut ignored = SubPlans::new();
         match plan {
             Plan::Single => Labels::new(),

@@ -31,19 +31,23 @@ pub(super) fn decorrelate(plan: Plan) -> Plan {
     let mut input = *input;
     let mut rest = Vec::new();
     for conjunct in conjuncts {
-        match semi_join(input, conjunct) {
-            Ok(joined) => input = joined,
-            Err((unchanged, conjunct)) => {
-                input = unchanged;
-                rest.push(conjunct);
-            }
-        }
+        let (joined, kept) = semi_join(input, conjunct);
+        input = joined;
+        rest.extend(kept);
     }
     wrap_filter(input, rest)
 }
 
 /// `left` semi/anti-joined with the subquery of `conjunct`, or both back unchanged.
-fn semi_join(left: Plan, conjunct: Expr) -> Result<Plan, (Plan, Expr)> {
+fn semi_join(left: Plan, conjunct: Expr) -> (Plan, Option<Expr>) {
+    match try_semi_join(left, conjunct) {
+        Ok(joined) => (joined, None),
+        Err(unchanged) => (unchanged.0, Some(unchanged.1)),
+    }
+}
+
+#[allow(clippy::result_large_err)] // the error hands both inputs back; it is never propagated
+fn try_semi_join(left: Plan, conjunct: Expr) -> Result<Plan, (Plan, Expr)> {
     let (kind, negated) = match &conjunct {
         Expr::Subquery(subquery) => match &subquery.kind {
             SubqueryKind::Exists => (JoinKind::Semi, false),
