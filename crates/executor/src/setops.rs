@@ -8,8 +8,11 @@
 //! [`crate::StatementShared`]), until a round produces nothing new. Rows are returned as they
 //! are produced, so `WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM t) SELECT *
 //! FROM t LIMIT 10` stops after ten rounds. PostgreSQL has no bound on the number of rounds;
-//! db001 stops a query that reaches [`RECURSION_ROUNDS_MAX`] with 54000 rather than let it run
-//! until memory is exhausted.
+//! db001 stops a query that reaches [`RECURSION_ROUNDS_MAX`] rounds, or that keeps more than
+//! [`RECURSION_ROWS_MAX`] rows (one round's work table, or the rows a UNION has seen), with
+//! 54000 (program_limit_exceeded) rather than let it run until memory is exhausted. Those are
+//! the only two things a recursive query accumulates, so either bound ends every runaway
+//! recursion; db001 has no statement timeout or cancel request yet that could end it earlier.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -22,6 +25,8 @@ use crate::operators::{Operator, build, collect};
 
 /// Bound on the rounds of one recursive query.
 pub const RECURSION_ROUNDS_MAX: u64 = 1_000_000;
+/// Bound on the rows a recursive query keeps at once (see the module docs).
+pub const RECURSION_ROWS_MAX: usize = 10_000_000;
 
 /// UNION ALL: each input in turn.
 #[allow(missing_debug_implementations)] // holds trait objects
@@ -180,6 +185,19 @@ impl<'a> RecursiveUnionOp<'a> {
     }
 }
 
+impl RecursiveUnionOp<'_> {
+    fn limit_error(&self, limit: String) -> Error {
+        Error::new(
+            SqlState::PROGRAM_LIMIT_EXCEEDED,
+            format!(
+                "recursive query \"{}\" exceeded db001's limit of {limit}",
+                self.name
+            ),
+        )
+        .with_hint("Check that the recursive term eventually produces no rows.")
+    }
+}
+
 impl Operator for RecursiveUnionOp<'_> {
     fn next(&mut self, ctx: &ExecContext) -> Result<Option<Row>> {
         loop {
@@ -188,6 +206,11 @@ impl Operator for RecursiveUnionOp<'_> {
                     Some(row) => {
                         if self.distinct && !self.seen.insert(row.clone()) {
                             continue;
+                        }
+                        if self.produced.len() >= RECURSION_ROWS_MAX
+                            || self.seen.len() > RECURSION_ROWS_MAX
+                        {
+                            return Err(self.limit_error(format!("{RECURSION_ROWS_MAX} rows")));
                         }
                         self.produced.push(row.clone());
                         return Ok(Some(row));
@@ -200,14 +223,7 @@ impl Operator for RecursiveUnionOp<'_> {
             }
             self.rounds += 1;
             if self.rounds > RECURSION_ROUNDS_MAX {
-                return Err(Error::new(
-                    SqlState::PROGRAM_LIMIT_EXCEEDED,
-                    format!(
-                        "recursive query \"{}\" exceeded db001's limit of {RECURSION_ROUNDS_MAX} rounds",
-                        self.name
-                    ),
-                )
-                .with_hint("Check that the recursive term eventually produces no rows."));
+                return Err(self.limit_error(format!("{RECURSION_ROUNDS_MAX} rounds")));
             }
             let rows = Arc::new(std::mem::take(&mut self.produced));
             ctx.shared.set_work_table(self.work_table, rows);

@@ -217,6 +217,22 @@ impl Binder<'_> {
             ast::JoinKind::Right => JoinKind::Right,
             ast::JoinKind::Full => JoinKind::Full,
         };
+        // A recursive query's previous round may not be the side of an outer join that is
+        // padded with NULLs (PostgreSQL's rule: the result would depend on the round).
+        let nullable_work_table = match kind {
+            JoinKind::Left => reads_work_table(&right),
+            JoinKind::Right => reads_work_table(&left),
+            JoinKind::Full => reads_work_table(&left).or_else(|| reads_work_table(&right)),
+            _ => None,
+        };
+        if let Some(name) = nullable_work_table {
+            return Err(Error::new(
+                SqlState::new("42P19"),
+                format!(
+                    "recursive reference to query \"{name}\" must not appear within an outer join"
+                ),
+            ));
+        }
         let right_width = right_scope.width();
         let left_visible = left_scope.visible.clone();
         let (mut scope, right_visible) = left_scope.concat(right_scope);
@@ -381,6 +397,18 @@ fn output_scope(name: &str, columns: &[OutputColumn]) -> Scope {
             .collect(),
         Vec::new(),
     )
+}
+
+/// The recursive query whose work table `plan` reads, if any.
+fn reads_work_table(plan: &Plan) -> Option<String> {
+    match plan {
+        Plan::WorkTableScan { name, .. } => Some(name.clone()),
+        Plan::NestedLoopJoin { left, right, .. } => {
+            reads_work_table(left).or_else(|| reads_work_table(right))
+        }
+        Plan::Filter { input, .. } | Plan::Project { input, .. } => reads_work_table(input),
+        _ => None,
+    }
 }
 
 /// Two FROM items may not have the same name (42712).

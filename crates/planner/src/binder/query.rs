@@ -346,6 +346,24 @@ impl Binder<'_> {
             }
             _ => None,
         };
+        if matches!(
+            cte.query.body,
+            ast::SetExpr::SetOperation {
+                op: ast::SetOperator::Union,
+                ..
+            }
+        ) {
+            if !cte.query.order_by.is_empty() {
+                return Err(Error::feature_not_supported(
+                    "ORDER BY in a recursive query is not implemented",
+                ));
+            }
+            if cte.query.limit.is_some() || cte.query.offset.is_some() {
+                return Err(Error::feature_not_supported(
+                    "LIMIT in a recursive query is not implemented",
+                ));
+            }
+        }
         let Some((all, left, right)) = shape else {
             return self.with_pending_cte(
                 cte,
@@ -374,6 +392,7 @@ impl Binder<'_> {
             },
             depth: self.outer.len(),
         });
+        check_recursive_term(name, right)?;
         let recursive = self.bind_nested_set_expr(right);
         let binding = self.ctes.pop().expect("pushed above");
         let (recursive, recursive_columns) = recursive?;
@@ -526,6 +545,38 @@ impl Binder<'_> {
                 )))
             }
         }
+    }
+}
+
+/// What PostgreSQL refuses in a recursive term (42P19 / 0A000) rather than evaluate once per
+/// round with a different meaning.
+fn check_recursive_term(name: &str, term: &ast::SetExpr) -> Result<()> {
+    match term {
+        ast::SetExpr::Select(select) => {
+            let aggregated = !select.group_by.is_empty()
+                || select.having.is_some()
+                || select.projection.iter().any(|item| match item {
+                    ast::SelectItem::Expr { expr, .. } => {
+                        super::aggregate::contains_aggregate(expr)
+                    }
+                    _ => false,
+                });
+            if aggregated {
+                return Err(Error::new(
+                    SqlState::new("42P19"),
+                    format!(
+                        "aggregate functions are not allowed in a recursive query's recursive term"
+                    ),
+                ));
+            }
+            Ok(())
+        }
+        ast::SetExpr::Query(query) => check_recursive_term(name, &query.body),
+        ast::SetExpr::SetOperation { left, right, .. } => {
+            check_recursive_term(name, left)?;
+            check_recursive_term(name, right)
+        }
+        ast::SetExpr::Values(_) => Ok(()),
     }
 }
 

@@ -154,6 +154,17 @@ impl Binder<'_> {
         let mut key_types = Vec::new();
         self.clause = "GROUP BY";
         for key in &select.group_by {
+            if let ast::Expr::Function(call) = strip_nested(key)
+                && matches!(
+                    call.name.name().value.as_str(),
+                    "rollup" | "cube" | "grouping"
+                )
+            {
+                return Err(Error::feature_not_supported(
+                    "ROLLUP, CUBE and GROUPING SETS are not supported yet",
+                )
+                .with_position(key.span().position(self.sql)));
+            }
             let entry = match output_position(key, entries.len(), self.sql)? {
                 Some(position) => Some(&entries[position]),
                 None => match strip_nested(key) {
