@@ -392,7 +392,7 @@ impl Binder<'_> {
             },
             depth: self.outer.len(),
         });
-        check_recursive_term(name, right)?;
+        check_recursive_term(right)?;
         let recursive = self.bind_nested_set_expr(right);
         let binding = self.ctes.pop().expect("pushed above");
         let (recursive, recursive_columns) = recursive?;
@@ -550,7 +550,7 @@ impl Binder<'_> {
 
 /// What PostgreSQL refuses in a recursive term (42P19 / 0A000) rather than evaluate once per
 /// round with a different meaning.
-fn check_recursive_term(name: &str, term: &ast::SetExpr) -> Result<()> {
+fn check_recursive_term(term: &ast::SetExpr) -> Result<()> {
     match term {
         ast::SetExpr::Select(select) => {
             let aggregated = !select.group_by.is_empty()
@@ -564,17 +564,15 @@ fn check_recursive_term(name: &str, term: &ast::SetExpr) -> Result<()> {
             if aggregated {
                 return Err(Error::new(
                     SqlState::new("42P19"),
-                    format!(
-                        "aggregate functions are not allowed in a recursive query's recursive term"
-                    ),
+                    "aggregate functions are not allowed in a recursive query's recursive term",
                 ));
             }
             Ok(())
         }
-        ast::SetExpr::Query(query) => check_recursive_term(name, &query.body),
+        ast::SetExpr::Query(query) => check_recursive_term(&query.body),
         ast::SetExpr::SetOperation { left, right, .. } => {
-            check_recursive_term(name, left)?;
-            check_recursive_term(name, right)
+            check_recursive_term(left)?;
+            check_recursive_term(right)
         }
         ast::SetExpr::Values(_) => Ok(()),
     }
