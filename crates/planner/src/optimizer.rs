@@ -63,7 +63,7 @@ pub fn optimize_statement(statement: BoundStatement) -> BoundStatement {
             table,
             source: optimize(source),
             values,
-            returning,
+            returning: returning.map(optimize_returning),
         },
         BoundStatement::Update {
             table,
@@ -73,8 +73,11 @@ pub fn optimize_statement(statement: BoundStatement) -> BoundStatement {
         } => BoundStatement::Update {
             table,
             scan: optimize(scan),
-            assignments,
-            returning,
+            assignments: assignments
+                .into_iter()
+                .map(|(column, value)| (column, optimize_subqueries(value)))
+                .collect(),
+            returning: returning.map(optimize_returning),
         },
         BoundStatement::Delete {
             table,
@@ -83,8 +86,25 @@ pub fn optimize_statement(statement: BoundStatement) -> BoundStatement {
         } => BoundStatement::Delete {
             table,
             scan: optimize(scan),
-            returning,
+            returning: returning.map(optimize_returning),
         },
+    }
+}
+
+/// Optimizes the plans of the subqueries in an expression that lives outside any plan (an
+/// UPDATE's new values, a RETURNING list).
+fn optimize_subqueries(expr: Expr) -> Expr {
+    rewrite(expr, &|leaf| leaf, &optimize)
+}
+
+fn optimize_returning(returning: crate::plan::Returning) -> crate::plan::Returning {
+    crate::plan::Returning {
+        exprs: returning
+            .exprs
+            .into_iter()
+            .map(optimize_subqueries)
+            .collect(),
+        columns: returning.columns,
     }
 }
 
