@@ -80,10 +80,13 @@ impl ExecContext {
 ///   plan owns for the whole run).
 /// - The rows each running recursive query's last round produced (its work table), read by
 ///   the WorkTable scans of its recursive term.
+/// - The rows of WITH queries read more than once, computed at the first read.
 #[derive(Debug, Default)]
 pub struct StatementShared {
     subqueries: Mutex<HashMap<usize, Arc<subquery::Cached>>>,
     work_tables: Mutex<HashMap<usize, Arc<Vec<Row>>>>,
+    /// The rows of WITH queries read more than once (`Plan::Materialize`), by query.
+    materialized: Mutex<HashMap<usize, Arc<Vec<Row>>>>,
 }
 
 impl StatementShared {
@@ -101,6 +104,14 @@ impl StatementShared {
 
     pub(crate) fn set_work_table(&self, id: usize, rows: Arc<Vec<Row>>) {
         lock(&self.work_tables).insert(id, rows);
+    }
+
+    pub(crate) fn materialized(&self, id: usize) -> Option<Arc<Vec<Row>>> {
+        lock(&self.materialized).get(&id).cloned()
+    }
+
+    pub(crate) fn set_materialized(&self, id: usize, rows: Arc<Vec<Row>>) {
+        lock(&self.materialized).insert(id, rows);
     }
 }
 

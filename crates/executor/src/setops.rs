@@ -1,5 +1,6 @@
-//! Set operations and recursive queries: UNION ALL (Append), INTERSECT / EXCEPT [ALL], and the
-//! Recursive Union of `WITH RECURSIVE` with its WorkTable scans.
+//! Set operations and WITH queries: UNION ALL (Append), INTERSECT / EXCEPT [ALL], the
+//! Recursive Union of `WITH RECURSIVE` with its WorkTable scans, and the shared rows of a WITH
+//! query read more than once (Materialize).
 //!
 //! Rows compare as in GROUP BY and DISTINCT: NULLs are equal to each other.
 //!
@@ -253,6 +254,49 @@ impl WorkTableScanOp {
 impl Operator for WorkTableScanOp {
     fn next(&mut self, _ctx: &ExecContext) -> Result<Option<Row>> {
         let row = self.rows.get(self.next).cloned();
+        self.next += 1;
+        Ok(row)
+    }
+}
+
+/// The rows of a WITH query read more than once: computed by the first reference read, then
+/// shared through [`crate::StatementShared`].
+#[allow(missing_debug_implementations)] // holds plan references
+pub struct MaterializeOp<'a> {
+    id: usize,
+    input: &'a Plan,
+    outer: Option<Arc<Row>>,
+    rows: Option<Arc<Vec<Row>>>,
+    next: usize,
+}
+
+impl<'a> MaterializeOp<'a> {
+    pub fn new(id: usize, input: &'a Plan, outer: Option<Arc<Row>>) -> MaterializeOp<'a> {
+        MaterializeOp {
+            id,
+            input,
+            outer,
+            rows: None,
+            next: 0,
+        }
+    }
+}
+
+impl Operator for MaterializeOp<'_> {
+    fn next(&mut self, ctx: &ExecContext) -> Result<Option<Row>> {
+        if self.rows.is_none() {
+            let rows = match ctx.shared.materialized(self.id) {
+                Some(rows) => rows,
+                None => {
+                    let rows = Arc::new(collect(self.input, ctx, self.outer.clone())?);
+                    ctx.shared.set_materialized(self.id, Arc::clone(&rows));
+                    rows
+                }
+            };
+            self.rows = Some(rows);
+        }
+        let rows = self.rows.as_ref().expect("set above");
+        let row = rows.get(self.next).cloned();
         self.next += 1;
         Ok(row)
     }

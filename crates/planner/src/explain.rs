@@ -13,7 +13,7 @@
 //! projections are not shown, `IN (list)` prints as written rather than as `= ANY (array)`, and
 //! subqueries always appear as `SubPlan n` (PostgreSQL prints uncorrelated ones as InitPlans).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use db001_common::{DataType, Value};
 
@@ -28,6 +28,7 @@ pub fn explain(plan: &Plan) -> Vec<String> {
     let names = relation_names(plan);
     let mut explainer = Explainer {
         lines: Vec::new(),
+        shown_ctes: HashSet::new(),
         qualify: names.len() > 1,
         names: &names,
         subplans: 0,
@@ -60,6 +61,8 @@ enum Child<'p> {
 
 struct Explainer<'n> {
     lines: Vec<String>,
+    /// WITH queries whose plan was printed already.
+    shown_ctes: HashSet<usize>,
     /// Each relation scan's unique name (see [`relation_names`]).
     names: &'n HashMap<usize, String>,
     /// Whether column names carry their relation's name.
@@ -363,6 +366,18 @@ impl Explainer<'_> {
                 children.push(same(input));
                 "WindowAgg".to_string()
             }
+            Plan::Materialize { id, label, input } => {
+                // The WITH query's own plan is shown under its first reference.
+                if self.shown_ctes.insert(*id) {
+                    children.push(same(input));
+                }
+                let relation = self.relation_name(plan);
+                if relation == label.name {
+                    format!("CTE Scan on {}", label.name)
+                } else {
+                    format!("CTE Scan on {} {relation}", label.name)
+                }
+            }
         };
         (title, details, children)
     }
@@ -371,6 +386,7 @@ impl Explainer<'_> {
     fn labels(&self, plan: &Plan, context: &Context) -> Labels {
         let mut quiet = Explainer {
             lines: Vec::new(),
+            shown_ctes: HashSet::new(),
             qualify: self.qualify,
             names: self.names,
             subplans: 0,
@@ -467,6 +483,14 @@ impl Explainer<'_> {
                 .map(|input| self.labels_of(input, context))
                 .unwrap_or_default(),
             Plan::SetOp { left, .. } => self.labels_of(left, context),
+            Plan::Materialize { label, .. } => {
+                let relation = self.relation_name(plan);
+                label
+                    .columns
+                    .iter()
+                    .map(|c| self.qualified(&relation, c))
+                    .collect()
+            }
             Plan::RecursiveUnion { anchor, .. } => self.labels_of(anchor, context),
             Plan::Window { input, calls } => {
                 let labels = self.labels_of(input, context);
@@ -858,32 +882,36 @@ fn quote_identifier(name: &str) -> String {
 fn relation_names(plan: &Plan) -> HashMap<usize, String> {
     let mut names = HashMap::new();
     let mut used: HashMap<String, usize> = HashMap::new();
-    visit_relations(plan, &mut |node, name| {
-        let count = used.entry(name.clone()).or_insert(0);
-        let unique = if *count == 0 {
-            name
-        } else {
-            format!("{name}_{count}")
-        };
-        *count += 1;
-        names.insert(node as *const Plan as usize, unique);
-    });
+    visit_relations(
+        plan,
+        &mut |node, name| {
+            let count = used.entry(name.clone()).or_insert(0);
+            let unique = if *count == 0 {
+                name
+            } else {
+                format!("{name}_{count}")
+            };
+            *count += 1;
+            names.insert(node as *const Plan as usize, unique);
+        },
+        &mut HashSet::new(),
+    );
     names
 }
 
-fn visit_relations(plan: &Plan, f: &mut dyn FnMut(&Plan, String)) {
-    visit_level(plan, f);
+fn visit_relations(plan: &Plan, f: &mut dyn FnMut(&Plan, String), seen: &mut HashSet<usize>) {
+    visit_level(plan, f, seen);
     crate::optimizer::visit_plan_exprs(plan, &mut |expr| {
         crate::optimizer::walk(expr, &mut |inner| {
             if let Expr::Subquery(subquery) = inner {
-                visit_relations(&subquery.plan, f);
+                visit_relations(&subquery.plan, f, seen);
             }
         })
     });
 }
 
 /// The relations of one query level, in plan order.
-fn visit_level(plan: &Plan, f: &mut dyn FnMut(&Plan, String)) {
+fn visit_level(plan: &Plan, f: &mut dyn FnMut(&Plan, String), seen: &mut HashSet<usize>) {
     match plan {
         Plan::Scan { table, alias, .. } => f(
             plan,
@@ -897,27 +925,20 @@ fn visit_level(plan: &Plan, f: &mut dyn FnMut(&Plan, String)) {
         ),
         Plan::Values { .. } => f(plan, "*VALUES*".to_string()),
         Plan::WorkTableScan { name, .. } => f(plan, name.clone()),
-        Plan::Single => {}
-        Plan::Filter { input, .. }
-        | Plan::Project { input, .. }
-        | Plan::Aggregate { input, .. }
-        | Plan::Sort { input, .. }
-        | Plan::Distinct { input }
-        | Plan::DistinctOn { input, .. }
-        | Plan::Limit { input, .. }
-        | Plan::Window { input, .. } => visit_level(input, f),
-        Plan::NestedLoopJoin { left, right, .. }
-        | Plan::HashJoin { left, right, .. }
-        | Plan::SetOp { left, right, .. } => {
-            visit_level(left, f);
-            visit_level(right, f);
+        Plan::Materialize { id, label, input } => {
+            f(
+                plan,
+                label.alias.clone().unwrap_or_else(|| label.name.clone()),
+            );
+            // The WITH query's plan is shown (and named) once.
+            if seen.insert(*id) {
+                visit_level(input, f, seen);
+            }
+            return;
         }
-        Plan::RecursiveUnion {
-            anchor, recursive, ..
-        } => {
-            visit_level(anchor, f);
-            visit_level(recursive, f);
-        }
-        Plan::Append { inputs } => inputs.iter().for_each(|input| visit_level(input, f)),
+        _ => {}
+    }
+    for child in crate::optimizer::children(plan) {
+        visit_level(child, f, seen);
     }
 }

@@ -28,6 +28,7 @@ mod access;
 mod decorrelate;
 mod estimate;
 mod join;
+mod materialize;
 mod subplans;
 
 pub use estimate::estimate_rows;
@@ -41,6 +42,7 @@ use crate::plan::{
 
 /// Optimizes every plan inside a statement.
 pub fn optimize_statement(statement: BoundStatement) -> BoundStatement {
+    let statement = materialize::inline_single_references(statement);
     match statement {
         BoundStatement::Query {
             plan,
@@ -153,6 +155,7 @@ pub fn width(plan: &Plan) -> usize {
         Plan::RecursiveUnion { anchor, .. } => width(anchor),
         Plan::WorkTableScan { columns, .. } => columns.len(),
         Plan::Window { input, calls } => width(input) + calls.len(),
+        Plan::Materialize { input, .. } => width(input),
     }
 }
 
@@ -536,6 +539,15 @@ pub(crate) fn push_down(plan: Plan, mut conjuncts: Vec<Expr>) -> Plan {
             },
             conjuncts,
         ),
+        // Shared by several references: each filters its own copy of the rows.
+        Plan::Materialize { id, label, input } => wrap_filter(
+            Plan::Materialize {
+                id,
+                label,
+                input: Box::new(push_down(*input, Vec::new())),
+            },
+            conjuncts,
+        ),
     }
 }
 
@@ -741,5 +753,51 @@ pub(crate) fn visit_plan_exprs(plan: &Plan, f: &mut dyn FnMut(&Expr)) {
             visit_plan_exprs(anchor, f);
             visit_plan_exprs(recursive, f);
         }
+        Plan::Materialize { input, .. } => visit_plan_exprs(input, f),
     }
+}
+
+/// A node's inputs.
+pub(crate) fn children(plan: &Plan) -> Vec<&Plan> {
+    match plan {
+        Plan::Single
+        | Plan::Values { .. }
+        | Plan::Scan { .. }
+        | Plan::FunctionScan { .. }
+        | Plan::WorkTableScan { .. } => Vec::new(),
+        Plan::Filter { input, .. }
+        | Plan::Project { input, .. }
+        | Plan::Aggregate { input, .. }
+        | Plan::Sort { input, .. }
+        | Plan::Distinct { input }
+        | Plan::DistinctOn { input, .. }
+        | Plan::Limit { input, .. }
+        | Plan::Window { input, .. }
+        | Plan::Materialize { input, .. } => vec![input],
+        Plan::NestedLoopJoin { left, right, .. }
+        | Plan::HashJoin { left, right, .. }
+        | Plan::SetOp { left, right, .. } => vec![left, right],
+        Plan::RecursiveUnion {
+            anchor, recursive, ..
+        } => vec![anchor, recursive],
+        Plan::Append { inputs } => inputs.iter().collect(),
+    }
+}
+
+/// Whether some node of the plan (this level or a subquery's) satisfies `test`.
+pub(crate) fn any_node(plan: &Plan, test: &dyn Fn(&Plan) -> bool) -> bool {
+    if test(plan) || children(plan).into_iter().any(|c| any_node(c, test)) {
+        return true;
+    }
+    let mut found = false;
+    visit_plan_exprs(plan, &mut |expr| {
+        walk(expr, &mut |inner| {
+            if let Expr::Subquery(subquery) = inner
+                && any_node(&subquery.plan, test)
+            {
+                found = true;
+            }
+        })
+    });
+    found
 }

@@ -483,11 +483,29 @@ pub enum Plan {
         /// The recursive query's column names.
         columns: Vec<String>,
     },
+    /// The rows of a WITH query that the statement reads more than once: computed the first
+    /// time any reference is read and shared by every reference (so that `random()` in it
+    /// gives every reference the same values, as PostgreSQL's CTE Scan does). The optimizer
+    /// inlines a WITH query read only once.
+    Materialize {
+        id: usize,
+        label: CteLabel,
+        input: Box<Plan>,
+    },
     /// Window functions: each input row followed by one value per call.
     Window {
         input: Box<Plan>,
         calls: Vec<WindowCall>,
     },
+}
+
+/// How EXPLAIN names a WITH query's reference.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CteLabel {
+    pub name: String,
+    /// The alias of this reference (`FROM c AS x`).
+    pub alias: Option<String>,
+    pub columns: Vec<String>,
 }
 
 /// How a join combines its inputs.

@@ -61,8 +61,12 @@ impl Binder<'_> {
                     .as_ref()
                     .map_or(name.name().value.clone(), |a| a.name.value.clone());
                 let column_aliases = alias.as_ref().map_or(&[][..], |a| a.columns.as_slice());
-                if let Some((plan, columns)) = self.cte_reference(name)? {
+                if let Some((mut plan, columns)) = self.cte_reference(name)? {
                     let columns = rename_columns(columns, column_aliases, &relation_name, "table")?;
+                    if let Plan::Materialize { label, .. } = &mut plan {
+                        label.alias = alias.as_ref().map(|a| a.name.value.clone());
+                        label.columns = columns.iter().map(|c| c.name.clone()).collect();
+                    }
                     let scope = output_scope(&relation_name, &columns);
                     return Ok((plan, scope));
                 }

@@ -4,8 +4,22 @@
 //! and parameters get their types (from context, as PostgreSQL's `unknown` type does), how
 //! columns are named (`?column?`, `count`, ...), which errors come with which SQLSTATE and
 //! position. The plans it produces are naive (filters above sequential scans, nested loops in
-//! FROM order); the optimizer (`crate::optimizer`) then pushes predicates down and chooses index
-//! access.
+//! FROM order, subqueries inside expressions); the optimizer (`crate::optimizer`) then turns
+//! subqueries into joins where it can, pushes predicates down, and chooses index access and
+//! join methods.
+//!
+//! By concept:
+//!
+//! | module | binds |
+//! | --- | --- |
+//! | `statement` | the entry point, VALUES lists, INSERT, UPDATE, DELETE |
+//! | `query` | WITH [RECURSIVE], set operations, a query's ORDER BY / LIMIT / OFFSET |
+//! | `select` | one SELECT: WHERE, GROUP BY, HAVING, select list, DISTINCT [ON], ORDER BY |
+//! | `from` | FROM items and joins (ON, USING, NATURAL; outer joins; derived tables; functions) |
+//! | `scope` / `names` | what a name means: PostgreSQL's namespace rules, grouped columns, outer columns of correlated subqueries |
+//! | `expr` / `coerce` | scalar expressions, operators, functions, implicit casts |
+//! | `aggregate` / `window` | aggregate calls and window calls |
+//! | `subquery` | subqueries inside expressions |
 
 mod aggregate;
 mod coerce;
@@ -83,8 +97,10 @@ pub(crate) struct CteBinding {
 
 #[derive(Debug)]
 pub(crate) enum CteState {
-    /// Bound: references copy the plan.
+    /// Bound: references copy the plan (in a shared [`Plan::Materialize`] node numbered `id`
+    /// when the rows cannot depend on where they are read).
     Ready {
+        id: usize,
         plan: Plan,
         columns: Vec<OutputColumn>,
     },

@@ -319,9 +319,11 @@ impl Binder<'_> {
                 self.bind_nested_query(&cte.query)?
             };
             let columns = rename_columns(columns, &cte.columns, &cte.name.value, "WITH query")?;
+            let id = self.work_tables;
+            self.work_tables += 1;
             self.ctes.push(CteBinding {
                 name: cte.name.value.clone(),
-                state: CteState::Ready { plan, columns },
+                state: CteState::Ready { id, plan, columns },
                 depth: self.outer.len(),
             });
         }
@@ -497,14 +499,34 @@ impl Binder<'_> {
         };
         let position = ident.span.position(self.sql);
         match &mut binding.state {
-            CteState::Ready { plan, columns } => {
-                if binding.depth != depth && crate::optimizer::references_correlated(plan) {
+            CteState::Ready { id, plan, columns } => {
+                let correlated = crate::optimizer::references_correlated(plan);
+                if binding.depth != depth && correlated {
                     return Err(Error::feature_not_supported(
                         "a WITH query that reads columns of an enclosing query can only be used at the level it is declared",
                     )
                     .with_position(position));
                 }
-                Ok(Some((plan.clone(), columns.clone())))
+                // Rows that depend on an enclosing row or on a recursive query's round cannot
+                // be computed once for the statement.
+                let varying = correlated
+                    || crate::optimizer::any_node(plan, &|node| {
+                        matches!(node, Plan::WorkTableScan { .. })
+                    });
+                let plan = if varying {
+                    plan.clone()
+                } else {
+                    Plan::Materialize {
+                        id: *id,
+                        label: crate::plan::CteLabel {
+                            name: binding.name.clone(),
+                            alias: None,
+                            columns: columns.iter().map(|c| c.name.clone()).collect(),
+                        },
+                        input: Box::new(plan.clone()),
+                    }
+                };
+                Ok(Some((plan, columns.clone())))
             }
             CteState::Pending { message } => {
                 Err(Error::new(SqlState::new("42P19"), message.clone()).with_position(position))

@@ -51,9 +51,10 @@ pub fn estimate_rows(plan: &Plan) -> f64 {
         Plan::Filter { input, predicate } => {
             estimate_rows(input) * filter_selectivity(Some(predicate))
         }
-        Plan::Project { input, .. } | Plan::Sort { input, .. } | Plan::Window { input, .. } => {
-            estimate_rows(input)
-        }
+        Plan::Project { input, .. }
+        | Plan::Sort { input, .. }
+        | Plan::Window { input, .. }
+        | Plan::Materialize { input, .. } => estimate_rows(input),
         Plan::Aggregate {
             input, group_by, ..
         } => {

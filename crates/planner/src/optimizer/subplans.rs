@@ -177,6 +177,11 @@ pub(super) fn map_exprs(plan: Plan, f: &dyn Fn(Expr) -> Expr) -> Plan {
             recursive: node(recursive),
             distinct,
         },
+        Plan::Materialize { id, label, input } => Plan::Materialize {
+            id,
+            label,
+            input: node(input),
+        },
         Plan::Window { input, calls } => Plan::Window {
             input: node(input),
             calls: calls
@@ -308,6 +313,11 @@ pub(super) fn map_children(plan: Plan, f: &dyn Fn(Plan) -> Plan) -> Plan {
         Plan::Window { input, calls } => Plan::Window {
             input: node(input),
             calls,
+        },
+        Plan::Materialize { id, label, input } => Plan::Materialize {
+            id,
+            label,
+            input: node(input),
         },
     }
 }
