@@ -1,4 +1,4 @@
-//! Set operations and WITH queries: UNION ALL (Append), INTERSECT / EXCEPT [ALL], the
+//! Set operations and WITH queries: UNION ALL (Append), `INTERSECT` / `EXCEPT [ALL]`, the
 //! Recursive Union of `WITH RECURSIVE` with its WorkTable scans, and the shared rows of a WITH
 //! query read more than once (Materialize).
 //!
@@ -67,7 +67,7 @@ impl Operator for AppendOp<'_> {
     }
 }
 
-/// INTERSECT [ALL] and EXCEPT [ALL]: counts the right side's rows, then filters the left's.
+/// `INTERSECT [ALL]` and `EXCEPT [ALL]`: counts the right side's rows, then filters the left's.
 #[allow(missing_debug_implementations)] // holds trait objects
 pub struct SetOpOp<'a> {
     op: SetOpKind,

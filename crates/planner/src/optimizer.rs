@@ -1,9 +1,9 @@
 //! The optimizer: rewrites a bound plan without changing its meaning.
 //!
 //! Rules, applied in this order:
-//! 0. **Decorrelation** ([`decorrelate`]): `EXISTS`, `NOT EXISTS` and `IN` subqueries among a
+//! 0. **Decorrelation** (`decorrelate`): `EXISTS`, `NOT EXISTS` and `IN` subqueries among a
 //!    filter's conjuncts become semi and anti joins; then every subquery left inside an
-//!    expression is optimized in turn ([`subplans`]).
+//!    expression is optimized in turn (`subplans`).
 //! 1. **Predicate push-down.** WHERE and inner-join conditions are split into conjuncts; each goes
 //!    to the lowest node that has all its columns. A conjunct that needs both sides of a nested
 //!    loop goes into the inner side with the outer columns as `OuterColumn` references, so the
@@ -18,11 +18,11 @@
 //! There are no statistics yet: an index is preferred whenever it applies (unique full-key
 //! matches first, then the longest equality prefix).
 //!
-//! How a join runs is decided during push-down, once its conjuncts are known ([`join`]): an
+//! How a join runs is decided during push-down, once its conjuncts are known (`join`): an
 //! index nested loop when the inner side can look up an index with the outer row's values, else
 //! a hash join on the equality conjuncts, else a nested loop over the materialized inner side.
 //! Joins stay in the order FROM wrote them; only a hash join's build side is chosen, by
-//! [`estimate`].
+//! `estimate`.
 
 mod access;
 mod decorrelate;

@@ -13,8 +13,8 @@
 //! | module | binds |
 //! | --- | --- |
 //! | `statement` | the entry point, VALUES lists, INSERT, UPDATE, DELETE |
-//! | `query` | WITH [RECURSIVE], set operations, a query's ORDER BY / LIMIT / OFFSET |
-//! | `select` | one SELECT: WHERE, GROUP BY, HAVING, select list, DISTINCT [ON], ORDER BY |
+//! | `query` | `WITH [RECURSIVE]`, set operations, a query's ORDER BY / LIMIT / OFFSET |
+//! | `select` | one SELECT: WHERE, GROUP BY, HAVING, select list, `DISTINCT [ON]`, ORDER BY |
 //! | `from` | FROM items and joins (ON, USING, NATURAL; outer joins; derived tables; functions) |
 //! | `scope` / `names` | what a name means: PostgreSQL's namespace rules, grouped columns, outer columns of correlated subqueries |
 //! | `expr` / `coerce` | scalar expressions, operators, functions, implicit casts |

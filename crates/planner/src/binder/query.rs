@@ -1,4 +1,4 @@
-//! Whole queries: WITH, set operations (UNION / INTERSECT / EXCEPT [ALL]), and the ORDER BY,
+//! Whole queries: WITH, set operations (`UNION` / `INTERSECT` / `EXCEPT [ALL]`), and the ORDER BY,
 //! LIMIT and OFFSET that apply to a query's result.
 //!
 //! Set operations follow PostgreSQL's `transformSetOperationTree`: columns are matched by
