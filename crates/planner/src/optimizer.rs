@@ -5,7 +5,8 @@
 //!    filter's conjuncts become semi and anti joins; then every subquery left inside an
 //!    expression is optimized in turn (`subplans`).
 //! 1. **Predicate push-down.** WHERE and inner-join conditions are split into conjuncts; each goes
-//!    to the lowest node that has all its columns. A conjunct that needs both sides of a nested
+//!    to the lowest node that has all its columns, through projections (derived tables, WITH
+//!    queries), sorts, DISTINCT, UNION ALL, and through grouping when it reads only group keys. A conjunct that needs both sides of a nested
 //!    loop goes into the inner side with the outer columns as `OuterColumn` references, so the
 //!    inner side can use them for an index lookup (an index nested-loop join).
 //! 2. **Access path.** A scan whose conjuncts bind a prefix of an index's columns to values known
@@ -460,14 +461,26 @@ pub(crate) fn push_down(plan: Plan, mut conjuncts: Vec<Expr>) -> Plan {
             input,
             group_by,
             aggregates,
-        } => wrap_filter(
-            Plan::Aggregate {
-                input: Box::new(push_down(*input, Vec::new())),
-                group_by,
-                aggregates,
-            },
-            conjuncts,
-        ),
+        } => {
+            // A conjunct over group keys only keeps or drops whole groups: it can filter the
+            // input rows instead (PostgreSQL pushes such quals below the aggregation too).
+            let keys = group_by.len();
+            let (below, above): (Vec<Expr>, Vec<Expr>) = conjuncts.into_iter().partition(|c| {
+                column_range(c).is_some_and(|(_, high)| high < keys) && substitutable(c, &group_by)
+            });
+            let below = below
+                .into_iter()
+                .map(|c| remap(c, &|i| group_by[i].clone()))
+                .collect();
+            wrap_filter(
+                Plan::Aggregate {
+                    input: Box::new(push_down(*input, below)),
+                    group_by,
+                    aggregates,
+                },
+                above,
+            )
+        }
         // Filtering commutes with sorting and with duplicate removal.
         Plan::Sort { input, keys } => Plan::Sort {
             input: Box::new(push_down(*input, conjuncts)),

@@ -257,6 +257,17 @@ fn filters_reach_the_scans_of_derived_tables_and_with_queries() {
             "  Filter: (amount > 100)",
         ],
     );
+    // A filter on group keys filters the rows before grouping; one on an aggregate cannot.
+    assert_plan(
+        "SELECT * FROM (SELECT customer_id, count(*) AS n FROM orders GROUP BY customer_id) s WHERE customer_id = 4 AND n > 1",
+        &[
+            "HashAggregate",
+            "  Group Key: customer_id",
+            "  Filter: (count(*) > 1)",
+            "  ->  Index Scan using orders_customer on orders",
+            "        Index Cond: (customer_id = 4)",
+        ],
+    );
     // A filter may not pass a LIMIT.
     assert_plan(
         "SELECT * FROM (SELECT * FROM tags LIMIT 3) s WHERE weight = 1",
