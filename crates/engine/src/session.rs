@@ -401,15 +401,7 @@ impl Session {
                     ));
                 }
                 let bound = self.bound_plan(inner, sql, prepared)?;
-                let lines = match bound.as_ref() {
-                    BoundStatement::Query { plan, .. } => db001_planner::explain::explain(plan),
-                    BoundStatement::Insert { source, .. } => {
-                        db001_planner::explain::explain(source)
-                    }
-                    BoundStatement::Update { scan, .. } | BoundStatement::Delete { scan, .. } => {
-                        db001_planner::explain::explain(scan)
-                    }
-                };
+                let lines = db001_planner::explain::explain_statement(&bound);
                 Ok(StatementResult {
                     columns: Some(explain_columns()),
                     rows: lines.into_iter().map(|l| vec![Value::text(&l)]).collect(),

@@ -19,9 +19,29 @@ use db001_common::{DataType, Value};
 
 use crate::optimizer::as_comparison;
 use crate::plan::{
-    Access, Expr, FrameBound, FrameUnits, IndexBound, JoinKind, Plan, SetOpKind, SortKey,
-    SubqueryExpr, SubqueryKind, WindowCall, WindowFrame,
+    Access, BoundStatement, Expr, FrameBound, FrameUnits, IndexBound, JoinKind, Plan, SetOpKind,
+    SortKey, SubqueryExpr, SubqueryKind, WindowCall, WindowFrame,
 };
+
+/// The lines of `EXPLAIN` output for a statement: a query's plan, or the Insert / Update /
+/// Delete node above the plan that produces the rows it writes.
+pub fn explain_statement(statement: &BoundStatement) -> Vec<String> {
+    let (verb, table, plan) = match statement {
+        BoundStatement::Query { plan, .. } => return explain(plan),
+        BoundStatement::Insert { table, source, .. } => ("Insert", table, source),
+        BoundStatement::Update { table, scan, .. } => ("Update", table, scan),
+        BoundStatement::Delete { table, scan, .. } => ("Delete", table, scan),
+    };
+    let mut lines = vec![format!("{verb} on {}", table.schema.name)];
+    lines.extend(explain(plan).into_iter().enumerate().map(|(i, line)| {
+        if i == 0 {
+            format!("  ->  {line}")
+        } else {
+            format!("      {line}")
+        }
+    }));
+    lines
+}
 
 /// The lines of `EXPLAIN` output for a plan.
 pub fn explain(plan: &Plan) -> Vec<String> {
@@ -161,6 +181,8 @@ impl Explainer<'_> {
         let same = |plan: &'p Plan| Child::Plan(plan, context.clone());
         let title = match plan {
             Plan::Single => "Result".to_string(),
+            // PostgreSQL computes a single VALUES row in a Result node.
+            Plan::Values { rows } if rows.len() == 1 => "Result".to_string(),
             Plan::Values { .. } => "Values Scan on \"*VALUES*\"".to_string(),
             Plan::Scan {
                 table,
