@@ -205,11 +205,9 @@ pub fn build<'a>(
         Plan::WorkTableScan {
             name, work_table, ..
         } => Box::new(setops::WorkTableScanOp::new(name, *work_table, ctx)?),
-        Plan::Materialize { id, input, .. } => Box::new(setops::MaterializeOp::new(
-            *id,
-            input,
-            outer,
-        )),
+        Plan::Materialize { id, input, .. } => {
+            Box::new(setops::MaterializeOp::new(*id, input, outer))
+        }
         Plan::Window { input, calls } => Box::new(window::WindowOp::new(
             build(input, ctx, outer.clone())?,
             calls,

@@ -20,9 +20,29 @@ use crate::plan::{Expr, JoinKind, Plan, SubqueryExpr, SubqueryKind};
 use super::subplans::map_children;
 use super::{references_correlated, rewrite, split_conjuncts, width, wrap_filter};
 
-/// Rewrites every filter of this query level (bottom-up).
+/// Rewrites every filter of this query level (bottom-up), including the filters UPDATE and
+/// DELETE put in their table scans.
 pub(super) fn decorrelate(plan: Plan) -> Plan {
     let plan = map_children(plan, &decorrelate);
+    let plan = match plan {
+        Plan::Scan {
+            table,
+            access,
+            filter: Some(filter),
+            with_row_id,
+            alias,
+        } if contains_subquery(&filter) => Plan::Filter {
+            input: Box::new(Plan::Scan {
+                table,
+                access,
+                filter: None,
+                with_row_id,
+                alias,
+            }),
+            predicate: filter,
+        },
+        other => other,
+    };
     let Plan::Filter { input, predicate } = plan else {
         return plan;
     };
@@ -132,6 +152,16 @@ fn try_semi_join(left: Plan, conjunct: Expr) -> Result<Plan, (Plan, Expr)> {
         kind,
         right_width,
     })
+}
+
+fn contains_subquery(expr: &Expr) -> bool {
+    let mut found = false;
+    super::walk(expr, &mut |e| {
+        if matches!(e, Expr::Subquery(_)) {
+            found = true;
+        }
+    });
+    found
 }
 
 /// Whether the subquery has the shape [`semi_join`] takes apart.
