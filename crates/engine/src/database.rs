@@ -13,6 +13,8 @@ use db001_wal::{Wal, WalOptions};
 use parking_lot::{Mutex, RwLock};
 
 use crate::log_record::{KIND_TXN_COMMIT, KIND_TXN_DATA, LogOp, decode_payload};
+use crate::two_phase::PreparedRegistry;
+use crate::two_phase::recovery::{RecoveredPrepared, is_two_phase};
 use crate::{Config, Session};
 
 /// Counters the server exports as metrics.
@@ -22,6 +24,10 @@ pub struct Stats {
     pub rollbacks: AtomicU64,
     pub statements: AtomicU64,
     pub conflict_retries: AtomicU64,
+    /// Old versions removed by garbage collection (collector and VACUUM).
+    pub versions_collected: AtomicU64,
+    /// Deleted rows removed by garbage collection.
+    pub rows_collected: AtomicU64,
 }
 
 #[derive(Debug)]
@@ -36,6 +42,8 @@ pub(crate) struct Shared {
     pub(crate) shutting_down: AtomicBool,
     pub(crate) next_backend_pid: AtomicI32,
     pub(crate) stats: Stats,
+    /// Transactions prepared for two-phase commit.
+    pub(crate) prepared: PreparedRegistry,
 }
 
 /// An open database. Cheap to clone; all clones share one engine.
@@ -81,6 +89,8 @@ impl Database {
             torn_tail_at: summary.torn_tail,
         };
         let manager = Arc::new(TxnManager::new(summary.end_lsn));
+        // Ids in the log (of crashed or prepared transactions) must not be handed out again.
+        manager.reserve_ids_above(recovery.max_txn);
         let listener_manager = Arc::clone(&manager);
         wal.set_durable_listener(Box::new(move |lsn| listener_manager.advance_visible(lsn)));
         let shared = Shared {
@@ -92,13 +102,22 @@ impl Database {
             shutting_down: AtomicBool::new(false),
             next_backend_pid: AtomicI32::new(1000),
             stats: Stats::default(),
+            prepared: PreparedRegistry::default(),
         };
-        Ok((
-            Database {
-                shared: Arc::new(shared),
-            },
-            report,
-        ))
+        let db = Database {
+            shared: Arc::new(shared),
+        };
+        crate::two_phase::recovery::restore(&db, std::mem::take(&mut recovery.two_phase))?;
+        for entry in db.catalog().tables() {
+            entry.storage.rebuild_free_list();
+        }
+        crate::collector::start(&db);
+        Ok((db, report))
+    }
+
+    /// Number of transactions prepared for two-phase commit and not yet finished.
+    pub fn prepared_transactions(&self) -> usize {
+        self.shared.prepared.len()
     }
 
     /// A new session (one per client connection).
@@ -157,11 +176,39 @@ struct Recovery {
     /// Data records of transactions whose commit record has not been seen yet.
     pending: HashMap<u64, Vec<LogOp>>,
     replayed: u64,
+    /// Prepared transactions not finished (so far) in the log.
+    two_phase: RecoveredPrepared,
+    /// The largest transaction id in the log.
+    max_txn: u64,
 }
 
 impl Recovery {
     fn apply(&mut self, kind: u8, payload: &[u8], end_lsn: u64) -> Result<()> {
+        if is_two_phase(kind) {
+            let mut two_phase = std::mem::take(&mut self.two_phase);
+            let mut pending = std::mem::take(&mut self.pending);
+            let mut max_txn = self.max_txn;
+            let result = two_phase.apply(
+                kind,
+                payload,
+                end_lsn,
+                &mut pending,
+                &mut max_txn,
+                &mut |ops, ts| {
+                    for op in ops {
+                        self.apply_op(op, ts)?;
+                    }
+                    self.replayed += 1;
+                    Ok(())
+                },
+            );
+            self.two_phase = two_phase;
+            self.pending = pending;
+            self.max_txn = max_txn;
+            return result;
+        }
         let (txn, ops) = decode_payload(payload)?;
+        self.max_txn = self.max_txn.max(txn);
         match kind {
             KIND_TXN_DATA => {
                 self.pending.entry(txn).or_default().extend(ops);

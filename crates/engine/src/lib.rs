@@ -21,6 +21,7 @@
 //! On open, the WAL is replayed into an empty catalog (`database`): every acknowledged commit
 //! comes back, nothing else does.
 
+mod collector;
 mod database;
 mod ddl;
 mod log_record;
@@ -28,6 +29,9 @@ mod result;
 mod session;
 mod settings;
 mod transaction;
+mod transaction_control;
+mod two_phase;
+mod waiting;
 
 use std::path::PathBuf;
 
@@ -54,6 +58,9 @@ pub struct Config {
     pub wal_segment_bytes: u64,
     /// With `synchronous_commit = off`, the longest a commit stays unflushed.
     pub wal_writer_delay_ms: u64,
+    /// `max_prepared_transactions`: how many transactions may be prepared for two-phase commit
+    /// at once; 0 (PostgreSQL's default) disables `PREPARE TRANSACTION`.
+    pub max_prepared_transactions: usize,
 }
 
 impl Config {
@@ -64,6 +71,7 @@ impl Config {
             synchronous_commit: true,
             wal_segment_bytes: 16 << 20,
             wal_writer_delay_ms: 200,
+            max_prepared_transactions: 0,
         }
     }
 }

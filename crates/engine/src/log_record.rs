@@ -19,12 +19,20 @@
 //! ```
 //!
 //! Integers are little-endian. The commit timestamp is not stored: it is the record's end LSN.
+//!
+//! Two-phase commit adds three kinds (their payloads are described in `two_phase`): a prepared
+//! transaction logs its data records as above, then `TXN_PREPARE` instead of `TXN_COMMIT`;
+//! later `TXN_COMMIT_PREPARED` (whose end LSN is the commit timestamp) or
+//! `TXN_ROLLBACK_PREPARED` names it by its global identifier.
 
 use db001_common::{Error, Result, SqlState};
 
 /// WAL record kinds.
 pub const KIND_TXN_DATA: u8 = 1;
 pub const KIND_TXN_COMMIT: u8 = 2;
+pub const KIND_TXN_PREPARE: u8 = 3;
+pub const KIND_TXN_COMMIT_PREPARED: u8 = 4;
+pub const KIND_TXN_ROLLBACK_PREPARED: u8 = 5;
 
 const FORMAT_VERSION: u8 = 1;
 /// Fixed header: version, transaction id, op count.

@@ -12,6 +12,7 @@ pub mod aggregate;
 pub mod dml;
 pub mod eval;
 pub mod functions;
+pub mod locking;
 pub mod operators;
 
 use std::sync::Arc;

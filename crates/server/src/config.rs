@@ -44,6 +44,9 @@ pub struct Settings {
     pub shutdown_grace: Duration,
     /// `log_level`: error, warn, info, debug or trace.
     pub log_level: tracing::Level,
+    /// `max_prepared_transactions`: transactions that may wait prepared for two-phase commit
+    /// at once (0, PostgreSQL's default, disables PREPARE TRANSACTION).
+    pub max_prepared_transactions: usize,
 }
 
 impl Default for Settings {
@@ -59,6 +62,7 @@ impl Default for Settings {
             wal_writer_delay: Duration::from_millis(200),
             shutdown_grace: Duration::from_secs(5),
             log_level: tracing::Level::INFO,
+            max_prepared_transactions: 0,
         }
     }
 }
@@ -75,6 +79,7 @@ pub const KEYS: &[&str] = &[
     "wal_writer_delay",
     "shutdown_grace",
     "log_level",
+    "max_prepared_transactions",
 ];
 
 /// The file's shape. Unknown keys are an error.
@@ -91,6 +96,7 @@ struct FileSettings {
     wal_writer_delay: Option<String>,
     shutdown_grace: Option<String>,
     log_level: Option<String>,
+    max_prepared_transactions: Option<String>,
 }
 
 impl FileSettings {
@@ -106,6 +112,7 @@ impl FileSettings {
             ("wal_writer_delay", self.wal_writer_delay),
             ("shutdown_grace", self.shutdown_grace),
             ("log_level", self.log_level),
+            ("max_prepared_transactions", self.max_prepared_transactions),
         ]
         .into_iter()
         .filter_map(|(key, value)| value.map(|value| (key, value)))
@@ -311,6 +318,12 @@ impl Settings {
                     }
                 }
             }
+            "max_prepared_transactions" => {
+                self.max_prepared_transactions = integer(value)?;
+                if self.max_prepared_transactions > 10_000 {
+                    return Err(format!("{value} is outside 0..=10000"));
+                }
+            }
             other => return Err(format!("unknown setting '{other}'")),
         }
         Ok(())
@@ -323,6 +336,7 @@ impl Settings {
         config.wal_segment_bytes = self.wal_segment_bytes;
         config.wal_writer_delay_ms =
             u64::try_from(self.wal_writer_delay.as_millis()).unwrap_or(u64::MAX);
+        config.max_prepared_transactions = self.max_prepared_transactions;
         config
     }
 }

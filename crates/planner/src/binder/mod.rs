@@ -9,6 +9,7 @@
 
 mod coerce;
 mod expr;
+mod locking;
 mod statement;
 
 use db001_catalog::Catalog;

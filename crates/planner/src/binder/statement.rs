@@ -23,24 +23,15 @@ impl Binder<'_> {
         let bound = match statement {
             ast::Statement::Select(query) => {
                 self.locking = !query.locking.is_empty();
-                for clause in &query.locking {
-                    if clause.wait != ast::LockWait::Wait {
-                        return Err(Error::feature_not_supported(
-                            "NOWAIT and SKIP LOCKED are not supported yet",
-                        ));
-                    }
-                    if !clause.of.is_empty() {
-                        return Err(Error::feature_not_supported(
-                            "FOR UPDATE OF is not supported yet",
-                        ));
-                    }
-                }
                 let (plan, columns) = self.bind_query(query)?;
-                let lock = self.lock_target.take();
+                let mut lock = self.lock_target.take();
                 if self.locking && lock.is_none() {
                     return Err(Error::feature_not_supported(
                         "FOR UPDATE/SHARE is supported on a single-table SELECT only",
                     ));
+                }
+                if let Some(lock) = &mut lock {
+                    super::locking::apply_clauses(lock, &query.locking, self.sql)?;
                 }
                 BoundStatement::Query {
                     plan,
@@ -626,8 +617,10 @@ impl Binder<'_> {
         Ok(BoundSelect { plan, columns })
     }
 
-    /// The rows a `SELECT ... FOR UPDATE` locks (PostgreSQL locks the rows the query returns;
-    /// db001 locks every row matching FROM and WHERE, the same set unless LIMIT cuts it).
+    /// The rows a `SELECT ... FOR UPDATE` locks: the executor locks the rows the query returns
+    /// as PostgreSQL does (see `db001_executor::locking`); this scan of every row matching FROM
+    /// and WHERE is its fallback for plan shapes it cannot follow. Strength and wait policy are
+    /// filled in from the clauses afterwards.
     fn lock_rows(&self, select: &ast::Select, plan: &Plan) -> Result<crate::plan::LockRows> {
         let not_allowed = |what: &str| {
             Error::feature_not_supported(format!("FOR UPDATE is not allowed with {what}"))
@@ -667,6 +660,14 @@ impl Binder<'_> {
                 with_row_id: true,
             },
             table,
+            alias: select.from.first().and_then(|item| match &item.relation {
+                ast::TableFactor::Table { alias, .. } => {
+                    alias.as_ref().map(|a| a.name.value.clone())
+                }
+                _ => None,
+            }),
+            strength: ast::LockStrength::KeyShare,
+            wait: ast::LockWait::Wait,
         })
     }
 
