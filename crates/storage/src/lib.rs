@@ -42,5 +42,5 @@ pub use gc::VacuumStats;
 pub use index::{Index, IndexSpec};
 pub use locking::{LockOutcome, release_row_locks};
 pub use scan::{IndexScan, TableScan};
-pub use table::{KeyBound, Table, TxnContext, concurrent_update, stamp, undo};
+pub use table::{KeyBound, Table, TxnContext, concurrent_delete, concurrent_update, stamp, undo};
 pub use write_set::{HeldLock, WriteEntry, WriteKind, WriteSet};

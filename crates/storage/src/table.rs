@@ -38,15 +38,25 @@ pub struct TxnContext<'a> {
 }
 
 /// The error for "this row changed after the statement's snapshot": under READ COMMITTED the
-/// statement re-runs on a fresh snapshot (signalled as a wait for transaction 0, i.e. nobody),
-/// under the snapshot levels it is a serialization failure, as in PostgreSQL.
+/// executor re-checks the row's newest version (signalled as a wait for transaction 0, i.e.
+/// nobody), under the snapshot levels it is a serialization failure, as in PostgreSQL.
 pub fn concurrent_update(isolation: IsolationLevel) -> Error {
+    concurrent_change(isolation, "update")
+}
+
+/// [`concurrent_update`] for a row deleted since the snapshot (PostgreSQL's UPDATE and DELETE
+/// say "concurrent delete" then).
+pub fn concurrent_delete(isolation: IsolationLevel) -> Error {
+    concurrent_change(isolation, "delete")
+}
+
+fn concurrent_change(isolation: IsolationLevel, what: &str) -> Error {
     if isolation.snapshot_per_statement() {
         Error::wait_for(0)
     } else {
         Error::new(
             SqlState::SERIALIZATION_FAILURE,
-            "could not serialize access due to concurrent update",
+            format!("could not serialize access due to concurrent {what}"),
         )
     }
 }
@@ -661,7 +671,7 @@ pub(crate) fn writable(ctx: &TxnContext<'_>, head: &Version) -> Result<bool> {
         0 => Ok(true),
         xmax if xmax == own => Ok(false),
         xmax if is_txn_id(xmax) => Err(Error::wait_for(xmax)),
-        _ => Err(concurrent_update(ctx.isolation)),
+        _ => Err(concurrent_delete(ctx.isolation)),
     }
 }
 
