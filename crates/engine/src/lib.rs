@@ -28,6 +28,7 @@
 mod backup;
 mod checkpoint;
 mod checkpointer;
+mod collector;
 mod database;
 mod ddl;
 mod log_record;
@@ -37,7 +38,10 @@ mod result;
 mod session;
 mod settings;
 mod transaction;
+mod transaction_control;
+mod two_phase;
 mod verify;
+mod waiting;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -85,6 +89,9 @@ pub struct Config {
     pub archive_dir: Option<PathBuf>,
     /// Every file operation on the WAL and checkpoints (tests inject faults here).
     pub io: Arc<dyn WalIo>,
+    /// `max_prepared_transactions`: how many transactions may be prepared for two-phase commit
+    /// at once; 0 (PostgreSQL's default) disables `PREPARE TRANSACTION`.
+    pub max_prepared_transactions: usize,
 }
 
 impl Config {
@@ -99,6 +106,7 @@ impl Config {
             max_wal_bytes: 1 << 30,
             archive_dir: None,
             io: Arc::new(StdIo),
+            max_prepared_transactions: 0,
         }
     }
 }

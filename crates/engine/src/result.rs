@@ -56,6 +56,10 @@ pub enum CommandTag {
     Show,
     Explain,
     Checkpoint,
+    PrepareTransaction,
+    CommitPrepared,
+    RollbackPrepared,
+    Vacuum,
 }
 
 impl fmt::Display for CommandTag {
@@ -77,6 +81,10 @@ impl fmt::Display for CommandTag {
             CommandTag::Show => f.write_str("SHOW"),
             CommandTag::Explain => f.write_str("EXPLAIN"),
             CommandTag::Checkpoint => f.write_str("CHECKPOINT"),
+            CommandTag::PrepareTransaction => f.write_str("PREPARE TRANSACTION"),
+            CommandTag::CommitPrepared => f.write_str("COMMIT PREPARED"),
+            CommandTag::RollbackPrepared => f.write_str("ROLLBACK PREPARED"),
+            CommandTag::Vacuum => f.write_str("VACUUM"),
         }
     }
 }

@@ -481,13 +481,13 @@ impl<'a, 't> Parser<'a, 't> {
                 self.advance();
                 Ok(Statement::Checkpoint)
             }
+            kw::PREPARE => self.parse_prepare(),
+            kw::VACUUM => self.parse_vacuum(),
             kw::ALTER
             | kw::ANALYZE
             | kw::ANALYSE
-            | kw::VACUUM
             | kw::TRUNCATE
             | kw::COPY
-            | kw::PREPARE
             | kw::EXECUTE
             | kw::DEALLOCATE
             | kw::SAVEPOINT
