@@ -173,6 +173,7 @@ mod wal;
 mod writer;
 
 pub mod checkpoint;
+pub mod crash_point;
 pub mod fault;
 pub mod lifecycle;
 

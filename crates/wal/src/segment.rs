@@ -67,6 +67,7 @@ pub(crate) fn create_segment(
     let path = dir.join(&name);
     let partial = dir.join(format!("{start_lsn:016X}{PARTIAL_SUFFIX}"));
     let result = fill_new_segment(io, &partial, start_lsn, segment_bytes).and_then(|file| {
+        crate::crash_point::hit(crate::crash_point::CrashPoint::SegmentBeforeRename);
         io.rename(&partial, &path)
             .map_err(|error| io_error("could not rename new WAL segment file", &partial, &error))?;
         io.sync_dir(dir)

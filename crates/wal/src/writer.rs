@@ -30,6 +30,7 @@ use std::time::Duration;
 
 use db001_common::Result;
 
+use crate::crash_point::{self, CrashPoint};
 use crate::format::mark_flush_start;
 use crate::segment::{OpenSegment, create_segment, write_all_at};
 use crate::wal::{ASYNC_FLUSH_BYTES, AppendState, Run, Shared};
@@ -80,6 +81,7 @@ pub(crate) fn run(shared: Arc<Shared>, mut segment: OpenSegment) {
         };
         let result = write_batch(&shared, &mut segment, &mut batch);
         if result.is_ok() {
+            crash_point::hit(CrashPoint::WalBeforeAcknowledge);
             // Durable before the bytes leave the in-flight count, so `written - durable` never
             // exceeds the back-pressure bound.
             shared.durable_lsn.fetch_max(batch_end, Ordering::AcqRel);
@@ -140,6 +142,7 @@ fn wait_time(shared: &Shared, state: &AppendState) -> Duration {
 
 /// Writes every run of a round and fsyncs, following the ordering rules of the module docs.
 fn write_batch(shared: &Shared, segment: &mut OpenSegment, batch: &mut [Run]) -> Result<()> {
+    crash_point::hit(CrashPoint::WalBeforeWrite);
     for run in batch.iter_mut() {
         if run.segment_start != segment.start_lsn {
             debug_assert!(run.segment_start >= segment.end_lsn());
@@ -151,6 +154,7 @@ fn write_batch(shared: &Shared, segment: &mut OpenSegment, batch: &mut [Run]) ->
                 run.segment_start,
                 run.segment_bytes,
             )?;
+            crash_point::hit(CrashPoint::SegmentBeforeFirstWrite);
         }
         // Rule 2: the first record of the run says "everything before me was fsynced".
         mark_flush_start(&mut run.bytes);
@@ -159,5 +163,6 @@ fn write_batch(shared: &Shared, segment: &mut OpenSegment, batch: &mut [Run]) ->
         segment.dirty = true;
         write_all_at(&*segment.file, &run.bytes, offset, &segment.path)?;
     }
+    crash_point::hit(CrashPoint::WalBeforeFsync);
     segment.sync_if_dirty()
 }

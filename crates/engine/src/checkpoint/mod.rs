@@ -62,6 +62,7 @@ use db001_wal::checkpoint::{
     CheckpointFile, CheckpointHeader, CheckpointReader, CheckpointWriter, list_checkpoints,
     remove_checkpoint,
 };
+use db001_wal::crash_point::{self, CrashPoint};
 use db001_wal::{Lsn, format_lsn};
 
 use crate::database::Shared;
@@ -209,6 +210,7 @@ pub(crate) fn run(shared: &Shared, reason: CheckpointReason) -> Result<Option<Ch
     drop(reader);
     shared.wal.wait_durable_blocking(lsn)?;
     let published = writer.publish()?;
+    crash_point::hit(CrashPoint::CheckpointBeforeRetire);
     let segments_removed = retire(shared, &dir)?;
     let info = CheckpointInfo {
         lsn,
