@@ -10,7 +10,10 @@ use std::time::Duration;
 
 use db001_wal::fault::FaultyIo;
 use db001_wal::{Lsn, StdIo, WalOptions};
-use support::{block_on, open, open_io, payload, payload_identity, segment_files, small};
+use support::{
+    block_on, for_each_seed, open, open_io, payload, payload_identity, power_loss_seeds,
+    segment_files, small,
+};
 
 /// A commit the WAL acknowledged: its end LSN and payload.
 type Acknowledged = Vec<(Lsn, Vec<u8>)>;
@@ -301,17 +304,23 @@ fn power_loss_run(seed: u64) {
     assert_eq!(records.last().map(|record| record.end_lsn), Some(end));
 }
 
+/// 120 seeds in CI; `DB001_POWER_LOSS_SEED=N` replays one, `DB001_POWER_LOSS_SEEDS=COUNT`
+/// (or `FIRST..END`) runs many (`tests/power-loss-long.sh`).
 #[test]
 fn power_loss_never_loses_an_acknowledged_commit() {
-    for seed in 0..120 {
-        power_loss_run(seed);
-    }
+    let seeds = power_loss_seeds(0..120);
+    eprintln!("power loss: seeds {seeds:?}");
+    for_each_seed(
+        "power_loss_never_loses_an_acknowledged_commit",
+        seeds,
+        power_loss_run,
+    );
 }
 
 #[test]
 fn power_loss_with_a_fresh_log_restarts() {
     // Power lost during the very first segment's creation or first writes.
-    for seed in 0..20 {
+    for seed in power_loss_seeds(0..20) {
         let dir = tempfile::tempdir().expect("temporary directory");
         let io = FaultyIo::new(Arc::new(StdIo), seed);
         io.power_loss_after(seed);
