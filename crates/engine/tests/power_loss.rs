@@ -120,7 +120,7 @@ async fn power_loss_run(seed: u64) -> (usize, usize) {
         .await
         .expect("schema");
     db.checkpoint().expect("first checkpoint");
-    io.set_short_writes(seed % 3 == 0);
+    io.set_short_writes(seed.is_multiple_of(3));
     // The power goes off after 20 to 619 further mutating I/O operations.
     io.power_loss_after(20 + mix(seed) % 600);
 
