@@ -4,7 +4,7 @@
 //!
 //! One thread owns the open segment. Each round it takes everything pending (all runs appended
 //! since the last round), writes each run with one positioned write, fsyncs once
-//! (`fdatasync`), publishes the new durable LSN, calls the durable listener, and wakes the
+//! (`fdatasync`, or what `wal_sync_method` says: [`crate::SyncMethod`]), publishes the new durable LSN, calls the durable listener, and wakes the
 //! waiters the fsync covered. Everything that arrived while the fsync ran goes into the next
 //! round: that is group commit, and the fsync count grows with rounds, not with commits.
 //!
@@ -54,6 +54,10 @@ impl Drop for StopGuard {
 /// The writer thread's body.
 pub(crate) fn run(shared: Arc<Shared>, mut segment: OpenSegment) {
     let _guard = StopGuard(Arc::clone(&shared));
+    if let Err(error) = segment.prepare_for_writes(&*shared.io, shared.options.sync_method) {
+        shared.fail(error);
+        return;
+    }
     let mut batch: Vec<Run> = Vec::new();
     loop {
         let (batch_end, batch_bytes) = {
@@ -147,13 +151,14 @@ fn write_batch(shared: &Shared, segment: &mut OpenSegment, batch: &mut [Run]) ->
         if run.segment_start != segment.start_lsn {
             debug_assert!(run.segment_start >= segment.end_lsn());
             // Rule 1: the old segment is durable before the new one gets a byte.
-            segment.sync_if_dirty()?;
+            segment.sync_if_dirty(shared.options.sync_method)?;
             *segment = create_segment(
                 &*shared.io,
                 &shared.dir,
                 run.segment_start,
                 run.segment_bytes,
             )?;
+            segment.prepare_for_writes(&*shared.io, shared.options.sync_method)?;
             crash_point::hit(CrashPoint::SegmentBeforeFirstWrite);
         }
         // Rule 2: the first record of the run says "everything before me was fsynced".
@@ -164,5 +169,5 @@ fn write_batch(shared: &Shared, segment: &mut OpenSegment, batch: &mut [Run]) ->
         write_all_at(&*segment.file, &run.bytes, offset, &segment.path)?;
     }
     crash_point::hit(CrashPoint::WalBeforeFsync);
-    segment.sync_if_dirty()
+    segment.sync_if_dirty(shared.options.sync_method)
 }

@@ -72,7 +72,8 @@ struct Options {
 fn usage() -> &'static str {
     "usage: crash_loop [--cycles N] [--duration N[s|m|h]] [--seed N] [--workers N] \
      [--synchronous-commit on|off] [--checkpoints on|off] [--filler on|off] \
-     [--crash-points off|each|mixed] [--min-run-ms N] [--max-run-ms N]"
+     [--crash-points off|each|mixed] [--min-run-ms N] [--max-run-ms N] \
+     [--server-arg ARG]... (e.g. --server-arg --wal-sync-method --server-arg open_datasync)"
 }
 
 fn parse_duration(text: &str) -> Result<Duration, String> {
@@ -146,6 +147,7 @@ fn parse(arguments: &[String]) -> Result<Options, String> {
                     _ => return Err("--crash-points takes off, each or mixed".to_owned()),
                 }
             }
+            "--server-arg" => settings.server_args.push(value.clone()),
             "--min-run-ms" => settings.min_run = Duration::from_millis(number()?),
             "--max-run-ms" => settings.max_run = Duration::from_millis(number()?),
             _ => return Err(format!("unknown option {flag}\n{}", usage())),

@@ -113,6 +113,8 @@ pub struct Settings {
     /// Runs the filler client: 60 kB row updates, so WAL segments switch (and `max_wal_size`
     /// checkpoints start) several times a second.
     pub filler: bool,
+    /// More server flags, e.g. `["--wal-sync-method", "open_datasync"]`.
+    pub server_args: Vec<String>,
 }
 
 impl Settings {
@@ -126,6 +128,7 @@ impl Settings {
             max_run: Duration::from_millis(400),
             checkpoints: true,
             filler: true,
+            server_args: Vec::new(),
         }
     }
 }
@@ -289,6 +292,7 @@ impl CrashLoop {
         if settings.checkpoints {
             args.extend(["--wal-segment-size", "1MB", "--max-wal-size", "1MB"]);
         }
+        args.extend(settings.server_args.iter().map(String::as_str));
         let server = TestServer::start_with_args(&args);
         let client = server.client().await;
         // The schema must survive the first kill whatever the server's default is.
