@@ -271,3 +271,48 @@ async fn every_wal_sync_method_keeps_acknowledged_commits() {
     assert_eq!(status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("open_datasync"), "{stderr}");
 }
+
+/// The value of metric line `name` (with its labels) in a `/metrics` body.
+fn metric(body: &str, name: &str) -> Option<f64> {
+    body.lines()
+        .find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+}
+
+/// `/metrics` reports checkpoints by reason, the last one's duration and size, and the WAL
+/// written since it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_report_checkpoints() {
+    let server = TestServer::start_with_args(&["--checkpoint-interval", "0"]);
+    let client = server.client().await;
+    client
+        .batch_execute(
+            "CREATE TABLE t (id int PRIMARY KEY, pad text);
+             INSERT INTO t SELECT g, repeat('z', 1000) FROM generate_series(1, 500) g",
+        )
+        .await
+        .expect("setup");
+    let (_, before) = server.http_get("/metrics");
+    let since_before = metric(&before, "db001_wal_bytes_since_checkpoint").expect("WAL gauge");
+    assert!(since_before > 500_000.0, "{before}");
+    client
+        .batch_execute("CHECKPOINT")
+        .await
+        .expect("checkpoint");
+    let (status, body) = server.http_get("/metrics");
+    assert_eq!(status, 200);
+    assert_eq!(
+        metric(&body, "db001_checkpoints_total{reason=\"requested\"}"),
+        Some(1.0),
+        "{body}"
+    );
+    assert_eq!(metric(&body, "db001_checkpoint_failures_total"), Some(0.0));
+    let bytes = metric(&body, "db001_checkpoint_last_bytes").expect("size gauge");
+    assert!(bytes > 500_000.0, "the checkpoint holds the table: {bytes}");
+    let seconds = metric(&body, "db001_checkpoint_last_duration_seconds").expect("duration");
+    assert!(seconds > 0.0 && seconds < 60.0, "{seconds}");
+    let since = metric(&body, "db001_wal_bytes_since_checkpoint").expect("WAL gauge");
+    assert!(
+        since < 1000.0,
+        "nothing was written after the checkpoint: {since}"
+    );
+}

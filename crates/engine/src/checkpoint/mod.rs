@@ -101,7 +101,8 @@ pub enum CheckpointReason {
 }
 
 impl CheckpointReason {
-    fn as_str(self) -> &'static str {
+    /// The name logs and the `reason` label of `db001_checkpoints_total` use.
+    pub fn as_str(self) -> &'static str {
         match self {
             CheckpointReason::Time => "checkpoint_interval",
             CheckpointReason::WalVolume => "max_wal_size",
