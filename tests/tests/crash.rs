@@ -159,3 +159,44 @@ async fn kill_9_at_each_injected_crash_point_loses_no_acknowledged_commit() {
         "a kill at checkpoint-before-publish left no unfinished checkpoint file"
     );
 }
+
+/// A misspelt crash point stops the server at start-up (exit code 2, naming the known points)
+/// instead of running a torture cycle that can never fire.
+#[test]
+fn an_unknown_crash_point_is_refused_at_start_up() {
+    let data_dir = tempfile::tempdir().expect("data directory");
+    let mut child = std::process::Command::new(db001_tests::server_binary())
+        .args(["--listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0"])
+        .arg("--data-dir")
+        .arg(data_dir.path())
+        .args(["--config", "/dev/null"])
+        .env("DB001_CRASH_AT", "wal-after-everything:3")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start db001");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("db001 kept running with an unknown crash point");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(
+        &mut child.stderr.take().expect("piped stderr"),
+        &mut stderr,
+    )
+    .expect("read stderr");
+    assert_eq!(status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("unknown crash point 'wal-after-everything'")
+            && stderr.contains("wal-before-fsync"),
+        "{stderr}"
+    );
+}
