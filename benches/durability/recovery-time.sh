@@ -8,7 +8,8 @@
 # 2. `big (id bigint PRIMARY KEY, pad text)` filled with DATA_MB of 1000-byte rows (INSERT ...
 #    SELECT from generate_series in 20,000-row statements), then CHECKPOINT (its size and
 #    duration are printed too).
-# 3. WAL_MB of WAL after it: UPDATEs rewriting every row's pad, 20,000 rows per statement, until
+# 3. WAL_MB of WAL after it: UPDATEs rewriting every row's pad, UPDATE_ROWS rows per statement
+#    (default 20,000; 10 gives about 100,000 small transactions), until
 #    db001_wal_bytes_since_checkpoint reaches WAL_MB.
 # 4. kill -9, restart, and time it: the seconds from exec to the "listening" line, and the
 #    engine's own split from its "recovery complete" log line (checkpoint load, WAL replay).
@@ -18,6 +19,9 @@ DATA_MB=${DATA_MB:-1024}
 WAL_MB=${WAL_MB:-1024}
 ROW_BYTES=1000
 BATCH=20000
+# Rows per UPDATE transaction in the WAL phase: 20000 gives few big transactions, 10 many small
+# ones (replay cost per transaction shows).
+UPDATE_ROWS=${UPDATE_ROWS:-20000}
 REPORT="$OUT/recovery-time.txt"
 build
 machine_note | tee -a "$REPORT"
@@ -42,17 +46,21 @@ echo "CHECKPOINT of the loaded data: $(echo "$(date +%s.%N) - $started" | bc) s;
 letter=b
 first=1
 started=$(date +%s.%N)
+# Statements go to one psql in rounds of about 64 MB of WAL, until WAL_MB is reached.
+per_round=$(((64 * 1024 * 1024) / (UPDATE_ROWS * (ROW_BYTES + 80)) + 1))
 while (($(metric db001_wal_bytes_since_checkpoint) < WAL_MB * 1024 * 1024)); do
-    last=$((first + BATCH - 1))
-    sql "UPDATE big SET pad = repeat('$letter', $ROW_BYTES) WHERE id BETWEEN $first AND $last"
-    first=$((last + 1))
-    if ((first > rows)); then
-        first=1
-        letter=$([[ $letter == b ]] && echo c || echo b)
-    fi
+    for ((statement = 0; statement < per_round; statement++)); do
+        last=$((first + UPDATE_ROWS - 1))
+        echo "UPDATE big SET pad = repeat('$letter', $ROW_BYTES) WHERE id BETWEEN $first AND $last;"
+        first=$((last + 1))
+        if ((first > rows)); then
+            first=1
+            letter=$([[ $letter == b ]] && echo c || echo b)
+        fi
+    done | "$PSQL" -qtAX -v ON_ERROR_STOP=1 >/dev/null || exit 1
 done
 wal=$(metric db001_wal_bytes_since_checkpoint)
-echo "wrote $((wal / 1048576)) MB of WAL after the checkpoint in $(echo "$(date +%s.%N) - $started" | bc) s" \
+echo "wrote $((wal / 1048576)) MB of WAL ($UPDATE_ROWS-row UPDATE transactions) after the checkpoint in $(echo "$(date +%s.%N) - $started" | bc) s" \
     | tee -a "$REPORT"
 expected=$(sql "SELECT count(*), sum(length(pad)) FROM big")
 du -sh "$WORK/recovery/data/checkpoints" "$WORK/recovery/data/wal" | sed 's/^/on disk: /' | tee -a "$REPORT"

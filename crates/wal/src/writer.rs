@@ -4,9 +4,11 @@
 //!
 //! One thread owns the open segment. Each round it takes everything pending (all runs appended
 //! since the last round), writes each run with one positioned write, fsyncs once
-//! (`fdatasync`, or what `wal_sync_method` says: [`crate::SyncMethod`]), publishes the new durable LSN, calls the durable listener, and wakes the
-//! waiters the fsync covered. Everything that arrived while the fsync ran goes into the next
-//! round: that is group commit, and the fsync count grows with rounds, not with commits.
+//! (`fdatasync`, or what `wal_sync_method` says: [`crate::SyncMethod`]; with `open_datasync`
+//! the writes themselves are synchronous), publishes the new durable LSN, calls the durable
+//! listener, and wakes the waiters the fsync covered. Everything that arrived while the fsync
+//! ran goes into the next round: that is group commit, and the fsync count grows with rounds,
+//! not with commits.
 //!
 //! Two ordering rules make recovery decidable:
 //!
