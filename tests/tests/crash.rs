@@ -188,11 +188,8 @@ fn an_unknown_crash_point_is_refused_at_start_up() {
         std::thread::sleep(std::time::Duration::from_millis(20));
     };
     let mut stderr = String::new();
-    std::io::Read::read_to_string(
-        &mut child.stderr.take().expect("piped stderr"),
-        &mut stderr,
-    )
-    .expect("read stderr");
+    std::io::Read::read_to_string(&mut child.stderr.take().expect("piped stderr"), &mut stderr)
+        .expect("read stderr");
     assert_eq!(status.code(), Some(2), "{stderr}");
     assert!(
         stderr.contains("unknown crash point 'wal-after-everything'")
