@@ -90,6 +90,9 @@ pub const WORKER_STOP_TIMEOUT: Duration = Duration::from_secs(30);
 /// server itself (the report then says the point did not fire).
 pub const INJECTED_RUN_MAX: Duration = Duration::from_secs(15);
 
+/// How long the server's last log lines may take to reach the collected log after it exits.
+const LOG_SETTLE: Duration = Duration::from_secs(5);
+
 /// Rows of `filler`, which the filler client overwrites round-robin.
 const FILLER_ROWS: i32 = 16;
 /// Bytes of each `filler.pad` value: about 16 updates fill a 1 MB segment.
@@ -402,12 +405,23 @@ impl CrashLoop {
             .await
             .map_err(&context)?;
         let run_elapsed = run_started.elapsed();
-        let injected_fired = point.is_some_and(|point| {
-            let log = self.server.log();
-            log.get(log_before..).is_some_and(|added| {
+        let fired = |server: &TestServer, point: CrashPoint| {
+            server.log().get(log_before..).is_some_and(|added| {
                 added.contains(&format!("crash point {} reached", point.name()))
             })
-        });
+        };
+        let mut injected_fired = point.is_some_and(|point| fired(&self.server, point));
+        if let Some(point) = point
+            && outcome.exited_by_itself
+        {
+            // The server's last stderr line may still be in the pipe when its exit is seen:
+            // the collector thread appends it a moment later.
+            let deadline = Instant::now() + LOG_SETTLE;
+            while !injected_fired && Instant::now() < deadline {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+                injected_fired = fired(&self.server, point);
+            }
+        }
         if point.is_some() && outcome.exited_by_itself && !injected_fired {
             return Err(context(format!(
                 "the server died during the run without reaching its crash point; log tail:\n{}",
