@@ -10,7 +10,11 @@
 //!   with LIMIT hands each worker its own row (only returned rows are locked).
 //! - READ COMMITTED `FOR UPDATE` re-checks a row changed while it waited, and returns its new
 //!   version or drops it; REPEATABLE READ fails with 40001.
-//! - `lock_timeout` (55P03) and `statement_timeout` (57014) cancel a wait.
+//! - `lock_timeout` (55P03) and `statement_timeout` (57014) cancel a wait; `statement_timeout`
+//!   also cancels a long statement that waits for nothing.
+//! - A transaction that only locked rows (autocommit `SELECT ... FOR UPDATE`, or a block of
+//!   lock-only statements) leaves nothing behind once it ends: the next UPDATE of the row, from
+//!   any session and at any level, neither waits nor fails with 40001.
 //! - Deadlocks: the waiter whose `deadlock_timeout` expires first while the cycle exists is the
 //!   victim (40P01) and its transaction is aborted at once, so the other proceeds.
 //! - 25006 for writes in read-only transactions; 25001 for late SET TRANSACTION.
@@ -188,6 +192,51 @@ const SCENARIOS: &[(Scenario, &[&str])] = &[
             ],
         },
         RC,
+    ),
+    (
+        Scenario {
+            name: "statement_timeout cancels a long statement that waits for nothing",
+            setup: SETUP,
+            steps: &[
+                (1, "SET statement_timeout = '200ms'"),
+                (1, "SELECT count(*) FROM generate_series(1, 1000000000)"),
+                (1, "begin"),
+                (1, "SELECT count(*) FROM generate_series(1, 1000000000)"),
+                (1, "SELECT 1"),
+                (1, "ROLLBACK"),
+                (1, "SELECT count(*) FROM generate_series(1, 1000)"),
+            ],
+        },
+        RC,
+    ),
+    (
+        Scenario {
+            name: "a finished lock-only transaction leaves nothing behind",
+            setup: SETUP,
+            steps: &[
+                (1, "SELECT * FROM acct WHERE id = 1 FOR UPDATE"),
+                (1, "UPDATE acct SET balance = balance + 1 WHERE id = 1"),
+                (1, "SELECT * FROM acct WHERE id = 1 FOR SHARE"),
+                (2, "UPDATE acct SET balance = balance + 1 WHERE id = 1"),
+                (1, "begin"),
+                (1, "SELECT * FROM acct WHERE id = 1 FOR SHARE"),
+                (1, "COMMIT"),
+                (2, "begin"),
+                (2, "UPDATE acct SET balance = balance + 1 WHERE id = 1"),
+                (2, "COMMIT"),
+                (3, "begin"),
+                (3, "SELECT balance FROM acct WHERE id = 2"),
+                (1, "SELECT * FROM acct WHERE id = 2 FOR UPDATE"),
+                (1, "begin"),
+                (1, "SELECT * FROM acct WHERE id = 2 FOR KEY SHARE"),
+                (1, "COMMIT"),
+                (2, "SELECT * FROM acct WHERE id = 2 FOR NO KEY UPDATE"),
+                (3, "UPDATE acct SET balance = balance + 1 WHERE id = 2"),
+                (3, "COMMIT"),
+                (1, "SELECT * FROM acct ORDER BY id"),
+            ],
+        },
+        BOTH,
     ),
     (
         Scenario {
