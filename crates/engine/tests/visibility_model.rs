@@ -128,7 +128,7 @@ impl Model {
         let mut state = match block.level {
             Some(Level::RepeatableRead) => block
                 .snapshot
-                .get_or_insert_with(|| (committed, commits))
+                .get_or_insert((committed, commits))
                 .0
                 .clone(),
             _ => committed,
