@@ -126,11 +126,9 @@ impl Model {
             return committed;
         };
         let mut state = match block.level {
-            Some(Level::RepeatableRead) => block
-                .snapshot
-                .get_or_insert((committed, commits))
-                .0
-                .clone(),
+            Some(Level::RepeatableRead) => {
+                block.snapshot.get_or_insert((committed, commits)).0.clone()
+            }
             _ => committed,
         };
         for (key, value) in &block.writes {
