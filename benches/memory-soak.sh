@@ -111,7 +111,7 @@ sample 0
 echo "db001 pid $SERVER_PID on $PG_ADDR, RSS before the workload: $BEFORE_KB kB; writing $OUT"
 
 DURATION_SECONDS=$((MINUTES * 60))
-"$PGBENCH" -n -c "$CLIENTS" -j 2 -T "$DURATION_SECONDS" -M prepared -f "$OUT/workload.sql" \
+"$PGBENCH" -n -c "$CLIENTS" -j 2 -T "$DURATION_SECONDS" -M prepared --failures-detailed -f "$OUT/workload.sql" \
     >"$OUT/pgbench.log" 2>&1 &
 BENCH_PID=$!
 START=$(date +%s)
