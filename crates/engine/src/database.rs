@@ -121,7 +121,9 @@ impl Database {
             entry.storage.rebuild_free_list();
         }
         db.shared.checkpointer.start(Arc::downgrade(&db.shared))?;
-        crate::collector::start(&db);
+        if db.shared.config.autovacuum {
+            crate::collector::start(&db);
+        }
         Ok((db, report))
     }
 

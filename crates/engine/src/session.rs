@@ -742,9 +742,17 @@ impl Session {
         loop {
             let txn = self.txn.as_mut().expect("ensured above");
             if txn.read_only {
+                // PostgreSQL names the command, as its command tag does.
+                let what = match statement {
+                    ast::Statement::CreateTable(_) => "CREATE TABLE",
+                    ast::Statement::DropTable(_) => "DROP TABLE",
+                    ast::Statement::CreateIndex(_) => "CREATE INDEX",
+                    ast::Statement::DropIndex(_) => "DROP INDEX",
+                    _ => "DDL",
+                };
                 return Err(Error::new(
                     SqlState::READ_ONLY_SQL_TRANSACTION,
-                    "cannot execute DDL in a read-only transaction",
+                    format!("cannot execute {what} in a read-only transaction"),
                 ));
             }
             db.check_writable()?;
