@@ -12,6 +12,11 @@
 
 use std::fmt;
 
+mod objects;
+pub mod visit;
+
+pub use objects::*;
+
 /// A byte range into the statement text. `start` is a byte offset; [`Span::position`] converts
 /// it to PostgreSQL's 1-based character position.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
@@ -123,6 +128,23 @@ pub enum Statement {
     Backup {
         to: String,
     },
+    AlterTable(Box<AlterTable>),
+    Truncate(Truncate),
+    CreateView(Box<CreateView>),
+    /// `DROP VIEW`, `DROP SEQUENCE`, `DROP SCHEMA`.
+    DropObjects(DropObjects),
+    CreateSchema(CreateSchema),
+    CreateSequence(Box<CreateSequence>),
+    /// `SAVEPOINT name`.
+    Savepoint(Ident),
+    /// `RELEASE [SAVEPOINT] name`.
+    ReleaseSavepoint(Ident),
+    /// `ROLLBACK [WORK | TRANSACTION] TO [SAVEPOINT] name`.
+    RollbackToSavepoint(Ident),
+    Prepare(Box<Prepare>),
+    Execute(Execute),
+    /// `DEALLOCATE [PREPARE] name`, or `DEALLOCATE [PREPARE] ALL` (`None`).
+    Deallocate(Option<Ident>),
 }
 
 /// `ISOLATION LEVEL ...`, `READ ONLY`, `READ WRITE`, `[NOT] DEFERRABLE`.
@@ -348,7 +370,14 @@ pub enum InsertSource {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct OnConflict {
+    /// The conflict target's columns (empty when there is none or it names a constraint).
     pub target: Vec<Ident>,
+    /// `ON CONFLICT (columns) WHERE predicate`: selects partial unique indexes. db001 has no
+    /// partial indexes, and a full unique index satisfies every predicate, so it only has to
+    /// bind.
+    pub target_predicate: Option<Expr>,
+    /// `ON CONFLICT ON CONSTRAINT name`.
+    pub constraint: Option<Ident>,
     pub action: OnConflictAction,
 }
 
@@ -440,9 +469,10 @@ pub enum ColumnConstraintKind {
         on_delete: Option<ReferentialAction>,
         on_update: Option<ReferentialAction>,
     },
-    /// `GENERATED { ALWAYS | BY DEFAULT } AS IDENTITY`.
+    /// `GENERATED { ALWAYS | BY DEFAULT } AS IDENTITY [( sequence options )]`.
     Identity {
         always: bool,
+        options: Vec<SequenceOption>,
     },
 }
 

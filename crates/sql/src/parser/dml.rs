@@ -83,6 +83,8 @@ impl Parser<'_, '_> {
         self.advance();
         self.advance();
         let mut target = Vec::new();
+        let mut target_predicate = None;
+        let mut constraint = None;
         if self.eat_symbol(Symbol::LeftParen) {
             target = self.comma_separated(|parser| {
                 let column = parser.expect_col_id()?;
@@ -95,11 +97,11 @@ impl Parser<'_, '_> {
                 Ok(column)
             })?;
             self.expect_symbol(Symbol::RightParen)?;
-            if self.is_keyword(kw::WHERE) {
-                return Err(self.unsupported("ON CONFLICT (...) WHERE", self.peek().span));
+            if self.eat_keyword(kw::WHERE) {
+                target_predicate = Some(self.parse_expr()?);
             }
-        } else if self.is_keyword(kw::ON) {
-            return Err(self.unsupported("ON CONFLICT ON CONSTRAINT", self.peek().span));
+        } else if self.eat_keywords(&[kw::ON, kw::CONSTRAINT]) {
+            constraint = Some(self.expect_col_id()?);
         }
         self.expect_keyword(kw::DO)?;
         let action = if self.eat_keyword(kw::NOTHING) {
@@ -118,7 +120,12 @@ impl Parser<'_, '_> {
                 selection,
             }
         };
-        Ok(OnConflict { target, action })
+        Ok(OnConflict {
+            target,
+            target_predicate,
+            constraint,
+            action,
+        })
     }
 
     /// `[RETURNING item, ...]`.

@@ -46,8 +46,9 @@ impl Parser<'_, '_> {
         if !self.eat_keyword(kw::WORK) {
             self.eat_keyword(kw::TRANSACTION);
         }
-        if self.is_keyword(kw::TO) {
-            return Err(self.unsupported("ROLLBACK TO SAVEPOINT", first));
+        if self.eat_keyword(kw::TO) {
+            self.eat_keyword(kw::SAVEPOINT);
+            return Ok(Statement::RollbackToSavepoint(self.expect_col_id()?));
         }
         self.parse_chain_clause()?;
         Ok(Statement::Rollback)
