@@ -39,11 +39,13 @@ pub fn optimize_statement(statement: BoundStatement) -> BoundStatement {
             source,
             values,
             returning,
+            on_conflict,
         } => BoundStatement::Insert {
             table,
             source: optimize(source),
             values,
             returning,
+            on_conflict,
         },
         BoundStatement::Update {
             table,

@@ -216,7 +216,7 @@ impl Binder<'_> {
 
     /// FROM: a left-deep nested-loop tree in FROM order (the optimizer pushes predicates into
     /// it and picks index access).
-    fn bind_from(&mut self, from: &[ast::TableWithJoins]) -> Result<(Plan, Scope)> {
+    pub(crate) fn bind_from(&mut self, from: &[ast::TableWithJoins]) -> Result<(Plan, Scope)> {
         let mut scope = Scope::default();
         let mut plan: Option<Plan> = None;
         for item in from {
@@ -265,7 +265,32 @@ impl Binder<'_> {
                 "subqueries and functions in FROM are not supported yet",
             ));
         };
-        let table = self.table(name)?;
+        // A view reads as its query (see `views.rs`); a table as a scan.
+        let (scan, columns) = match self.view_reference(name)? {
+            Some((plan, columns)) => (plan, columns),
+            None => {
+                let table = self.table(name)?;
+                let columns = table
+                    .schema
+                    .columns
+                    .iter()
+                    .enumerate()
+                    .map(|(i, column)| OutputColumn {
+                        name: column.name.clone(),
+                        data_type: column.data_type,
+                        table_oid: table.schema.id,
+                        column_number: i as i16 + 1,
+                    })
+                    .collect::<Vec<_>>();
+                let scan = Plan::Scan {
+                    table,
+                    access: Access::Sequential,
+                    filter: None,
+                    with_row_id: false,
+                };
+                (scan, columns)
+            }
+        };
         let relation_name = alias
             .as_ref()
             .map_or(name.name().value.clone(), |a| a.name.value.clone());
@@ -276,40 +301,34 @@ impl Binder<'_> {
             ));
         }
         let column_aliases = alias.as_ref().map_or(&[][..], |a| a.columns.as_slice());
-        if column_aliases.len() > table.schema.columns.len() {
+        if column_aliases.len() > columns.len() {
             return Err(Error::new(
                 SqlState::INVALID_COLUMN_REFERENCE,
                 format!(
                     "table \"{relation_name}\" has {} columns available but {} columns specified",
-                    table.schema.columns.len(),
+                    columns.len(),
                     column_aliases.len()
                 ),
             ));
         }
         let offset = scope.columns.len();
-        for (i, column) in table.schema.columns.iter().enumerate() {
+        for (i, column) in columns.iter().enumerate() {
             scope.columns.push(ScopeColumn {
                 qualifier: Some(relation_name.clone()),
                 name: column_aliases
                     .get(i)
                     .map_or(column.name.clone(), |a| a.value.clone()),
                 data_type: column.data_type,
-                table_oid: table.schema.id,
-                column_number: i as i16 + 1,
+                table_oid: column.table_oid,
+                column_number: column.column_number,
             });
         }
-        let width = table.schema.columns.len();
+        let width = columns.len();
         scope.relations.push(ScopeRelation {
             name: relation_name,
             offset,
             width,
         });
-        let scan = Plan::Scan {
-            table,
-            access: Access::Sequential,
-            filter: None,
-            with_row_id: false,
-        };
         let Some(left) = left else {
             return Ok(scan);
         };
@@ -672,7 +691,7 @@ impl Binder<'_> {
 
     // ---------------------------------------------------------------- DML
 
-    fn table_scope(&self, table: &TableRef, alias: Option<&ast::Ident>) -> Scope {
+    pub(crate) fn table_scope(&self, table: &TableRef, alias: Option<&ast::Ident>) -> Scope {
         let name = alias.map_or(table.schema.name.clone(), |a| a.value.clone());
         Scope {
             columns: table
@@ -697,16 +716,13 @@ impl Binder<'_> {
     }
 
     /// The bound DEFAULT of a column (or NULL).
-    fn default_value(&mut self, table: &TableRef, column: usize) -> Result<InsertValue> {
-        let schema = &table.schema.columns[column];
-        let Some(default) = &schema.default else {
+    pub(crate) fn default_value(&mut self, table: &TableRef, column: usize) -> Result<InsertValue> {
+        if self.default_text(&table.schema, column).is_none() {
             return Ok(InsertValue::Null);
-        };
-        let parsed = db001_sql::parse_expr(default)?;
-        let mut binder = Binder::new(self.catalog, default, &[]);
-        let (bound, data_type) = binder.bind_expr(&parsed, &Scope::default())?;
-        let bound = binder.coerce_assignment(bound, data_type, schema.data_type, &schema.name)?;
-        Ok(InsertValue::Default(bound))
+        }
+        Ok(InsertValue::Default(
+            self.bound_default(&table.schema, column)?,
+        ))
     }
 
     /// Coerces a value assigned to a column: unknowns take the column's type; other types need
@@ -732,7 +748,7 @@ impl Binder<'_> {
         Ok(expr)
     }
 
-    fn bind_returning(
+    pub(crate) fn bind_returning(
         &mut self,
         items: &[ast::SelectItem],
         scope: &Scope,
@@ -778,12 +794,8 @@ impl Binder<'_> {
     }
 
     fn bind_insert(&mut self, insert: &ast::Insert) -> Result<BoundStatement> {
-        if insert.on_conflict.is_some() {
-            return Err(Error::feature_not_supported(
-                "INSERT ... ON CONFLICT is not supported yet",
-            ));
-        }
         let table = self.table(&insert.table)?;
+        let table = self.with_write_rules(table)?;
         let schema = std::sync::Arc::clone(&table.schema);
         let mut targets = Vec::new();
         if insert.columns.is_empty() {
@@ -810,6 +822,7 @@ impl Binder<'_> {
                 targets.push(position);
             }
         }
+        self.check_identity_insert(&schema, &targets, &insert.source)?;
         let target_types: Vec<DataType> = targets
             .iter()
             .map(|&c| schema.columns[c].data_type)
@@ -875,6 +888,14 @@ impl Binder<'_> {
                 _ => values.push(self.default_value(&table, column)?),
             }
         }
+        let on_conflict = match &insert.on_conflict {
+            Some(on_conflict) => Some(Box::new(self.bind_on_conflict(
+                on_conflict,
+                &table,
+                insert.alias.as_ref(),
+            )?)),
+            None => None,
+        };
         let scope = self.table_scope(&table, insert.alias.as_ref());
         let returning = self.bind_returning(&insert.returning, &scope)?;
         Ok(BoundStatement::Insert {
@@ -882,6 +903,7 @@ impl Binder<'_> {
             source,
             values,
             returning,
+            on_conflict,
         })
     }
 
@@ -901,8 +923,8 @@ impl Binder<'_> {
                     let Some(&column) = targets.get(i) else {
                         continue;
                     };
-                    *item = match &table.schema.columns[column].default {
-                        Some(default) => db001_sql::parse_expr(default)?,
+                    *item = match self.default_text(&table.schema, column) {
+                        Some(default) => db001_sql::parse_expr(&default)?,
                         None => ast::Expr::Literal(ast::Literal::Null, span),
                     };
                 }
@@ -912,13 +934,21 @@ impl Binder<'_> {
     }
 
     fn bind_update(&mut self, update: &ast::Update) -> Result<BoundStatement> {
-        if !update.from.is_empty() {
-            return Err(Error::feature_not_supported(
-                "UPDATE ... FROM is not supported yet",
-            ));
-        }
         let table = self.table(&update.table)?;
-        let scope = self.table_scope(&table, update.alias.as_ref());
+        let table = self.with_write_rules(table)?;
+        // With FROM, the scan joins the target with the FROM items (see `dml_join.rs`).
+        let (scan, scope) = if update.from.is_empty() {
+            let scope = self.table_scope(&table, update.alias.as_ref());
+            let scan = self.dml_scan(&table, update.selection.as_ref(), &scope)?;
+            (scan, scope)
+        } else {
+            self.bind_dml_join(
+                &table,
+                update.alias.as_ref(),
+                &update.from,
+                update.selection.as_ref(),
+            )?
+        };
         self.clause = "UPDATE";
         let mut assignments = Vec::with_capacity(update.assignments.len());
         for assignment in &update.assignments {
@@ -941,6 +971,7 @@ impl Binder<'_> {
                     assignment.column.value
                 )));
             }
+            self.check_identity_update(&table, column, assignment.value.is_none())?;
             let value = match &assignment.value {
                 None => match self.default_value(&table, column)? {
                     InsertValue::Default(expr) => expr,
@@ -960,7 +991,6 @@ impl Binder<'_> {
             };
             assignments.push((column, value));
         }
-        let scan = self.dml_scan(&table, update.selection.as_ref(), &scope)?;
         let returning = self.bind_returning(&update.returning, &scope)?;
         Ok(BoundStatement::Update {
             table,
@@ -971,14 +1001,20 @@ impl Binder<'_> {
     }
 
     fn bind_delete(&mut self, delete: &ast::Delete) -> Result<BoundStatement> {
-        if !delete.using.is_empty() {
-            return Err(Error::feature_not_supported(
-                "DELETE ... USING is not supported yet",
-            ));
-        }
         let table = self.table(&delete.table)?;
-        let scope = self.table_scope(&table, delete.alias.as_ref());
-        let scan = self.dml_scan(&table, delete.selection.as_ref(), &scope)?;
+        let table = self.with_write_rules(table)?;
+        let (scan, scope) = if delete.using.is_empty() {
+            let scope = self.table_scope(&table, delete.alias.as_ref());
+            let scan = self.dml_scan(&table, delete.selection.as_ref(), &scope)?;
+            (scan, scope)
+        } else {
+            self.bind_dml_join(
+                &table,
+                delete.alias.as_ref(),
+                &delete.using,
+                delete.selection.as_ref(),
+            )?
+        };
         let returning = self.bind_returning(&delete.returning, &scope)?;
         Ok(BoundStatement::Delete {
             table,
@@ -987,7 +1023,7 @@ impl Binder<'_> {
         })
     }
 
-    fn dml_scan(
+    pub(crate) fn dml_scan(
         &mut self,
         table: &TableRef,
         selection: Option<&ast::Expr>,
