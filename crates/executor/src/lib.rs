@@ -9,11 +9,14 @@
 //! travels up to the engine, which undoes the statement, waits, and runs it again.
 
 pub mod aggregate;
+pub mod constraints;
 pub mod dml;
 pub mod eval;
 pub mod functions;
 pub mod library;
 pub mod operators;
+pub mod sequences;
+pub mod upsert;
 
 use std::sync::Arc;
 
@@ -22,6 +25,7 @@ use db001_txn::{Snapshot, TxnManager};
 
 pub use dml::WriteContext;
 pub use operators::collect;
+pub use sequences::SequenceAccess;
 
 /// Facts about the session that functions like `now()` and `current_user` report.
 #[derive(Debug, Clone)]
@@ -30,6 +34,8 @@ pub struct SessionInfo {
     pub database: String,
     pub version: String,
     pub backend_pid: i32,
+    /// What runs `nextval` and friends for this session (`None`: they fail with 0A000).
+    pub sequences: Option<Arc<dyn SequenceAccess>>,
 }
 
 /// Everything a statement's operators read.
