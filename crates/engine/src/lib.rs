@@ -34,8 +34,10 @@ mod log_record;
 mod pitr;
 mod recovery;
 mod result;
+mod sequences;
 mod session;
 mod settings;
+mod table_locks;
 mod transaction;
 mod verify;
 

@@ -56,6 +56,19 @@ pub enum CommandTag {
     Show,
     Explain,
     Checkpoint,
+    AlterTable,
+    Truncate,
+    CreateView,
+    DropView,
+    CreateSchema,
+    DropSchema,
+    CreateSequence,
+    DropSequence,
+    Savepoint,
+    Release,
+    Prepare,
+    Deallocate,
+    DeallocateAll,
 }
 
 impl fmt::Display for CommandTag {
@@ -77,6 +90,19 @@ impl fmt::Display for CommandTag {
             CommandTag::Show => f.write_str("SHOW"),
             CommandTag::Explain => f.write_str("EXPLAIN"),
             CommandTag::Checkpoint => f.write_str("CHECKPOINT"),
+            CommandTag::AlterTable => f.write_str("ALTER TABLE"),
+            CommandTag::Truncate => f.write_str("TRUNCATE TABLE"),
+            CommandTag::CreateView => f.write_str("CREATE VIEW"),
+            CommandTag::DropView => f.write_str("DROP VIEW"),
+            CommandTag::CreateSchema => f.write_str("CREATE SCHEMA"),
+            CommandTag::DropSchema => f.write_str("DROP SCHEMA"),
+            CommandTag::CreateSequence => f.write_str("CREATE SEQUENCE"),
+            CommandTag::DropSequence => f.write_str("DROP SEQUENCE"),
+            CommandTag::Savepoint => f.write_str("SAVEPOINT"),
+            CommandTag::Release => f.write_str("RELEASE"),
+            CommandTag::Prepare => f.write_str("PREPARE"),
+            CommandTag::Deallocate => f.write_str("DEALLOCATE"),
+            CommandTag::DeallocateAll => f.write_str("DEALLOCATE ALL"),
         }
     }
 }

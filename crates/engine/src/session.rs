@@ -14,9 +14,14 @@ use parking_lot::Mutex;
 
 use crate::database::Database;
 use crate::result::{Column, CommandTag, StatementResult, TransactionStatus};
+use crate::sequences::SessionSequences;
 use crate::settings::{Settings, parse_isolation};
 use crate::transaction::Transaction;
 use crate::{VERSION_STRING, ddl};
+
+mod locking;
+mod named;
+mod savepoints;
 
 /// How often one statement may be re-run after waiting for other writers before giving up.
 const STATEMENT_RETRIES_MAX: u32 = 10_000;
@@ -51,6 +56,10 @@ pub struct Session {
     info: Arc<SessionInfo>,
     /// Publishes this session's snapshot to the garbage-collection horizon.
     reader: ReaderSlot,
+    /// `currval`, `lastval`, and the sequence records to wait for at commit.
+    sequences: Arc<SessionSequences>,
+    /// Statements prepared with SQL `PREPARE`, by name.
+    named: std::collections::HashMap<String, Arc<Prepared>>,
 }
 
 impl Session {
@@ -58,9 +67,9 @@ impl Session {
         let backend_pid = db.shared.next_backend_pid.fetch_add(1, Ordering::Relaxed);
         let settings = Settings::new(db.shared.config.synchronous_commit);
         let reader = db.shared.manager.register_reader();
+        let sequences = Arc::new(SessionSequences::new(db.clone()));
         Session {
             reader,
-            db,
             txn: None,
             settings,
             info: Arc::new(SessionInfo {
@@ -68,7 +77,11 @@ impl Session {
                 database: "postgres".to_string(),
                 version: VERSION_STRING.to_string(),
                 backend_pid,
+                sequences: Some(Arc::clone(&sequences) as Arc<dyn db001_executor::SequenceAccess>),
             }),
+            db,
+            sequences,
+            named: std::collections::HashMap::new(),
         }
     }
 
@@ -205,14 +218,23 @@ impl Session {
                 plan: Mutex::new(None),
             }));
         };
-        if self.txn.as_ref().is_some_and(|t| t.failed) && !is_transaction_end(&statement) {
+        if self.txn.as_ref().is_some_and(|t| t.failed)
+            && !is_transaction_end(&statement)
+            && !matches!(statement, ast::Statement::RollbackToSavepoint(_))
+        {
             return Err(aborted_error());
         }
         let (columns, param_types, plan) = match planned_kind(&statement) {
             Some(inner) => {
                 let catalog = self.current_catalog();
-                let (bound, param_types) =
-                    db001_planner::plan_statement(&catalog, sql, inner, &types)?;
+                let search_path = self.search_path();
+                let (bound, param_types) = db001_planner::plan_statement_in(
+                    &catalog,
+                    sql,
+                    inner,
+                    &types,
+                    &search_path,
+                )?;
                 let columns = if matches!(statement, ast::Statement::Explain { .. }) {
                     Some(explain_columns())
                 } else {
@@ -335,6 +357,9 @@ impl Session {
             txn.rollback(&self.db);
             return Ok(());
         }
+        if self.settings.synchronous_commit() {
+            self.sequences.wait_durable().await?;
+        }
         txn.commit(&self.db, self.settings.synchronous_commit())
             .await
     }
@@ -364,6 +389,7 @@ impl Session {
                 }
                 return Ok(StatementResult::command(CommandTag::Rollback));
             }
+            ast::Statement::RollbackToSavepoint(name) => return self.rollback_to_savepoint(name),
             _ => {}
         }
         if self.txn.as_ref().is_some_and(|t| t.failed) {
@@ -414,20 +440,17 @@ impl Session {
                     tag: CommandTag::Explain,
                 })
             }
-            ast::Statement::CreateTable(_)
-            | ast::Statement::DropTable(_)
-            | ast::Statement::CreateIndex(_)
-            | ast::Statement::DropIndex(_) => self.run_ddl(statement, sql).await,
+            statement if ddl::is_ddl(statement) => self.run_ddl(statement, sql).await,
             ast::Statement::Select(_)
             | ast::Statement::Insert(_)
             | ast::Statement::Update(_)
-            | ast::Statement::Delete(_) => {
-                let bound = self.bound_plan(statement, sql, prepared)?;
-                self.run_planned(&bound, params).await
-            }
-            ast::Statement::Begin(_) | ast::Statement::Commit | ast::Statement::Rollback => {
-                Err(Error::internal("transaction control handled above"))
-            }
+            | ast::Statement::Delete(_) => self.run_dml(statement, sql, prepared, params).await,
+            ast::Statement::Savepoint(name) => self.savepoint(name),
+            ast::Statement::ReleaseSavepoint(name) => self.release_savepoint(name),
+            ast::Statement::Prepare(prepare) => self.prepare_named(prepare),
+            ast::Statement::Execute(execute) => self.execute_named(execute).await,
+            ast::Statement::Deallocate(name) => self.deallocate(name.as_ref()),
+            _ => Err(Error::internal("transaction control handled above")),
         }
     }
 
@@ -449,6 +472,9 @@ impl Session {
         if txn.failed {
             txn.rollback(&self.db);
             return Ok(StatementResult::command(CommandTag::Rollback));
+        }
+        if self.settings.synchronous_commit() {
+            self.sequences.wait_durable().await?;
         }
         txn.commit(&self.db, self.settings.synchronous_commit())
             .await?;
@@ -551,8 +577,14 @@ impl Session {
                 return Ok(Arc::clone(plan));
             }
             let inner = planned_kind(statement).unwrap_or(statement);
-            let (bound, _) =
-                db001_planner::plan_statement(&catalog, sql, inner, &prepared.param_types)?;
+            let search_path = self.search_path();
+            let (bound, _) = db001_planner::plan_statement_in(
+                &catalog,
+                sql,
+                inner,
+                &prepared.param_types,
+                &search_path,
+            )?;
             let columns = bound.columns().map(to_columns);
             let explain = matches!(statement, ast::Statement::Explain { .. });
             if !explain && columns.as_deref() != prepared.columns.as_deref() {
@@ -565,7 +597,9 @@ impl Session {
             return Ok(bound);
         }
         let inner = planned_kind(statement).unwrap_or(statement);
-        let (bound, _) = db001_planner::plan_statement(&catalog, sql, inner, &[])?;
+        let search_path = self.search_path();
+        let (bound, _) =
+            db001_planner::plan_statement_in(&catalog, sql, inner, &[], &search_path)?;
         Ok(Arc::new(bound))
     }
 
@@ -595,6 +629,7 @@ impl Session {
             db.check_writable()?;
             txn.ensure_writer(&db);
         }
+        let written = locking::written_tables(bound);
         let mut attempts = 0;
         loop {
             let txn = self.txn.as_mut().expect("ensured above");
@@ -608,7 +643,8 @@ impl Session {
                 session: Arc::clone(&self.info),
                 transaction_start_micros: txn.start_micros,
             };
-            let result = execute_bound(&db, txn, &ctx, bound);
+            let result = locking::lock_written(&db, txn, &written)
+                .and_then(|()| execute_bound(&db, txn, &ctx, bound));
             let Err(error) = &result else {
                 return result;
             };
@@ -637,6 +673,8 @@ impl Session {
 
     async fn run_ddl(&mut self, statement: &ast::Statement, sql: &str) -> Result<StatementResult> {
         let db = self.db.clone();
+        let search_path = self.search_path();
+        let info = Arc::clone(&self.info);
         self.ensure_transaction();
         let mut attempts = 0;
         loop {
@@ -648,14 +686,26 @@ impl Session {
                 ));
             }
             db.check_writable()?;
-            let snapshot = txn.statement_snapshot(&db, &self.reader);
-            let result = ddl::execute(&db, txn, snapshot, statement, sql);
+            txn.statement_snapshot(&db, &self.reader);
+            // A statement that must wait starts again from here (see `ddl`).
+            let mark = txn.mark();
+            let result = ddl::execute(
+                &mut ddl::Ddl {
+                    db: &db,
+                    txn: &mut *txn,
+                    sql,
+                    search_path: &search_path,
+                    session: &info,
+                },
+                statement,
+            );
             let Err(error) = &result else {
                 return result;
             };
             let Some(other) = error.waiting_for() else {
                 return result;
             };
+            txn.rollback_to(&db, &mark);
             attempts += 1;
             if attempts > STATEMENT_RETRIES_MAX || other == 0 {
                 return result;
@@ -713,15 +763,27 @@ fn execute_bound(
             source,
             values,
             returning,
+            on_conflict,
         } => {
-            let (count, rows) = db001_executor::dml::insert(
-                ctx,
-                &mut write,
-                table,
-                source,
-                values,
-                returning.as_ref(),
-            )?;
+            let (count, rows) = match on_conflict {
+                None => db001_executor::dml::insert(
+                    ctx,
+                    &mut write,
+                    table,
+                    source,
+                    values,
+                    returning.as_ref(),
+                )?,
+                Some(on_conflict) => db001_executor::upsert::insert(
+                    ctx,
+                    &mut write,
+                    table,
+                    source,
+                    values,
+                    returning.as_ref(),
+                    on_conflict,
+                )?,
+            };
             (
                 CommandTag::Insert(count),
                 rows,
@@ -777,6 +839,37 @@ fn planned_kind(statement: &ast::Statement) -> Option<&ast::Statement> {
             statement: inner, ..
         } => planned_kind(inner),
         _ => None,
+    }
+}
+
+/// How often a statement is planned again because DDL replaced a table it writes between
+/// planning and locking (each time another DDL transaction committed in that window).
+const REPLANS_MAX: u32 = 100;
+
+impl Session {
+    /// Runs a query or DML statement: plans it, and plans it again if DDL replaced a table it
+    /// writes before its locks were taken (see `table_locks`).
+    async fn run_dml(
+        &mut self,
+        statement: &ast::Statement,
+        sql: &str,
+        prepared: Option<&Prepared>,
+        params: &[Value],
+    ) -> Result<StatementResult> {
+        let mut replans = 0;
+        loop {
+            let bound = self.bound_plan(statement, sql, prepared)?;
+            match self.run_planned(&bound, params).await {
+                Err(error) if locking::is_stale(&error) && replans < REPLANS_MAX => replans += 1,
+                result => return result,
+            }
+        }
+    }
+
+    /// The session's `search_path`: schema names in order, `$user` replaced by the user's
+    /// name.
+    pub(crate) fn search_path(&self) -> Vec<String> {
+        crate::settings::search_path(self.settings.get("search_path"), &self.info.user)
     }
 }
 
