@@ -28,6 +28,7 @@
 mod backup;
 mod checkpoint;
 mod checkpointer;
+mod collector;
 mod database;
 mod ddl;
 mod log_record;
@@ -39,7 +40,10 @@ mod session;
 mod settings;
 mod table_locks;
 mod transaction;
+mod transaction_control;
+mod two_phase;
 mod verify;
+mod waiting;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -87,6 +91,9 @@ pub struct Config {
     pub archive_dir: Option<PathBuf>,
     /// Every file operation on the WAL and checkpoints (tests inject faults here).
     pub io: Arc<dyn WalIo>,
+    /// `max_prepared_transactions`: how many transactions may be prepared for two-phase commit
+    /// at once; 0 (PostgreSQL's default) disables `PREPARE TRANSACTION`.
+    pub max_prepared_transactions: usize,
 }
 
 impl Config {
@@ -101,6 +108,7 @@ impl Config {
             max_wal_bytes: 1 << 30,
             archive_dir: None,
             io: Arc::new(StdIo),
+            max_prepared_transactions: 0,
         }
     }
 }

@@ -69,6 +69,10 @@ pub enum CommandTag {
     Prepare,
     Deallocate,
     DeallocateAll,
+    PrepareTransaction,
+    CommitPrepared,
+    RollbackPrepared,
+    Vacuum,
 }
 
 impl fmt::Display for CommandTag {
@@ -103,6 +107,10 @@ impl fmt::Display for CommandTag {
             CommandTag::Prepare => f.write_str("PREPARE"),
             CommandTag::Deallocate => f.write_str("DEALLOCATE"),
             CommandTag::DeallocateAll => f.write_str("DEALLOCATE ALL"),
+            CommandTag::PrepareTransaction => f.write_str("PREPARE TRANSACTION"),
+            CommandTag::CommitPrepared => f.write_str("COMMIT PREPARED"),
+            CommandTag::RollbackPrepared => f.write_str("ROLLBACK PREPARED"),
+            CommandTag::Vacuum => f.write_str("VACUUM"),
         }
     }
 }

@@ -18,17 +18,14 @@
 //!
 //! ## Concurrency
 //!
-//! The referenced row is locked when a referencing key is checked: a transaction deleting
-//! or re-keying it meanwhile must wait for the referencing transaction to finish, and then
-//! (READ COMMITTED) runs its statement again on a snapshot that sees the new referencing row,
-//! or (REPEATABLE READ and up) fails with 40001. In the other direction, a referencing insert
-//! that finds the referenced row held by a live deleter waits for it, and its re-run no
-//! longer finds the row. PostgreSQL takes a `FOR KEY SHARE` lock, which does not block
-//! other transactions' non-key updates of the referenced row or concurrent referencing
-//! inserts; db001's row lock is exclusive (`FOR UPDATE` strength) until the storage layer has
-//! shared lock modes, so such transactions wait for one another instead — correct, but less
-//! concurrent (and under REPEATABLE READ the second of two concurrent referencing inserts
-//! fails with 40001). The lock is taken in [`lock_referenced_row`] only.
+//! The referenced row is locked `FOR KEY SHARE` when a referencing key is checked, as
+//! PostgreSQL's RI triggers do: a transaction deleting or re-keying it meanwhile must wait for
+//! the referencing transaction to finish, and then (READ COMMITTED) runs its statement again on
+//! a snapshot that sees the new referencing row, or (REPEATABLE READ and up) fails with 40001.
+//! Non-key updates of the referenced row and other referencing inserts are not blocked. In the
+//! other direction, a referencing insert that finds the referenced row held by a live deleter
+//! waits for it, and its re-run no longer finds the row (a row found gone when locking is a
+//! violation). The lock is taken in [`lock_referenced_row`] only.
 
 use std::collections::VecDeque;
 
@@ -37,7 +34,8 @@ use db001_common::value::CastKind;
 use db001_common::{DataType, Error, Result, Row, SqlState, Value, key_codec};
 use db001_planner::plan::TableRef;
 use db001_planner::rules::{ForeignKeyRule, ReferencedRule, TableRules, WriteRules};
-use db001_storage::KeyBound;
+use db001_storage::{KeyBound, LockOutcome};
+use db001_txn::LockMode;
 
 use crate::dml::{WriteContext, conform};
 use crate::eval::{Env, eval};
@@ -298,31 +296,42 @@ fn check_reference(
         return Ok(());
     };
     let found = rows_with_key(write, &foreign.parent, foreign.parent_index, &values, env, 1)?;
-    let Some((row_id, _)) = found.first() else {
-        let shown: Vec<Value> = foreign.columns.iter().map(|&c| row[c].clone()).collect();
-        return Err(Error::new(
-            SqlState::FOREIGN_KEY_VIOLATION,
-            format!(
-                "insert or update on table \"{}\" violates foreign key constraint \"{}\"",
-                rules.table.schema.name, foreign.name
-            ),
-        )
-        .with_detail(format!(
-            "Key {} is not present in table \"{}\".",
-            describe_key(&rules.table, &foreign.columns, &shown),
-            foreign.parent.schema.name
-        )));
-    };
-    lock_referenced_row(write, &foreign.parent, *row_id)
+    if let Some((row_id, _)) = found.first()
+        && lock_referenced_row(write, &foreign.parent, *row_id)?
+    {
+        return Ok(());
+    }
+    let shown: Vec<Value> = foreign.columns.iter().map(|&c| row[c].clone()).collect();
+    Err(Error::new(
+        SqlState::FOREIGN_KEY_VIOLATION,
+        format!(
+            "insert or update on table \"{}\" violates foreign key constraint \"{}\"",
+            rules.table.schema.name, foreign.name
+        ),
+    )
+    .with_detail(format!(
+        "Key {} is not present in table \"{}\".",
+        describe_key(&rules.table, &foreign.columns, &shown),
+        foreign.parent.schema.name
+    )))
 }
 
-/// Locks a referenced row for a referencing key (see the module docs for the lock's
-/// strength).
-fn lock_referenced_row(write: &mut WriteContext<'_>, parent: &TableRef, row_id: u64) -> Result<()> {
-    parent
+/// Locks a referenced row `FOR KEY SHARE` for a referencing key (see the module docs). False
+/// when the row turned out to be gone; a live conflicting holder is waited for (the statement
+/// runs again afterwards).
+fn lock_referenced_row(
+    write: &mut WriteContext<'_>,
+    parent: &TableRef,
+    row_id: u64,
+) -> Result<bool> {
+    match parent
         .storage
-        .lock(&write.txn, write.write_set, row_id)
-        .map(|_| ())
+        .lock_row(&write.txn, write.write_set, row_id, LockMode::KeyShare)?
+    {
+        LockOutcome::Locked => Ok(true),
+        LockOutcome::Gone => Ok(false),
+        LockOutcome::Busy(holder) => Err(Error::wait_for(holder)),
+    }
 }
 
 /// Rows of the referencing table whose key equals `values` (already cast to its types).
@@ -339,10 +348,11 @@ fn referencing_rows(
     }
     let width = child.schema.columns.len();
     let mut found = Vec::new();
-    for (row_id, data) in child
+    for scanned in child
         .storage
         .scan(write.txn.snapshot, std::sync::Arc::clone(&env.ctx.manager))
     {
+        let (row_id, data) = scanned?;
         let mut row = db001_common::row_codec::decode_row(&data)?;
         row.resize(width, Value::Null);
         let matches = referenced

@@ -23,7 +23,8 @@ use std::sync::Arc;
 
 use db001_common::{Error, Result, SqlState, Value, key_codec};
 use db001_planner::plan::{InsertValue, OnConflict, Plan, Returning, TableRef};
-use db001_storage::{Index, KeyBound, concurrent_update};
+use db001_storage::{Index, KeyBound, LockOutcome, concurrent_update};
+use db001_txn::LockMode;
 
 use crate::ExecContext;
 use crate::constraints::{self, Effects};
@@ -100,7 +101,13 @@ pub fn insert(
             && !eval_predicate(predicate, &both, env)?
         {
             // PostgreSQL still locks the row it did not update.
-            table.storage.lock(&write.txn, write.write_set, row_id)?;
+            match table
+                .storage
+                .lock_row(&write.txn, write.write_set, row_id, LockMode::Update)?
+            {
+                LockOutcome::Busy(holder) => return Err(Error::wait_for(holder)),
+                LockOutcome::Locked | LockOutcome::Gone => {}
+            }
             touched.insert(row_id);
             continue;
         }

@@ -139,6 +139,8 @@ impl Ddl<'_> {
             params: Vec::new(),
             session: Arc::clone(self.session),
             transaction_start_micros: self.txn.start_micros,
+            correlated: Vec::new(),
+            shared: Default::default(),
         }
     }
 

@@ -21,7 +21,8 @@ pub(super) fn visible_rows(
 ) -> Result<Vec<(u64, Row)>> {
     let snapshot = ddl.fresh_snapshot();
     let mut rows = Vec::new();
-    for (row_id, data) in storage.scan(snapshot, Arc::clone(&ddl.db.shared.manager)) {
+    for scanned in storage.scan(snapshot, Arc::clone(&ddl.db.shared.manager)) {
+        let (row_id, data) = scanned?;
         let mut row = row_codec::decode_row(&data)?;
         row.resize(width, Value::Null);
         rows.push((row_id, row));

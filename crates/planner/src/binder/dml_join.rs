@@ -6,11 +6,13 @@
 //! that order. A target row that joins several FROM rows is written once (the executor skips
 //! repeated row ids), the first match winning, which PostgreSQL also allows.
 
-use db001_common::{Error, Result, SqlState};
+use db001_common::Result;
 use db001_sql::ast;
 
-use super::{Binder, Scope, ScopeRelation};
-use crate::plan::{Access, Expr, Plan, TableRef};
+use super::Binder;
+use super::from::check_names;
+use super::scope::Scope;
+use crate::plan::{Access, Expr, JoinKind, Plan, TableRef};
 
 impl Binder<'_> {
     /// The scan of an UPDATE with FROM or a DELETE with USING, and the scope its expressions
@@ -24,26 +26,20 @@ impl Binder<'_> {
     ) -> Result<(Plan, Scope)> {
         let target_scope = self.table_scope(table, alias);
         let (from_plan, from_scope) = self.bind_from(from)?;
-        for relation in &from_scope.relations {
-            if target_scope.relations.iter().any(|r| r.name == relation.name) {
-                return Err(Error::new(
-                    SqlState::new("42712"),
-                    format!("table name \"{}\" specified more than once", relation.name),
-                ));
-            }
-        }
+        check_names(&target_scope, &from_scope)?;
         let width = table.schema.columns.len();
-        let from_width = from_scope.columns.len();
+        let from_width = from_scope.width();
         let join = Plan::NestedLoopJoin {
             left: Box::new(Plan::Scan {
                 table: table.clone(),
                 access: Access::Sequential,
                 filter: None,
                 with_row_id: true,
+                alias: alias.map(|a| a.value.clone()),
             }),
             right: Box::new(from_plan),
             condition: None,
-            left_outer: false,
+            kind: JoinKind::Inner,
             right_width: from_width,
         };
         // [target, row id, from] → [target, from, row id]
@@ -54,14 +50,8 @@ impl Binder<'_> {
             input: Box::new(join),
             exprs,
         };
-        let mut scope = target_scope;
-        scope.columns.extend(from_scope.columns);
-        scope
-            .relations
-            .extend(from_scope.relations.into_iter().map(|relation| ScopeRelation {
-                offset: relation.offset + width,
-                ..relation
-            }));
+        let (mut scope, from_visible) = target_scope.concat(from_scope);
+        scope.visible.extend(from_visible);
         if let Some(selection) = selection {
             self.clause = "WHERE";
             let predicate = self.bind_condition(selection, &scope, "WHERE")?;

@@ -10,7 +10,7 @@
 use db001_common::{Error, Result, SqlState};
 use db001_sql::ast;
 
-use super::{Binder, Scope, ScopeColumn, ScopeRelation};
+use super::{Binder, Scope, ScopeColumn};
 use crate::plan::{ConflictUpdate, OnConflict, TableRef};
 
 impl Binder<'_> {
@@ -100,8 +100,9 @@ impl Binder<'_> {
         selection: Option<&ast::Expr>,
     ) -> Result<ConflictUpdate> {
         let schema = &table.schema;
-        let mut scope = self.table_scope(table, alias);
-        let width = schema.columns.len();
+        let scope = self.table_scope(table, alias);
+        // `excluded` is one more relation whose columns are visible too (PostgreSQL adds it
+        // to both namespaces, so an unqualified column both have is ambiguous).
         let excluded: Vec<ScopeColumn> = scope
             .columns
             .iter()
@@ -110,13 +111,9 @@ impl Binder<'_> {
                 ..column.clone()
             })
             .collect();
-        scope.columns.extend(excluded);
-        scope.relations.push(ScopeRelation {
-            name: "excluded".to_string(),
-            offset: width,
-            width,
-        });
-        let scope: Scope = scope;
+        let (mut scope, excluded_visible) =
+            scope.concat(Scope::relation("excluded", excluded, Vec::new()));
+        scope.visible.extend(excluded_visible);
         self.clause = "UPDATE";
         let mut bound = Vec::with_capacity(assignments.len());
         for assignment in assignments {

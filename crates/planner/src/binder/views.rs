@@ -46,17 +46,19 @@ impl Binder<'_> {
                 view.name
             )));
         };
-        // Bind the view's query on its own: its text, its own clause state, no locking.
+        // Bind the view's query on its own: its text, its own clause state, no locking, and
+        // none of the statement's WITH queries or enclosing query levels (a view sees only
+        // the catalog, as PostgreSQL's stored query does).
         let saved_sql = std::mem::replace(&mut self.sql, view.query.as_str());
-        let saved_aggregate = self.aggregate.take();
-        let saved_clause = self.clause;
-        let saved_locking = std::mem::replace(&mut self.locking, false);
+        let saved_ctes = std::mem::take(&mut self.ctes);
+        let saved_outer = std::mem::take(&mut self.outer);
+        let saved_refs = std::mem::take(&mut self.column_refs);
         self.expanding_views.push(view.id);
-        let bound = self.bind_query(&query);
+        let bound = self.bind_nested_query(&query);
         self.expanding_views.pop();
-        self.locking = saved_locking;
-        self.clause = saved_clause;
-        self.aggregate = saved_aggregate;
+        self.column_refs = saved_refs;
+        self.outer = saved_outer;
+        self.ctes = saved_ctes;
         self.sql = saved_sql;
         let (mut plan, columns) = bound?;
         if columns.len() < view.columns.len() {

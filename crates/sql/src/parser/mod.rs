@@ -491,9 +491,9 @@ impl<'a, 't> Parser<'a, 't> {
             kw::PREPARE => self.parse_prepare(),
             kw::EXECUTE => self.parse_execute(),
             kw::DEALLOCATE => self.parse_deallocate(),
+            kw::VACUUM => self.parse_vacuum(),
             kw::ANALYZE
             | kw::ANALYSE
-            | kw::VACUUM
             | kw::COPY
             | kw::LISTEN
             | kw::UNLISTEN

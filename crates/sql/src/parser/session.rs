@@ -22,12 +22,12 @@ impl Parser<'_, '_> {
         Ok(Statement::ReleaseSavepoint(self.expect_col_id()?))
     }
 
-    /// `PREPARE name [(type, ...)] AS statement`, where the statement is a SELECT, VALUES,
+    /// `PREPARE TRANSACTION 'gid'` (two-phase commit), or `PREPARE name [(type, ...)] AS statement`, where the statement is a SELECT, VALUES,
     /// INSERT, UPDATE or DELETE.
     pub(super) fn parse_prepare(&mut self) -> Result<Statement> {
-        let prepare = self.advance().span;
-        if self.is_keyword(kw::TRANSACTION) {
-            return Err(self.unsupported("PREPARE TRANSACTION", prepare));
+        self.advance();
+        if self.eat_keyword(kw::TRANSACTION) {
+            return Ok(Statement::PrepareTransaction(self.expect_string()?));
         }
         let name = self.expect_col_id()?;
         let param_types = if self.eat_symbol(Symbol::LeftParen) {
