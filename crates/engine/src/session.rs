@@ -364,8 +364,16 @@ impl Session {
         match &mut self.txn {
             Some(txn) if txn.explicit => {
                 txn.failed = true;
-                txn.abort_in_place(&self.db);
-                self.reader.release();
+                // An error aborts the innermost subtransaction at once, as in PostgreSQL: with
+                // a savepoint, what was done since it (ROLLBACK TO then resumes from there);
+                // without one, the whole transaction (its locks go now, not at ROLLBACK).
+                if let Some(savepoint) = txn.savepoints.pop() {
+                    txn.rollback_to(&self.db, &savepoint.mark);
+                    txn.savepoints.push(savepoint);
+                } else {
+                    txn.abort_in_place(&self.db);
+                    self.reader.release();
+                }
             }
             Some(_) => {
                 if let Some(txn) = self.take_transaction() {

@@ -372,9 +372,20 @@ pub struct Insert {
     pub table: ObjectName,
     pub alias: Option<Ident>,
     pub columns: Vec<Ident>,
+    /// `OVERRIDING SYSTEM VALUE` / `OVERRIDING USER VALUE`.
+    pub overriding: Option<Overriding>,
     pub source: InsertSource,
     pub on_conflict: Option<OnConflict>,
     pub returning: Vec<SelectItem>,
+}
+
+/// Whose value an INSERT puts into identity columns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Overriding {
+    /// The statement's: explicit values go even into `GENERATED ALWAYS` columns.
+    System,
+    /// The sequence's: explicit values for identity columns are ignored.
+    User,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -454,6 +454,14 @@ pub(super) fn check_default(ddl: &mut Ddl<'_>, default: &str, column: &ColumnSch
         ))
         .with_hint("You will need to rewrite or cast the expression."));
     }
+    // A string literal is converted to the column's type now, as PostgreSQL's coercion of an
+    // unknown-type constant does (`int DEFAULT 'x'` fails at CREATE with 22P02).
+    if let ast::Expr::Literal(ast::Literal::String(text), _) = &parsed {
+        db001_common::Value::text(text).cast(
+            column.data_type,
+            db001_common::value::CastKind::Explicit,
+        )?;
+    }
     Ok(())
 }
 

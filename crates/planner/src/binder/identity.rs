@@ -1,6 +1,7 @@
 //! Identity columns (`GENERATED { ALWAYS | BY DEFAULT } AS IDENTITY`): their values come from
 //! the sequence the column owns, and an ALWAYS column refuses explicit values (428C9) unless
-//! they are DEFAULT, as in PostgreSQL (`OVERRIDING SYSTEM VALUE` is not supported).
+//! they are DEFAULT or the INSERT says `OVERRIDING SYSTEM VALUE`, as in PostgreSQL;
+//! `OVERRIDING USER VALUE` makes identity columns ignore the statement's values.
 
 use db001_catalog::{Identity, TableSchema};
 use db001_common::{Error, Result, SqlState};

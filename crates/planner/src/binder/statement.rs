@@ -254,7 +254,9 @@ impl Binder<'_> {
                 targets.push(position);
             }
         }
-        self.check_identity_insert(&schema, &targets, &insert.source)?;
+        if insert.overriding.is_none() {
+            self.check_identity_insert(&schema, &targets, &insert.source)?;
+        }
         let target_types: Vec<DataType> = targets
             .iter()
             .map(|&c| schema.columns[c].data_type)
@@ -313,8 +315,12 @@ impl Binder<'_> {
         }
         let mut values = Vec::with_capacity(schema.columns.len());
         for column in 0..schema.columns.len() {
+            // OVERRIDING USER VALUE: identity columns take their sequence's value whatever
+            // the statement gives them.
+            let overridden = insert.overriding == Some(ast::Overriding::User)
+                && schema.columns[column].identity.is_some();
             match targets.iter().position(|&t| t == column) {
-                Some(source_position) if source_position < source_types.len() => {
+                Some(source_position) if source_position < source_types.len() && !overridden => {
                     values.push(InsertValue::Source(source_position))
                 }
                 _ => values.push(self.default_value(&table, column)?),

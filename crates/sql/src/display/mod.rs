@@ -569,6 +569,11 @@ impl Display for Insert {
             comma_list(f, &self.columns)?;
             f.write_char(')')?;
         }
+        match self.overriding {
+            Some(Overriding::System) => f.write_str(" OVERRIDING SYSTEM VALUE")?,
+            Some(Overriding::User) => f.write_str(" OVERRIDING USER VALUE")?,
+            None => {}
+        }
         write!(f, " {}", self.source)?;
         if let Some(on_conflict) = &self.on_conflict {
             write!(f, " {on_conflict}")?;

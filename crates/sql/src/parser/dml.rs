@@ -5,7 +5,7 @@ use db001_common::Result;
 use super::Parser;
 use crate::ast::{
     Assignment, Delete, Expr, Ident, Insert, InsertSource, OnConflict, OnConflictAction,
-    SelectItem, Statement, Update,
+    Overriding, SelectItem, Statement, Update,
 };
 use crate::keywords::kw;
 use crate::lexer::Symbol;
@@ -37,9 +37,19 @@ impl Parser<'_, '_> {
             })?;
             self.expect_symbol(Symbol::RightParen)?;
         }
-        if self.is_keyword(kw::OVERRIDING) {
-            return Err(self.unsupported("OVERRIDING ... VALUE", self.peek().span));
-        }
+        let overriding = if self.eat_keyword(kw::OVERRIDING) {
+            let overriding = if self.eat_keyword(kw::SYSTEM) {
+                Overriding::System
+            } else if self.eat_keyword(kw::USER) {
+                Overriding::User
+            } else {
+                return Err(self.error_here());
+            };
+            self.expect_keyword(kw::VALUE)?;
+            Some(overriding)
+        } else {
+            None
+        };
         let source = if self.eat_keywords(&[kw::DEFAULT, kw::VALUES]) {
             InsertSource::DefaultValues
         } else if matches!(
@@ -61,6 +71,7 @@ impl Parser<'_, '_> {
             table,
             alias,
             columns,
+            overriding,
             source,
             on_conflict,
             returning,
