@@ -55,7 +55,10 @@ async fn table_names(client: &Client) -> Vec<String> {
 
 async fn applied_versions(client: &Client) -> Vec<i64> {
     client
-        .query("SELECT version FROM schema_migrations ORDER BY version", &[])
+        .query(
+            "SELECT version FROM schema_migrations ORDER BY version",
+            &[],
+        )
         .await
         .map(|rows| rows.iter().map(|row| row.get(0)).collect())
         .unwrap_or_else(|error| panic!("read schema_migrations: {}", error_text(&error)))
@@ -95,9 +98,16 @@ async fn migrations_apply_roll_back_and_apply_again() {
     assert!(ok && output.contains("up to date"), "{output}");
 
     let (ok, output) = migrate(&url, &migrations_dir(), &["--down", "3"]);
-    assert!(ok && output.contains("undid 3 migration(s): 7, 6, 5"), "{output}");
+    assert!(
+        ok && output.contains("undid 3 migration(s): 7, 6, 5"),
+        "{output}"
+    );
     assert_eq!(applied_versions(&client).await, [1, 2, 3, 4]);
-    assert!(!table_names(&client).await.contains(&"token_balances".to_string()));
+    assert!(
+        !table_names(&client)
+            .await
+            .contains(&"token_balances".to_string())
+    );
 
     let (ok, output) = migrate(&url, &migrations_dir(), &["--down", "7"]);
     assert!(ok, "{output}");
@@ -150,7 +160,10 @@ async fn an_edited_applied_migration_stops_the_runner_and_a_failing_one_leaves_n
     for extra in [&[][..], &["--down", "1"][..]] {
         let (ok, output) = migrate(&url, scratch.path(), extra);
         assert!(!ok, "an edited migration must stop the runner: {output}");
-        assert!(output.contains("was changed after it was applied"), "{output}");
+        assert!(
+            output.contains("was changed after it was applied"),
+            "{output}"
+        );
     }
     assert_eq!(applied_versions(&client).await, [1, 2, 3, 4, 5, 6, 7]);
 }
@@ -166,7 +179,11 @@ async fn the_migrations_dir_setting_applies_them_at_start_up() {
     server.restart();
     let client = server.client().await;
     assert_eq!(applied_versions(&client).await, [1, 2, 3, 4, 5, 6, 7]);
-    assert!(server.log().contains("schema is up to date"), "{}", server.log());
+    assert!(
+        server.log().contains("schema is up to date"),
+        "{}",
+        server.log()
+    );
 }
 
 // ---------------------------------------------------------------- the application
@@ -184,7 +201,10 @@ async fn apply_all(client: &Client) {
         })
         .collect();
     files.sort_by_key(|path| {
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
         name[1..name.find("__").unwrap_or(1)]
             .parse::<i64>()
             .unwrap_or(0)
@@ -295,7 +315,10 @@ async fn transfer(client: &Client, from: &str, to: &str, amount: i64) -> Result<
 
 async fn balance(client: &Client, user: &str) -> i64 {
     client
-        .query_one("SELECT balance FROM token_balances WHERE user_id = $1", &[&user])
+        .query_one(
+            "SELECT balance FROM token_balances WHERE user_id = $1",
+            &[&user],
+        )
         .await
         .map(|row| row.get(0))
         .unwrap_or_else(|e| panic!("balance: {}", error_text(&e)))
@@ -454,7 +477,12 @@ async fn application_scenario(client: &Client) -> Vec<String> {
         let (wagered, total, biggest): (i64, i64, i64) = (row.get(3), row.get(4), row.get(5));
         seen.push(format!("{user} {played} {won} {wagered} {total} {biggest}"));
     }
-    assert_eq!(seen.iter().filter(|s| s.starts_with("u01 2 1 75 50")).count(), 1);
+    assert_eq!(
+        seen.iter()
+            .filter(|s| s.starts_with("u01 2 1 75 50"))
+            .count(),
+        1
+    );
 
     // The leaderboard: join, aggregate, ORDER BY, LIMIT.
     let leaders = client
@@ -493,8 +521,14 @@ async fn application_scenario(client: &Client) -> Vec<String> {
             .collect();
         seen.push(format!("page {page}: {}", ids.join(" ")));
     }
-    assert!(seen.contains(&"page 0: g4:75 g3:25".to_string()), "{seen:?}");
-    assert!(seen.contains(&"page 1: g2:200 g1:150".to_string()), "{seen:?}");
+    assert!(
+        seen.contains(&"page 0: g4:75 g3:25".to_string()),
+        "{seen:?}"
+    );
+    assert!(
+        seen.contains(&"page 1: g2:200 g1:150".to_string()),
+        "{seen:?}"
+    );
 
     // Money is where the ledger says it is.
     let total: i64 = client
@@ -589,7 +623,11 @@ async fn concurrent_transfers_conserve_money_and_never_overdraw() {
         .await
         .unwrap_or_else(|e| panic!("totals: {}", error_text(&e)));
     let (total, lowest, users): (i64, i64, i64) = (row.get(0), row.get(1), row.get(2));
-    assert_eq!(total, INITIAL_BALANCE * USERS as i64, "money was created or lost");
+    assert_eq!(
+        total,
+        INITIAL_BALANCE * USERS as i64,
+        "money was created or lost"
+    );
     assert!(lowest >= 0, "a balance went negative: {lowest}");
     assert_eq!(users, USERS as i64);
     let logged: i64 = setup
@@ -598,7 +636,10 @@ async fn concurrent_transfers_conserve_money_and_never_overdraw() {
         .map(|row| row.get(0))
         .unwrap_or_else(|e| panic!("count transfers: {}", error_text(&e)));
     let done = done.load(std::sync::atomic::Ordering::Relaxed);
-    assert_eq!(logged as u64, done, "every committed transfer is logged once");
+    assert_eq!(
+        logged as u64, done,
+        "every committed transfer is logged once"
+    );
     assert!(done > 0, "no transfer committed");
     // Each committed transfer's audit entry is there too.
     let audited: i64 = setup

@@ -508,7 +508,10 @@ mod tests {
         let decoded = decode_table(&version_one(&sample())).expect("version 1");
         assert_eq!(decoded.columns.len(), 3);
         assert_eq!(decoded.columns[0].identity, None);
-        assert!(decoded.indexes[0].constraint, "a primary key is a constraint");
+        assert!(
+            decoded.indexes[0].constraint,
+            "a primary key is a constraint"
+        );
         assert!(!decoded.indexes[1].constraint);
         assert!(decoded.checks.is_empty() && decoded.foreign_keys.is_empty());
     }

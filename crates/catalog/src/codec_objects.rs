@@ -168,9 +168,7 @@ pub fn decode_schema(bytes: &[u8]) -> Result<(u32, String)> {
 fn check_version(reader: &mut Reader<'_>, expected: u8, what: &str) -> Result<()> {
     let version = reader.u8()?;
     if version != expected {
-        return Err(corrupt(&format!(
-            "unknown {what} format version {version}"
-        )));
+        return Err(corrupt(&format!("unknown {what} format version {version}")));
     }
     Ok(())
 }
@@ -233,10 +231,7 @@ mod tests {
         };
         let mut bytes = Vec::new();
         encode_sequence(&sequence(), value, &mut bytes);
-        assert_eq!(
-            decode_sequence(&bytes).expect("valid"),
-            (sequence(), value)
-        );
+        assert_eq!(decode_sequence(&bytes).expect("valid"), (sequence(), value));
         for len in 0..bytes.len() {
             assert!(decode_sequence(&bytes[..len]).is_err());
         }

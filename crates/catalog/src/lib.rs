@@ -241,7 +241,11 @@ impl Catalog {
 
     /// The first schema of `search_path` that holds a relation (table, view, sequence or
     /// index) called `name`.
-    pub fn find_relation_schema<'p>(&self, search_path: &'p [String], name: &str) -> Option<&'p str> {
+    pub fn find_relation_schema<'p>(
+        &self,
+        search_path: &'p [String],
+        name: &str,
+    ) -> Option<&'p str> {
         search_path
             .iter()
             .find(|schema| self.relation_kind(schema, name).is_some())
@@ -480,10 +484,8 @@ impl Catalog {
             return Err(Self::duplicate_relation(&entry.schema.name));
         }
         self.reserve_oid(entry.schema.id);
-        self.sequences.insert(
-            key(&entry.schema.schema_name, &entry.schema.name),
-            entry,
-        );
+        self.sequences
+            .insert(key(&entry.schema.schema_name, &entry.schema.name), entry);
         Ok(())
     }
 
@@ -508,9 +510,13 @@ impl Catalog {
         self.sequences
             .values()
             .filter(|entry| {
-                entry.schema.owned_by.as_ref().is_some_and(|(table, owner)| {
-                    *table == table_id && column.is_none_or(|column| column == owner)
-                })
+                entry
+                    .schema
+                    .owned_by
+                    .as_ref()
+                    .is_some_and(|(table, owner)| {
+                        *table == table_id && column.is_none_or(|column| column == owner)
+                    })
             })
             .cloned()
             .collect()

@@ -251,9 +251,7 @@ mod tests {
         assert_eq!(logged[1].last_value, 64);
         // A restart from the last record hands out 65 next, never a value already given.
         let restored = SequenceState::restored(logged[1]);
-        let next = restored
-            .next(&schema, &mut |_| Ok(()))
-            .expect("in range");
+        let next = restored.next(&schema, &mut |_| Ok(())).expect("in range");
         assert_eq!(next, 65);
         assert_eq!(state.durable_value().last_value, 64);
     }

@@ -440,8 +440,11 @@ impl Recovery {
                 let mut schema = self.schema(table)?;
                 let index = codec::decode_index(&index, schema.columns.len())?;
                 let manager = TxnManager::new(0);
-                self.table(table)?
-                    .add_index(schema.index_spec(&index), &replay_snapshot(), &manager)?;
+                self.table(table)?.add_index(
+                    schema.index_spec(&index),
+                    &replay_snapshot(),
+                    &manager,
+                )?;
                 schema.indexes.push(index);
                 self.catalog.replace_schema(schema)
             }

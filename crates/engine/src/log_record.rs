@@ -275,7 +275,9 @@ pub fn decode_sequence_record(bytes: &[u8]) -> Result<(u32, db001_catalog::Seque
     let mut r = Reader { bytes, at: 0 };
     let version = r.u8()?;
     if version != FORMAT_VERSION {
-        return Err(corrupt(&format!("unknown sequence record version {version}")));
+        return Err(corrupt(&format!(
+            "unknown sequence record version {version}"
+        )));
     }
     let sequence = r.u32()?;
     let last_value = r.u64()? as i64;
@@ -467,21 +469,15 @@ mod tests {
                 index: 16390,
             },
             LogOp::DropTable { table: 16384 },
-            LogOp::AlterTable {
-                schema: vec![2; 5],
-            },
-            LogOp::RewriteTable {
-                schema: vec![3; 6],
-            },
+            LogOp::AlterTable { schema: vec![2; 5] },
+            LogOp::RewriteTable { schema: vec![3; 6] },
             LogOp::CreateView { view: vec![4; 3] },
             LogOp::DropView { view: 16500 },
             LogOp::CreateSequence {
                 sequence: vec![6; 9],
             },
             LogOp::DropSequence { sequence: 16501 },
-            LogOp::CreateSchema {
-                schema: vec![7; 2],
-            },
+            LogOp::CreateSchema { schema: vec![7; 2] },
             LogOp::DropSchema {
                 name: "app".to_string(),
             },

@@ -85,11 +85,11 @@ impl SessionSequences {
 
     fn log(&self, id: u32, value: SequenceValue) -> Result<()> {
         self.db.check_writable()?;
-        let lsn = self.db.shared.wal.append(
-            KIND_SEQUENCE,
-            &encode_sequence_record(id, value),
-            |_| {},
-        )?;
+        let lsn =
+            self.db
+                .shared
+                .wal
+                .append(KIND_SEQUENCE, &encode_sequence_record(id, value), |_| {})?;
         self.logged_lsn.fetch_max(lsn, Ordering::AcqRel);
         Ok(())
     }
@@ -128,7 +128,9 @@ impl SequenceAccess for SessionSequences {
         let entry = self.db.shared.sequences.get(id)?;
         entry
             .state
-            .set(&entry.schema, value, is_called, &mut |state| self.log(id, state))?;
+            .set(&entry.schema, value, is_called, &mut |state| {
+                self.log(id, state)
+            })?;
         if is_called {
             self.remember(id, value);
         }
@@ -153,9 +155,7 @@ pub(crate) fn register(db: &Database, entry: &SequenceEntry) {
 }
 
 /// A new sequence state shared by the catalog and the registry.
-pub(crate) fn new_entry(
-    schema: db001_catalog::SequenceSchema,
-) -> SequenceEntry {
+pub(crate) fn new_entry(schema: db001_catalog::SequenceSchema) -> SequenceEntry {
     let state = Arc::new(db001_catalog::SequenceState::new(schema.start));
     SequenceEntry {
         schema: Arc::new(schema),

@@ -27,6 +27,7 @@ use crate::{VERSION_STRING, ddl, two_phase};
 mod locking;
 mod named;
 mod savepoints;
+mod writes;
 
 /// How often one statement may be re-run after waiting for other writers before giving up.
 const STATEMENT_RETRIES_MAX: u32 = 10_000;
@@ -237,13 +238,8 @@ impl Session {
             Some(inner) => {
                 let catalog = self.planning_catalog(sql)?;
                 let search_path = self.search_path();
-                let (bound, param_types) = db001_planner::plan_statement_in(
-                    &catalog,
-                    sql,
-                    inner,
-                    &types,
-                    &search_path,
-                )?;
+                let (bound, param_types) =
+                    db001_planner::plan_statement_in(&catalog, sql, inner, &types, &search_path)?;
                 let columns = if matches!(statement, ast::Statement::Explain { .. }) {
                     Some(explain_columns())
                 } else {
@@ -667,8 +663,7 @@ impl Session {
         }
         let inner = planned_kind(statement).unwrap_or(statement);
         let search_path = self.search_path();
-        let (bound, _) =
-            db001_planner::plan_statement_in(&catalog, sql, inner, &[], &search_path)?;
+        let (bound, _) = db001_planner::plan_statement_in(&catalog, sql, inner, &[], &search_path)?;
         Ok(Arc::new(bound))
     }
 
@@ -772,60 +767,6 @@ impl Session {
                 )
                 .await?;
             }
-        }
-    }
-
-    async fn run_ddl(&mut self, statement: &ast::Statement, sql: &str) -> Result<StatementResult> {
-        let db = self.db.clone();
-        let search_path = self.search_path();
-        let info = Arc::clone(&self.info);
-        let limits = self.wait_limits();
-        self.ensure_transaction();
-        let mut attempts = 0;
-        loop {
-            let txn = self.txn.as_mut().expect("ensured above");
-            if txn.read_only {
-                return Err(Error::new(
-                    SqlState::READ_ONLY_SQL_TRANSACTION,
-                    "cannot execute DDL in a read-only transaction",
-                ));
-            }
-            db.check_writable()?;
-            let snapshot = self.statement_snapshot(limits.deadline).await?;
-            let txn = self.txn.as_mut().expect("ensured above");
-            debug_assert_eq!(txn.snapshot, Some(snapshot), "DDL reads the statement snapshot");
-            // A statement that must wait starts again from here (see `ddl`).
-            let mark = txn.mark();
-            let result = ddl::execute(
-                &mut ddl::Ddl {
-                    db: &db,
-                    txn: &mut *txn,
-                    sql,
-                    search_path: &search_path,
-                    session: &info,
-                },
-                statement,
-            );
-            let Err(error) = &result else {
-                return result;
-            };
-            let Some(other) = error.waiting_for() else {
-                return result;
-            };
-            txn.rollback_to(&db, &mark);
-            attempts += 1;
-            if attempts > STATEMENT_RETRIES_MAX || other == 0 {
-                return result;
-            }
-            let own = txn.id();
-            wait_for_transaction(
-                &db.shared.manager,
-                own,
-                other,
-                self.info.backend_pid,
-                limits,
-            )
-            .await?;
         }
     }
 }
@@ -951,37 +892,6 @@ fn planned_kind(statement: &ast::Statement) -> Option<&ast::Statement> {
             statement: inner, ..
         } => planned_kind(inner),
         _ => None,
-    }
-}
-
-/// How often a statement is planned again because DDL replaced a table it writes between
-/// planning and locking (each time another DDL transaction committed in that window).
-const REPLANS_MAX: u32 = 100;
-
-impl Session {
-    /// Runs a query or DML statement: plans it, and plans it again if DDL replaced a table it
-    /// writes before its locks were taken (see `table_locks`).
-    async fn run_dml(
-        &mut self,
-        statement: &ast::Statement,
-        sql: &str,
-        prepared: Option<&Prepared>,
-        params: &[Value],
-    ) -> Result<StatementResult> {
-        let mut replans = 0;
-        loop {
-            let bound = self.bound_plan(statement, sql, prepared)?;
-            match self.run_planned(&bound, params).await {
-                Err(error) if locking::is_stale(&error) && replans < REPLANS_MAX => replans += 1,
-                result => return result,
-            }
-        }
-    }
-
-    /// The session's `search_path`: schema names in order, `$user` replaced by the user's
-    /// name.
-    pub(crate) fn search_path(&self) -> Vec<String> {
-        crate::settings::search_path(self.settings.get("search_path"), &self.info.user)
     }
 }
 

@@ -442,7 +442,10 @@ pub(crate) fn search_path(value: &str, user: &str) -> Vec<String> {
             let unquoted = item
                 .strip_prefix('"')
                 .and_then(|rest| rest.strip_suffix('"'))
-                .map_or_else(|| item.to_ascii_lowercase(), |inner| inner.replace("\"\"", "\""));
+                .map_or_else(
+                    || item.to_ascii_lowercase(),
+                    |inner| inner.replace("\"\"", "\""),
+                );
             if unquoted == "$user" {
                 user.to_string()
             } else {

@@ -134,7 +134,10 @@ mod tests {
             "an upgrade is not a new lock"
         );
         assert_eq!(
-            locks.lock_shared(7, B).expect_err("exclusive").waiting_for(),
+            locks
+                .lock_shared(7, B)
+                .expect_err("exclusive")
+                .waiting_for(),
             Some(A)
         );
         assert!(!locks.lock_shared(7, A).expect("own exclusive covers it"));

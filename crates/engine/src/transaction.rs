@@ -406,10 +406,9 @@ impl Transaction {
             action.run(db);
         }
         if let Some(mut catalog) = self.catalog.take() {
-            db.shared.oid_floor.fetch_max(
-                catalog.allocate_oid(),
-                std::sync::atomic::Ordering::AcqRel,
-            );
+            db.shared
+                .oid_floor
+                .fetch_max(catalog.allocate_oid(), std::sync::atomic::Ordering::AcqRel);
         }
         self.release_table_locks(db, own);
         db.shared.manager.finish(&shared);

@@ -61,8 +61,16 @@ async fn build_schema(db: &Database, stop: Stop) -> i64 {
         db.checkpoint().expect("checkpoint");
     }
     // After the checkpoint (if any): more DDL, more rows, more sequence values.
-    run(&mut s, "ALTER TABLE app.users ADD COLUMN email text DEFAULT 'none'").await;
-    run(&mut s, "ALTER TABLE app.users RENAME COLUMN score TO points").await;
+    run(
+        &mut s,
+        "ALTER TABLE app.users ADD COLUMN email text DEFAULT 'none'",
+    )
+    .await;
+    run(
+        &mut s,
+        "ALTER TABLE app.users RENAME COLUMN score TO points",
+    )
+    .await;
     run(
         &mut s,
         "ALTER TABLE app.posts ADD CONSTRAINT body_short CHECK (length(body) < 20)",
@@ -115,7 +123,11 @@ async fn check_schema(db: &Database, last_ticket: i64) {
         .parse()
         .expect("a number");
     assert!(id > 4, "serial handed out {id} again");
-    run(&mut s, "INSERT INTO app.posts (author, body) VALUES (4, 'new')").await;
+    run(
+        &mut s,
+        "INSERT INTO app.posts (author, body) VALUES (4, 'new')",
+    )
+    .await;
     let post: i64 = scalar(&mut s, "SELECT max(id) FROM app.posts")
         .await
         .parse()
@@ -133,14 +145,23 @@ async fn check_schema(db: &Database, last_ticket: i64) {
     // Every constraint is still enforced.
     let cases = [
         ("INSERT INTO app.users (name) VALUES ('ann')", "23505"),
-        ("INSERT INTO app.users (name, points) VALUES ('x', 101)", "23514"),
+        (
+            "INSERT INTO app.users (name, points) VALUES ('x', 101)",
+            "23514",
+        ),
         ("INSERT INTO app.users (id) VALUES (99)", "23502"),
-        ("INSERT INTO app.posts (author, body) VALUES (77, 'x')", "23503"),
+        (
+            "INSERT INTO app.posts (author, body) VALUES (77, 'x')",
+            "23503",
+        ),
         (
             "INSERT INTO app.posts (author, body) VALUES (1, 'far too long for the check')",
             "23514",
         ),
-        ("INSERT INTO app.posts (id, author) VALUES (1000, 1)", "428C9"),
+        (
+            "INSERT INTO app.posts (id, author) VALUES (1000, 1)",
+            "428C9",
+        ),
         ("SELECT score FROM app.users", "42703"),
     ];
     for (sql, code) in cases {

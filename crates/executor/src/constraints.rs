@@ -295,7 +295,14 @@ fn check_reference(
     let Some(values) = key_values(row, &foreign.columns, &foreign.key_types)? else {
         return Ok(());
     };
-    let found = rows_with_key(write, &foreign.parent, foreign.parent_index, &values, env, 1)?;
+    let found = rows_with_key(
+        write,
+        &foreign.parent,
+        foreign.parent_index,
+        &values,
+        env,
+        1,
+    )?;
     if let Some((row_id, _)) = found.first()
         && lock_referenced_row(write, &foreign.parent, *row_id)?
     {
@@ -489,7 +496,9 @@ fn referenced_key_gone(
 /// Records a change an action made to a referencing table, if that table has rules.
 fn cascaded(rules: &WriteRules, effects: &mut Effects, event: Event) {
     let table = match &event {
-        Event::Inserted { table, .. } | Event::Updated { table, .. } | Event::Deleted { table, .. } => *table,
+        Event::Inserted { table, .. }
+        | Event::Updated { table, .. }
+        | Event::Deleted { table, .. } => *table,
     };
     if rules
         .of(table)

@@ -98,7 +98,11 @@ pub fn read_dir(dir: &Path) -> Result<MigrationDir, String> {
         };
         let version: i64 = match version.parse() {
             Ok(version) if version > 0 => version,
-            _ => return Err(format!("{file_name}: the version must be a positive integer")),
+            _ => {
+                return Err(format!(
+                    "{file_name}: the version must be a positive integer"
+                ));
+            }
         };
         if list.iter().any(|file| file.version == version) {
             return Err(format!("{file_name}: version {version} appears twice"));
@@ -202,7 +206,11 @@ async fn in_transaction(
 pub async fn up(target: &mut impl MigrationTarget, dir: &MigrationDir) -> Result<Outcome, String> {
     let applied = applied(target).await?;
     verify_history(dir, &applied)?;
-    let newest = applied.iter().map(|(version, _)| *version).max().unwrap_or(0);
+    let newest = applied
+        .iter()
+        .map(|(version, _)| *version)
+        .max()
+        .unwrap_or(0);
     let mut outcome = Outcome::default();
     for file in &dir.up {
         if applied.iter().any(|(version, _)| *version == file.version) {
@@ -264,7 +272,9 @@ fn quote(text: &str) -> String {
 /// A PostgreSQL-protocol connection (db001 or PostgreSQL itself).
 impl MigrationTarget for tokio_postgres::Client {
     async fn batch(&mut self, sql: &str) -> Result<(), String> {
-        self.batch_execute(sql).await.map_err(|error| wire_error(&error))
+        self.batch_execute(sql)
+            .await
+            .map_err(|error| wire_error(&error))
     }
 
     async fn rows(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, String> {

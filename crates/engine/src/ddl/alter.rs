@@ -400,7 +400,9 @@ fn drop_column(ddl: &mut Ddl<'_>, work: &mut Work, position: usize, cascade: boo
     if !reasons.is_empty() && !cascade {
         return Err(Error::new(
             SqlState::new("2BP01"),
-            format!("cannot drop column {column} of table {table} because other objects depend on it"),
+            format!(
+                "cannot drop column {column} of table {table} because other objects depend on it"
+            ),
         )
         .with_detail(reasons.join("\n"))
         .with_hint("Use DROP ... CASCADE to drop the dependent objects too."));
@@ -421,9 +423,9 @@ fn drop_column(ddl: &mut Ddl<'_>, work: &mut Work, position: usize, cascade: boo
             .unwrap_or(true)
     });
     schema.foreign_keys.retain(|foreign| {
-        !foreign.columns.contains(&position)
-            && !(foreign.referenced_table == table_id
-                && foreign.referenced_columns.contains(&position))
+        let references_column =
+            foreign.referenced_table == table_id && foreign.referenced_columns.contains(&position);
+        !(foreign.columns.contains(&position) || references_column)
     });
     for sequence in catalog.owned_sequences(table_id, Some(&column)) {
         work.drops.push(Target::Sequence(sequence.schema.id));
@@ -460,7 +462,8 @@ fn drop_column(ddl: &mut Ddl<'_>, work: &mut Work, position: usize, cascade: boo
             }
         };
         for foreign in &mut other.foreign_keys {
-            if foreign.referenced_table == table_id && !foreign.referenced_columns.contains(&position)
+            if foreign.referenced_table == table_id
+                && !foreign.referenced_columns.contains(&position)
             {
                 shift(&mut foreign.referenced_columns);
             }
@@ -624,9 +627,11 @@ fn finish(ddl: &mut Ddl<'_>, entry: &db001_catalog::TableEntry, work: Work) -> R
         let snapshot = ddl.fresh_snapshot();
         for index in &schema.indexes {
             if work.build.contains(&index.id) {
-                entry
-                    .storage
-                    .add_index(schema.index_spec(index), &snapshot, &ddl.db.shared.manager)?;
+                entry.storage.add_index(
+                    schema.index_spec(index),
+                    &snapshot,
+                    &ddl.db.shared.manager,
+                )?;
                 ddl.txn.on_rollback.push(DdlAction::DropIndex {
                     table: entry.storage.clone(),
                     index_id: index.id,
@@ -664,7 +669,9 @@ fn fill_expressions(
                 .catalog()?
                 .owned_sequences(schema.id, Some(&column.name))
                 .first()
-                .map(|sequence| nextval_default(&sequence.schema.schema_name, &sequence.schema.name)),
+                .map(|sequence| {
+                    nextval_default(&sequence.schema.schema_name, &sequence.schema.name)
+                }),
             (None, None, None) => None,
         };
         let fill = match text {

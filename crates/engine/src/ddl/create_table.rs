@@ -212,7 +212,10 @@ pub(super) fn table_constraint(
             if positions.contains(&position) {
                 return Err(Error::new(
                     SqlState::DUPLICATE_COLUMN,
-                    format!("column \"{}\" appears twice in primary key constraint", ident.value),
+                    format!(
+                        "column \"{}\" appears twice in primary key constraint",
+                        ident.value
+                    ),
                 )
                 .with_position(ident.span.position(sql)));
             }
@@ -457,10 +460,8 @@ pub(super) fn check_default(ddl: &mut Ddl<'_>, default: &str, column: &ColumnSch
     // A string literal is converted to the column's type now, as PostgreSQL's coercion of an
     // unknown-type constant does (`int DEFAULT 'x'` fails at CREATE with 22P02).
     if let ast::Expr::Literal(ast::Literal::String(text), _) = &parsed {
-        db001_common::Value::text(text).cast(
-            column.data_type,
-            db001_common::value::CastKind::Explicit,
-        )?;
+        db001_common::Value::text(text)
+            .cast(column.data_type, db001_common::value::CastKind::Explicit)?;
     }
     Ok(())
 }
@@ -493,8 +494,7 @@ fn default_type(
         locking: Vec::new(),
         span: ast::Span::default(),
     }));
-    let (bound, _) =
-        db001_planner::plan_statement_in(catalog, text, &statement, &[], search_path)?;
+    let (bound, _) = db001_planner::plan_statement_in(catalog, text, &statement, &[], search_path)?;
     bound
         .columns()
         .and_then(|c| c.first())
@@ -545,7 +545,10 @@ pub(super) fn nextval_default(schema: &str, sequence: &str) -> String {
     format!("nextval('{}')", qualified.replace('\'', "''"))
 }
 
-pub(super) fn create_table(ddl: &mut Ddl<'_>, create: &ast::CreateTable) -> Result<StatementResult> {
+pub(super) fn create_table(
+    ddl: &mut Ddl<'_>,
+    create: &ast::CreateTable,
+) -> Result<StatementResult> {
     let schema_name = ddl.creation_schema(&create.name)?;
     let name = create.name.name().value.clone();
     if ddl.catalog()?.relation_exists(&schema_name, &name) {

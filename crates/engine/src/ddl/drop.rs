@@ -30,9 +30,15 @@ pub(super) enum Target {
     Sequence(u32),
     Schema(String),
     /// A foreign key constraint of a table.
-    ForeignKey { table: u32, name: String },
+    ForeignKey {
+        table: u32,
+        name: String,
+    },
     /// A column's default.
-    Default { table: u32, column: String },
+    Default {
+        table: u32,
+        column: String,
+    },
 }
 
 /// How PostgreSQL describes `target` in messages.
@@ -40,7 +46,12 @@ fn describe(ddl: &Ddl<'_>, catalog: &Catalog, target: &Target) -> String {
     match target {
         Target::Table(id) => catalog.table_by_id(*id).map_or_else(
             || format!("table {id}"),
-            |t| format!("table {}", ddl.display_name(&t.schema.schema_name, &t.schema.name)),
+            |t| {
+                format!(
+                    "table {}",
+                    ddl.display_name(&t.schema.schema_name, &t.schema.name)
+                )
+            },
         ),
         Target::View(id) => catalog.views().find(|v| v.id == *id).map_or_else(
             || format!("view {id}"),
@@ -152,7 +163,9 @@ fn dependents(ddl: &Ddl<'_>, catalog: &Catalog, target: &Target) -> Vec<(Target,
         Target::Schema(name) => {
             for (relation, kind) in catalog.relations_in(name) {
                 let target = match kind {
-                    RelationKind::Table => catalog.table(name, &relation).map(|t| Target::Table(t.schema.id)),
+                    RelationKind::Table => catalog
+                        .table(name, &relation)
+                        .map(|t| Target::Table(t.schema.id)),
                     RelationKind::View => catalog.view(name, &relation).map(|v| Target::View(v.id)),
                     RelationKind::Sequence => catalog
                         .sequence(name, &relation)
@@ -232,12 +245,16 @@ pub(super) fn apply_drop(ddl: &mut Ddl<'_>, all: &[Target]) -> Result<()> {
         }
     }
     // Constraints and defaults of tables that stay.
+    type SchemaChange = Box<dyn Fn(&mut TableSchema)>;
     let mut altered: Vec<TableSchema> = Vec::new();
     for target in all {
-        let (table, change): (u32, Box<dyn Fn(&mut TableSchema)>) = match target {
+        let (table, change): (u32, SchemaChange) = match target {
             Target::ForeignKey { table, name } => {
                 let name = name.clone();
-                (*table, Box::new(move |s: &mut TableSchema| s.foreign_keys.retain(|f| f.name != name)))
+                (
+                    *table,
+                    Box::new(move |s: &mut TableSchema| s.foreign_keys.retain(|f| f.name != name)),
+                )
             }
             Target::Default { table, column } => {
                 let column = column.clone();
@@ -383,7 +400,9 @@ pub(super) fn drop_objects(ddl: &mut Ddl<'_>, drop: &ast::DropObjects) -> Result
             return Err(missing());
         };
         let catalog = ddl.catalog()?.clone();
-        let actual = catalog.relation_kind(&schema, relation).ok_or_else(missing)?;
+        let actual = catalog
+            .relation_kind(&schema, relation)
+            .ok_or_else(missing)?;
         if actual != kind {
             return Err(wrong_kind(relation, kind, actual));
         }
@@ -405,7 +424,8 @@ pub(super) fn drop_objects(ddl: &mut Ddl<'_>, drop: &ast::DropObjects) -> Result
                         .iter()
                         .any(|c| c.name == *column && c.identity.is_some())
                 {
-                    let owner_name = ddl.display_name(&owner.schema.schema_name, &owner.schema.name);
+                    let owner_name =
+                        ddl.display_name(&owner.schema.schema_name, &owner.schema.name);
                     return Err(Error::new(
                         SqlState::new("2BP01"),
                         format!(
@@ -493,7 +513,11 @@ pub(super) fn drop_indexes(ddl: &mut Ddl<'_>, drop: &ast::DropIndex) -> Result<S
         let needed_by: Vec<String> = catalog
             .references_to(entry.schema.id)
             .into_iter()
-            .filter(|(_, foreign)| remaining.unique_index_on(&foreign.referenced_columns).is_none())
+            .filter(|(_, foreign)| {
+                remaining
+                    .unique_index_on(&foreign.referenced_columns)
+                    .is_none()
+            })
             .map(|(child, foreign)| {
                 format!(
                     "constraint {} on table {} depends on index {index_name}",
@@ -514,7 +538,11 @@ pub(super) fn drop_indexes(ddl: &mut Ddl<'_>, drop: &ast::DropIndex) -> Result<S
             let targets: Vec<Target> = catalog
                 .references_to(entry.schema.id)
                 .into_iter()
-                .filter(|(_, foreign)| remaining.unique_index_on(&foreign.referenced_columns).is_none())
+                .filter(|(_, foreign)| {
+                    remaining
+                        .unique_index_on(&foreign.referenced_columns)
+                        .is_none()
+                })
                 .map(|(child, foreign)| Target::ForeignKey {
                     table: child.schema.id,
                     name: foreign.name.clone(),

@@ -162,6 +162,7 @@ fn comparable(left: DataType, right: DataType) -> bool {
     }
     matches!(
         (left.category(), right.category()),
-        (TypeCategory::Numeric, TypeCategory::Numeric) | (TypeCategory::String, TypeCategory::String)
+        (TypeCategory::Numeric, TypeCategory::Numeric)
+            | (TypeCategory::String, TypeCategory::String)
     )
 }

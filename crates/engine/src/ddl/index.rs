@@ -16,7 +16,10 @@ use crate::log_record::LogOp;
 use crate::result::{CommandTag, StatementResult};
 use crate::transaction::DdlAction;
 
-pub(super) fn create_index(ddl: &mut Ddl<'_>, create: &ast::CreateIndex) -> Result<StatementResult> {
+pub(super) fn create_index(
+    ddl: &mut Ddl<'_>,
+    create: &ast::CreateIndex,
+) -> Result<StatementResult> {
     let entry = ddl.table(&create.table)?;
     let schema_name = entry.schema.schema_name.clone();
     let table_name = entry.schema.name.clone();

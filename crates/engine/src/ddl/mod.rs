@@ -244,7 +244,11 @@ pub(crate) fn shown_name(name: &ast::ObjectName) -> String {
 pub(crate) fn wrong_kind(name: &str, expected: RelationKind, actual: RelationKind) -> Error {
     let error = Error::new(
         SqlState::WRONG_OBJECT_TYPE,
-        format!("\"{name}\" is not a{} {}", article(expected), expected.noun()),
+        format!(
+            "\"{name}\" is not a{} {}",
+            article(expected),
+            expected.noun()
+        ),
     );
     error.with_hint(format!(
         "Use DROP {} to remove a{} {}.",

@@ -18,9 +18,7 @@ pub(super) fn create_view(ddl: &mut Ddl<'_>, create: &ast::CreateView) -> Result
     let catalog = ddl.catalog()?;
     let existing = match catalog.relation_kind(&schema_name, &name) {
         None => None,
-        Some(RelationKind::View) if create.or_replace => {
-            catalog.view(&schema_name, &name).cloned()
-        }
+        Some(RelationKind::View) if create.or_replace => catalog.view(&schema_name, &name).cloned(),
         Some(_) if create.or_replace => {
             return Err(Error::new(
                 SqlState::WRONG_OBJECT_TYPE,
@@ -49,7 +47,10 @@ pub(super) fn create_view(ddl: &mut Ddl<'_>, create: &ast::CreateView) -> Result
             .columns
             .get(i)
             .map_or_else(|| column.name.clone(), |ident| ident.value.clone());
-        if view_columns.iter().any(|(existing, _)| *existing == column_name) {
+        if view_columns
+            .iter()
+            .any(|(existing, _)| *existing == column_name)
+        {
             return Err(Error::new(
                 SqlState::DUPLICATE_COLUMN,
                 format!("column \"{column_name}\" specified more than once"),
@@ -64,7 +65,9 @@ pub(super) fn create_view(ddl: &mut Ddl<'_>, create: &ast::CreateView) -> Result
                 "cannot drop columns from view",
             ));
         }
-        for ((old_name, old_type), (new_name, new_type)) in existing.columns.iter().zip(&view_columns) {
+        for ((old_name, old_type), (new_name, new_type)) in
+            existing.columns.iter().zip(&view_columns)
+        {
             if old_name != new_name {
                 return Err(Error::new(
                     SqlState::INVALID_TABLE_DEFINITION,
@@ -302,7 +305,9 @@ pub(super) fn sequence_schema(
         )));
     }
     if cache <= 0 {
-        return Err(invalid(format!("CACHE ({cache}) must be greater than zero")));
+        return Err(invalid(format!(
+            "CACHE ({cache}) must be greater than zero"
+        )));
     }
     Ok(SequenceSchema {
         id,

@@ -33,7 +33,9 @@ pub(super) fn rewrite(
     build_after: &[u32],
 ) -> Result<TableEntry> {
     let mut initial = schema.clone();
-    initial.indexes.retain(|index| !build_after.contains(&index.id));
+    initial
+        .indexes
+        .retain(|index| !build_after.contains(&index.id));
     let entry = ddl.catalog()?.replace_storage(initial.clone())?;
     let mut encoded = Vec::new();
     codec::encode_table(&initial, &mut encoded);
@@ -72,9 +74,9 @@ pub(super) fn rewrite(
 pub(super) fn truncate(ddl: &mut Ddl<'_>, truncate: &ast::Truncate) -> Result<StatementResult> {
     let mut tables: Vec<TableEntry> = Vec::new();
     for name in &truncate.names {
-        let entry = ddl.find_table(name)?.ok_or_else(|| {
-            Error::undefined_table(&shown_name(name))
-        })?;
+        let entry = ddl
+            .find_table(name)?
+            .ok_or_else(|| Error::undefined_table(&shown_name(name)))?;
         if !tables.iter().any(|t| t.schema.id == entry.schema.id) {
             tables.push(entry);
         }
@@ -130,9 +132,10 @@ pub(super) fn truncate(ddl: &mut Ddl<'_>, truncate: &ast::Truncate) -> Result<St
         rewrite(ddl, schema, Vec::new(), &[])?;
     }
     for sequence in sequences {
-        ddl.txn.on_commit.push(DdlAction::ResetSequence { sequence });
+        ddl.txn
+            .on_commit
+            .push(DdlAction::ResetSequence { sequence });
     }
     ddl.bump_version()?;
     Ok(StatementResult::command(CommandTag::Truncate))
 }
-

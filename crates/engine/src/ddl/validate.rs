@@ -52,7 +52,9 @@ pub(super) fn check(
     name: &str,
 ) -> Result<()> {
     let Some(constraint) = schema.checks.iter().find(|c| c.name == name) else {
-        return Err(Error::internal(format!("check constraint \"{name}\" vanished")));
+        return Err(Error::internal(format!(
+            "check constraint \"{name}\" vanished"
+        )));
     };
     let catalog = ddl.catalog()?;
     let (predicate, _) = db001_planner::bind_table_expression(

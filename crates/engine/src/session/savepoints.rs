@@ -66,10 +66,7 @@ impl Session {
             .rposition(|savepoint| savepoint.name == name.value)
             .ok_or_else(|| no_such_savepoint(&name.value))?;
         txn.savepoints.truncate(position + 1);
-        let savepoint = txn
-            .savepoints
-            .pop()
-            .expect("the savepoint was found above");
+        let savepoint = txn.savepoints.pop().expect("the savepoint was found above");
         txn.rollback_to(&db, &savepoint.mark);
         txn.savepoints.push(savepoint);
         txn.failed = false;

@@ -73,11 +73,7 @@ impl Binder<'_> {
 
     /// The DEFAULT text of a column: its own, or `nextval` of the sequence an identity column
     /// owns.
-    pub(crate) fn default_text(
-        &self,
-        table: &TableSchema,
-        column: usize,
-    ) -> Option<String> {
+    pub(crate) fn default_text(&self, table: &TableSchema, column: usize) -> Option<String> {
         let schema_column = &table.columns[column];
         if let Some(default) = &schema_column.default {
             return Some(default.clone());

@@ -212,8 +212,7 @@ impl<'a> Binder<'a> {
     /// 42P01 for `name`, spelled as written.
     pub(crate) fn undefined_relation(&self, name: &ast::ObjectName) -> Error {
         let shown: Vec<&str> = name.parts.iter().map(|p| p.value.as_str()).collect();
-        Error::undefined_table(&shown.join("."))
-            .with_position(name.span().position(self.sql))
+        Error::undefined_table(&shown.join(".")).with_position(name.span().position(self.sql))
     }
 
     /// The parameter types after binding: unknown ones resolved as text, as PostgreSQL does.
@@ -248,14 +247,17 @@ impl<'a> Binder<'a> {
                 "writing to view \"{relation}\" is not supported"
             ))
             .with_position(name.span().position(self.sql))),
-            Some(kind @ (db001_catalog::RelationKind::Sequence | db001_catalog::RelationKind::Index)) => {
-                Err(Error::new(
-                    SqlState::WRONG_OBJECT_TYPE,
-                    format!("cannot open relation \"{relation}\""),
-                )
-                .with_detail(format!("This operation is not supported for {}s.", kind.noun()))
-                .with_position(name.span().position(self.sql)))
-            }
+            Some(
+                kind @ (db001_catalog::RelationKind::Sequence | db001_catalog::RelationKind::Index),
+            ) => Err(Error::new(
+                SqlState::WRONG_OBJECT_TYPE,
+                format!("cannot open relation \"{relation}\""),
+            )
+            .with_detail(format!(
+                "This operation is not supported for {}s.",
+                kind.noun()
+            ))
+            .with_position(name.span().position(self.sql))),
             _ => Err(self.undefined_relation(name)),
         }
     }

@@ -43,14 +43,16 @@ impl Binder<'_> {
             }
             let compiled = self.table_rules(&table)?;
             for referenced in &compiled.referenced_by {
-                let writes_child = [referenced.on_delete, referenced.on_update].iter().any(|a| {
-                    matches!(
-                        a,
-                        ReferentialAction::Cascade
-                            | ReferentialAction::SetNull
-                            | ReferentialAction::SetDefault
-                    )
-                });
+                let writes_child = [referenced.on_delete, referenced.on_update]
+                    .iter()
+                    .any(|a| {
+                        matches!(
+                            a,
+                            ReferentialAction::Cascade
+                                | ReferentialAction::SetNull
+                                | ReferentialAction::SetDefault
+                        )
+                    });
                 if writes_child && !rules.tables.contains_key(&referenced.child.schema.id) {
                     queue.push_back(referenced.child.clone());
                 }

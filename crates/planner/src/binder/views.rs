@@ -30,7 +30,10 @@ impl Binder<'_> {
         if self.expanding_views.contains(&view.id) {
             return Err(Error::new(
                 SqlState::new("42P17"),
-                format!("infinite recursion detected in rules for relation \"{}\"", view.name),
+                format!(
+                    "infinite recursion detected in rules for relation \"{}\"",
+                    view.name
+                ),
             ));
         }
         if self.expanding_views.len() >= VIEW_NESTING_MAX {

@@ -5,7 +5,9 @@
 //! binding. Walks recurse as deep as the tree, which the parser bounds ([`crate::MAX_DEPTH`]);
 //! each level runs on a fresh stack segment when the current one runs low, as `Display` does.
 
-use super::{Expr, FunctionCall, ObjectName, Query, SelectItem, SetExpr, TableFactor, TableWithJoins};
+use super::{
+    Expr, FunctionCall, ObjectName, Query, SelectItem, SetExpr, TableFactor, TableWithJoins,
+};
 
 fn guarded<T>(walk: impl FnOnce() -> T) -> T {
     stacker::maybe_grow(64 * 1024, 1024 * 1024, walk)

@@ -186,8 +186,10 @@ impl Parser<'_, '_> {
             .with_position(start.position(self.sql)));
         }
         digits.parse::<i64>().map_err(|_| {
-            Error::out_of_range(format!("value \"{digits}\" is out of range for type bigint"))
-                .with_position(start.position(self.sql))
+            Error::out_of_range(format!(
+                "value \"{digits}\" is out of range for type bigint"
+            ))
+            .with_position(start.position(self.sql))
         })
     }
 
