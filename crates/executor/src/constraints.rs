@@ -35,7 +35,7 @@ use db001_common::{DataType, Error, Result, Row, SqlState, Value, key_codec};
 use db001_planner::plan::TableRef;
 use db001_planner::rules::{ForeignKeyRule, ReferencedRule, TableRules, WriteRules};
 use db001_storage::{KeyBound, LockOutcome};
-use db001_txn::LockMode;
+use db001_txn::{IsolationLevel, LockMode, Snapshot};
 
 use crate::dml::{WriteContext, conform};
 use crate::eval::{Env, eval};
@@ -250,10 +250,10 @@ fn key_values(row: &Row, columns: &[usize], types: &[DataType]) -> Result<Option
     Ok(Some(values))
 }
 
-/// The first row of `table` visible to the statement whose key in `index` starts with
+/// The first `limit` rows of `table` visible to `snapshot` whose key in `index` starts with
 /// `values`.
 fn rows_with_key(
-    write: &WriteContext<'_>,
+    snapshot: Snapshot,
     table: &TableRef,
     index: u32,
     values: &[Value],
@@ -267,7 +267,7 @@ fn rows_with_key(
         KeyBound::Included(key.clone()),
         KeyBound::Included(key),
         false,
-        write.txn.snapshot,
+        snapshot,
         std::sync::Arc::clone(&env.ctx.manager),
     )?;
     let mut found = Vec::new();
@@ -295,8 +295,13 @@ fn check_reference(
     let Some(values) = key_values(row, &foreign.columns, &foreign.key_types)? else {
         return Ok(());
     };
+    let snapshot = if write.txn.isolation == IsolationLevel::ReadCommitted {
+        ri_snapshot(write, env)
+    } else {
+        write.txn.snapshot
+    };
     let found = rows_with_key(
-        write,
+        snapshot,
         &foreign.parent,
         foreign.parent_index,
         &values,
@@ -304,7 +309,7 @@ fn check_reference(
         1,
     )?;
     if let Some((row_id, _)) = found.first()
-        && lock_referenced_row(write, &foreign.parent, *row_id)?
+        && lock_referenced_row(write, &foreign.parent, *row_id, snapshot.read_ts)?
     {
         return Ok(());
     }
@@ -330,10 +335,12 @@ fn lock_referenced_row(
     write: &mut WriteContext<'_>,
     parent: &TableRef,
     row_id: u64,
+    read_ts: u64,
 ) -> Result<bool> {
+    let txn = crate::dml::bumped(&write.txn, read_ts);
     match parent
         .storage
-        .lock_row(&write.txn, write.write_set, row_id, LockMode::KeyShare)?
+        .lock_row(&txn, write.write_set, row_id, LockMode::KeyShare)?
     {
         LockOutcome::Locked => Ok(true),
         LockOutcome::Gone => Ok(false),
@@ -341,9 +348,26 @@ fn lock_referenced_row(
     }
 }
 
+/// The snapshot referential checks and actions read with: the newest committed state, as
+/// PostgreSQL's RI queries use a fresh snapshot. A READ COMMITTED statement that waited for a
+/// lock (and runs again with its old snapshot, see `dml`) must still see a referencing row or
+/// a referenced key that the transaction it waited for committed. Under REPEATABLE READ and
+/// SERIALIZABLE, a referencing row found this way that the transaction's own snapshot does not
+/// see still makes NO ACTION / RESTRICT fail (23503, as in PostgreSQL), but CASCADE and SET
+/// NULL / DEFAULT cannot change it: a serialization failure (PostgreSQL's crosscheck). A
+/// referenced key is looked up with the transaction's snapshot there (locking it then fails
+/// if it changed since).
+fn ri_snapshot(write: &WriteContext<'_>, env: Env<'_>) -> Snapshot {
+    let snapshot = write.txn.snapshot;
+    Snapshot {
+        read_ts: env.ctx.manager.visible_ts().max(snapshot.read_ts),
+        own: snapshot.own,
+    }
+}
+
 /// Rows of the referencing table whose key equals `values` (already cast to its types).
 fn referencing_rows(
-    write: &WriteContext<'_>,
+    snapshot: Snapshot,
     referenced: &ReferencedRule,
     values: &[Value],
     env: Env<'_>,
@@ -351,13 +375,13 @@ fn referencing_rows(
 ) -> Result<Vec<(u64, Row)>> {
     let child = &referenced.child;
     if let Some(index) = referenced.child_index {
-        return rows_with_key(write, child, index, values, env, limit);
+        return rows_with_key(snapshot, child, index, values, env, limit);
     }
     let width = child.schema.columns.len();
     let mut found = Vec::new();
     for scanned in child
         .storage
-        .scan(write.txn.snapshot, std::sync::Arc::clone(&env.ctx.manager))
+        .scan(snapshot, std::sync::Arc::clone(&env.ctx.manager))
     {
         let (row_id, data) = scanned?;
         let mut row = db001_common::row_codec::decode_row(&data)?;
@@ -403,10 +427,29 @@ fn referenced_key_gone(
         ReferentialAction::NoAction | ReferentialAction::Restrict => 1,
         _ => usize::MAX,
     };
-    let children = referencing_rows(write, referenced, &old_key, env, limit)?;
+    // The referencing rows are looked up with the newest committed state (see `ri_snapshot`);
+    // the action's writes use a snapshot that sees them too.
+    let latest = ri_snapshot(write, env);
+    let children = referencing_rows(latest, referenced, &old_key, env, limit)?;
     if children.is_empty() {
         return Ok(());
     }
+    let acts = !matches!(
+        action,
+        ReferentialAction::NoAction | ReferentialAction::Restrict
+    );
+    if acts && write.txn.isolation != IsolationLevel::ReadCommitted {
+        // PostgreSQL's crosscheck: a referencing row committed after the transaction's
+        // snapshot cannot be changed by it (NO ACTION and RESTRICT just report it, 23503).
+        let seen = referencing_rows(write.txn.snapshot, referenced, &old_key, env, usize::MAX)?;
+        if children
+            .iter()
+            .any(|(row_id, _)| !seen.iter().any(|(seen_id, _)| seen_id == row_id))
+        {
+            return Err(db001_storage::concurrent_update(write.txn.isolation));
+        }
+    }
+    let txn = crate::dml::bumped(&write.txn, latest.read_ts);
     let parent = &parent_rules.table;
     let still_referenced = || {
         let shown: Vec<Value> = referenced
@@ -440,7 +483,7 @@ fn referenced_key_gone(
         ReferentialAction::Cascade if new.is_none() => {
             let child = &referenced.child;
             for (row_id, row) in children {
-                if child.storage.delete(&write.txn, write.write_set, row_id)? {
+                if child.storage.delete(&txn, write.write_set, row_id)? {
                     cascaded(
                         rules,
                         effects,
@@ -475,7 +518,7 @@ fn referenced_key_gone(
                 }
                 if child
                     .storage
-                    .update(&write.txn, write.write_set, row_id, &row, &changed)?
+                    .update(&txn, write.write_set, row_id, &row, &changed)?
                 {
                     cascaded(
                         rules,
@@ -527,5 +570,5 @@ fn key_exists_again(
     let Some(values) = key_values(old, &index.columns, &types)? else {
         return Ok(false);
     };
-    Ok(!rows_with_key(write, parent, index.id, &values, env, 1)?.is_empty())
+    Ok(!rows_with_key(write.txn.snapshot, parent, index.id, &values, env, 1)?.is_empty())
 }
