@@ -449,10 +449,13 @@ fn drop_column(ddl: &mut Ddl<'_>, work: &mut Work, position: usize, cascade: boo
             shift(&mut foreign.referenced_columns);
         }
     }
+    // Each referencing table once (it may hold several foreign keys to this one).
+    let mut children: Vec<u32> = Vec::new();
     for (child, _) in catalog.references_to(table_id) {
-        if child.schema.id == table_id {
+        if child.schema.id == table_id || children.contains(&child.schema.id) {
             continue;
         }
+        children.push(child.schema.id);
         let found = work.others.iter().position(|s| s.id == child.schema.id);
         let other = match found {
             Some(at) => &mut work.others[at],
@@ -461,10 +464,14 @@ fn drop_column(ddl: &mut Ddl<'_>, work: &mut Work, position: usize, cascade: boo
                 work.others.last_mut().expect("just pushed")
             }
         };
+        // This copy is written after the dependent drops are applied (see `finish`), so it
+        // must leave out the foreign keys on the dropped column too (CASCADE got this far).
+        other.foreign_keys.retain(|foreign| {
+            !(foreign.referenced_table == table_id
+                && foreign.referenced_columns.contains(&position))
+        });
         for foreign in &mut other.foreign_keys {
-            if foreign.referenced_table == table_id
-                && !foreign.referenced_columns.contains(&position)
-            {
+            if foreign.referenced_table == table_id {
                 shift(&mut foreign.referenced_columns);
             }
         }
