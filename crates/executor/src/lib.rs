@@ -14,6 +14,7 @@
 //! expressions in [`subquery`].
 
 pub mod aggregate;
+pub mod constraints;
 pub mod dml;
 pub mod eval;
 pub mod functions;
@@ -21,9 +22,11 @@ pub mod join;
 pub mod library;
 pub mod locking;
 pub mod operators;
+pub mod sequences;
 pub mod series;
 pub mod setops;
 pub mod subquery;
+pub mod upsert;
 pub mod window;
 
 use std::collections::HashMap;
@@ -34,6 +37,7 @@ use db001_txn::{Snapshot, TxnManager};
 
 pub use dml::WriteContext;
 pub use operators::collect;
+pub use sequences::SequenceAccess;
 
 /// Facts about the session that functions like `now()` and `current_user` report.
 #[derive(Debug, Clone)]
@@ -42,6 +46,8 @@ pub struct SessionInfo {
     pub database: String,
     pub version: String,
     pub backend_pid: i32,
+    /// What runs `nextval` and friends for this session (`None`: they fail with 0A000).
+    pub sequences: Option<Arc<dyn SequenceAccess>>,
 }
 
 /// Everything a statement's operators read.

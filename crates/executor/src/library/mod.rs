@@ -40,6 +40,7 @@ pub fn call(builtin: Builtin, args: Vec<Value>, env: Env<'_>) -> Result<Value> {
         Builtin::DateTime(function) => datetime::call(function, args, env),
         Builtin::Json(function) => json::call(function, args),
         Builtin::Array(function) => array::call(function, args),
+        Builtin::Sequence(function) => crate::sequences::call(function, args, env),
         Builtin::GenRandomUuid => {
             let mut bytes = [0u8; 16];
             getrandom::fill(&mut bytes).map_err(|error| {

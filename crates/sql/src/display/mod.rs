@@ -23,6 +23,7 @@ use std::fmt::{self, Display, Formatter, Write};
 
 mod ddl;
 mod expr;
+mod objects;
 
 use crate::ast::*;
 
@@ -119,6 +120,19 @@ impl Display for Statement {
             }
             Statement::Checkpoint => f.write_str("CHECKPOINT"),
             Statement::Backup { to } => write!(f, "BACKUP TO {}", QuotedString(to)),
+            Statement::AlterTable(alter) => write!(f, "{alter}"),
+            Statement::Truncate(truncate) => write!(f, "{truncate}"),
+            Statement::CreateView(create) => write!(f, "{create}"),
+            Statement::DropObjects(drop) => write!(f, "{drop}"),
+            Statement::CreateSchema(create) => write!(f, "{create}"),
+            Statement::CreateSequence(create) => write!(f, "{create}"),
+            Statement::Savepoint(name) => write!(f, "SAVEPOINT {name}"),
+            Statement::ReleaseSavepoint(name) => write!(f, "RELEASE SAVEPOINT {name}"),
+            Statement::RollbackToSavepoint(name) => write!(f, "ROLLBACK TO SAVEPOINT {name}"),
+            Statement::Prepare(prepare) => write!(f, "{prepare}"),
+            Statement::Execute(execute) => write!(f, "{execute}"),
+            Statement::Deallocate(None) => f.write_str("DEALLOCATE ALL"),
+            Statement::Deallocate(Some(name)) => write!(f, "DEALLOCATE {name}"),
             Statement::PrepareTransaction(gid) => {
                 f.write_str("PREPARE TRANSACTION ")?;
                 write!(f, "{}", QuotedString(gid))
@@ -555,6 +569,11 @@ impl Display for Insert {
             comma_list(f, &self.columns)?;
             f.write_char(')')?;
         }
+        match self.overriding {
+            Some(Overriding::System) => f.write_str(" OVERRIDING SYSTEM VALUE")?,
+            Some(Overriding::User) => f.write_str(" OVERRIDING USER VALUE")?,
+            None => {}
+        }
         write!(f, " {}", self.source)?;
         if let Some(on_conflict) = &self.on_conflict {
             write!(f, " {on_conflict}")?;
@@ -579,6 +598,12 @@ impl Display for OnConflict {
             f.write_str(" (")?;
             comma_list(f, &self.target)?;
             f.write_char(')')?;
+            if let Some(predicate) = &self.target_predicate {
+                write!(f, " WHERE {predicate}")?;
+            }
+        }
+        if let Some(constraint) = &self.constraint {
+            write!(f, " ON CONSTRAINT {constraint}")?;
         }
         write!(f, " {}", self.action)
     }

@@ -45,12 +45,15 @@
 //! with the logarithm of its length. Both operators are associative, and `Display` prints such
 //! a chain without parentheses so it parses back to the same shape.
 
+mod alter;
 mod ddl;
 mod dml;
 pub(crate) mod expr;
 mod functions;
+mod objects;
 mod primary;
 mod query;
+mod session;
 mod types;
 mod utility;
 
@@ -481,17 +484,17 @@ impl<'a, 't> Parser<'a, 't> {
                 self.advance();
                 Ok(Statement::Checkpoint)
             }
+            kw::ALTER => self.parse_alter(),
+            kw::TRUNCATE => self.parse_truncate(),
+            kw::SAVEPOINT => self.parse_savepoint(),
+            kw::RELEASE => self.parse_release(),
             kw::PREPARE => self.parse_prepare(),
+            kw::EXECUTE => self.parse_execute(),
+            kw::DEALLOCATE => self.parse_deallocate(),
             kw::VACUUM => self.parse_vacuum(),
-            kw::ALTER
-            | kw::ANALYZE
+            kw::ANALYZE
             | kw::ANALYSE
-            | kw::TRUNCATE
             | kw::COPY
-            | kw::EXECUTE
-            | kw::DEALLOCATE
-            | kw::SAVEPOINT
-            | kw::RELEASE
             | kw::LISTEN
             | kw::UNLISTEN
             | kw::NOTIFY
