@@ -109,6 +109,8 @@ pub struct TestServer {
     child: Option<Child>,
     data_dir: tempfile::TempDir,
     extra_args: Vec<String>,
+    /// `DB001_*` variables given to the next launches (the test's own are removed).
+    environment: Vec<(String, String)>,
     address: SocketAddr,
     http_address: SocketAddr,
     log: Arc<Mutex<String>>,
@@ -136,6 +138,7 @@ impl TestServer {
             child: None,
             data_dir,
             extra_args: args.iter().map(|arg| arg.to_string()).collect(),
+            environment: Vec::new(),
             address: SocketAddr::from(([127, 0, 0, 1], 0)),
             http_address: SocketAddr::from(([127, 0, 0, 1], 0)),
             log: Arc::new(Mutex::new(String::new())),
@@ -181,6 +184,7 @@ impl TestServer {
                 command.env_remove(&name);
             }
         }
+        command.envs(self.environment.iter().map(|(name, value)| (name, value)));
         let mut child = command.spawn().expect("start db001");
         let stdout = child.stdout.take().expect("piped stdout");
         let stderr = child.stderr.take().expect("piped stderr");
@@ -264,9 +268,36 @@ impl TestServer {
         client
     }
 
+    /// Like [`TestServer::client`], but a failure to connect (the server died) is returned
+    /// rather than a panic.
+    pub async fn try_client(&self) -> Result<tokio_postgres::Client, tokio_postgres::Error> {
+        let (client, connection) = self.config().connect(tokio_postgres::NoTls).await?;
+        tokio::spawn(async move {
+            let _ = connection.await;
+        });
+        Ok(client)
+    }
+
     /// The child's process id (while it runs).
     pub fn pid(&self) -> Option<u32> {
         self.child.as_ref().map(Child::id)
+    }
+
+    /// Sets (`Some`) or removes (`None`) an environment variable for the next launches, e.g.
+    /// `DB001_CRASH_AT` to arm a crash point. A running server is not affected.
+    pub fn set_env(&mut self, name: &str, value: Option<&str>) {
+        self.environment.retain(|(existing, _)| existing != name);
+        if let Some(value) = value {
+            self.environment.push((name.to_owned(), value.to_owned()));
+        }
+    }
+
+    /// Whether the server process has ended by itself (a crash point, a crash); it stays
+    /// recorded as running until [`TestServer::kill9`] or [`TestServer::restart`].
+    pub fn has_exited(&mut self) -> bool {
+        self.child
+            .as_mut()
+            .is_some_and(|child| matches!(child.try_wait(), Ok(Some(_))))
     }
 
     /// SIGKILL: the crash case. Waits for the process to be gone.

@@ -234,3 +234,85 @@ fn copy_tree(from: &Path, to: &Path) {
         }
     }
 }
+
+/// Every `wal_sync_method` serves commits that survive `kill -9`, and a bad one is refused at
+/// start-up with exit code 2.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_wal_sync_method_keeps_acknowledged_commits() {
+    for method in ["fdatasync", "fsync", "open_datasync"] {
+        let mut server = TestServer::start_with_args(&[
+            "--wal-segment-size",
+            "1MB",
+            "--wal-sync-method",
+            method,
+        ]);
+        let client = server.client().await;
+        client
+            .batch_execute("CREATE TABLE t (id int PRIMARY KEY, pad text)")
+            .await
+            .expect("create");
+        // About 3 MB: segments switch under the method too.
+        for id in 0..300 {
+            client
+                .batch_execute(&format!("INSERT INTO t VALUES ({id}, repeat('y', 10000))"))
+                .await
+                .expect("insert");
+        }
+        server.kill9();
+        server.restart();
+        let client = server.client().await;
+        assert_eq!(
+            query_rows(&client, "SELECT count(*), sum(length(pad)) FROM t").await,
+            vec![vec!["300".to_owned(), "3000000".to_owned()]],
+            "{method}"
+        );
+    }
+    let (status, _, stderr) = run_db001(&["--wal-sync-method", "sometimes"], TOOL_LIMIT);
+    assert_eq!(status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("open_datasync"), "{stderr}");
+}
+
+/// The value of metric line `name` (with its labels) in a `/metrics` body.
+fn metric(body: &str, name: &str) -> Option<f64> {
+    body.lines()
+        .find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+}
+
+/// `/metrics` reports checkpoints by reason, the last one's duration and size, and the WAL
+/// written since it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_report_checkpoints() {
+    let server = TestServer::start_with_args(&["--checkpoint-interval", "0"]);
+    let client = server.client().await;
+    client
+        .batch_execute(
+            "CREATE TABLE t (id int PRIMARY KEY, pad text);
+             INSERT INTO t SELECT g, repeat('z', 1000) FROM generate_series(1, 500) g",
+        )
+        .await
+        .expect("setup");
+    let (_, before) = server.http_get("/metrics");
+    let since_before = metric(&before, "db001_wal_bytes_since_checkpoint").expect("WAL gauge");
+    assert!(since_before > 500_000.0, "{before}");
+    client
+        .batch_execute("CHECKPOINT")
+        .await
+        .expect("checkpoint");
+    let (status, body) = server.http_get("/metrics");
+    assert_eq!(status, 200);
+    assert_eq!(
+        metric(&body, "db001_checkpoints_total{reason=\"requested\"}"),
+        Some(1.0),
+        "{body}"
+    );
+    assert_eq!(metric(&body, "db001_checkpoint_failures_total"), Some(0.0));
+    let bytes = metric(&body, "db001_checkpoint_last_bytes").expect("size gauge");
+    assert!(bytes > 500_000.0, "the checkpoint holds the table: {bytes}");
+    let seconds = metric(&body, "db001_checkpoint_last_duration_seconds").expect("duration");
+    assert!(seconds > 0.0 && seconds < 60.0, "{seconds}");
+    let since = metric(&body, "db001_wal_bytes_since_checkpoint").expect("WAL gauge");
+    assert!(
+        since < 1000.0,
+        "nothing was written after the checkpoint: {since}"
+    );
+}

@@ -1,6 +1,8 @@
 //! Two-phase commit across restarts: a prepared transaction survives a crash (kill -9) and a
 //! clean restart with its writes invisible and its rows still locked, and `COMMIT PREPARED` /
-//! `ROLLBACK PREPARED` after the restart finish it as if nothing happened.
+//! `ROLLBACK PREPARED` after the restart finish it as if nothing happened; checkpoints taken
+//! while transactions are prepared keep the WAL holding their PREPARE records, and one taken
+//! after `COMMIT PREPARED` holds the committed rows.
 
 use std::time::Duration;
 
@@ -169,6 +171,189 @@ async fn prepared_transactions_are_disabled_by_default_as_in_postgresql() {
     );
     // The failed PREPARE ended the block.
     client.batch_execute("SELECT 1").await.expect("no block");
+}
+
+/// Whether the WAL still holds its first segment (LSN 0).
+fn has_first_segment(server: &TestServer) -> bool {
+    server.data_dir().join("wal/0000000000000000.wal").exists()
+}
+
+/// Writes `count` rows of about 2 kB into `filler` starting at `first`, so the WAL moves on by
+/// several segments (1 MB each here) and checkpoints have segments to retire.
+async fn fill(client: &Client, first: i64, count: i64) {
+    for id in first..first + count {
+        client
+            .batch_execute(&format!(
+                "INSERT INTO filler VALUES ({id}, repeat('x', 2000))"
+            ))
+            .await
+            .unwrap_or_else(|e| panic!("filler {id}: {}", error_text(&e)));
+    }
+}
+
+/// Prepared transactions and checkpoints: a checkpoint taken while transactions are prepared
+/// must keep the WAL holding their PREPARE records (the commit tracker), across more
+/// checkpoints, segment switches and retirements, through kill -9 and clean restarts, and
+/// again after a restart re-created them; COMMIT PREPARED and ROLLBACK PREPARED afterwards
+/// finish them; and a checkpoint taken after COMMIT PREPARED holds the committed data.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn prepared_transactions_survive_checkpoints_and_restarts() {
+    let mut server = TestServer::start_with_args(&[
+        "--max-prepared-transactions",
+        "4",
+        "--wal-segment-size",
+        "1MB",
+        "--max-wal-size",
+        "1MB",
+    ]);
+    let client = server.client().await;
+    client
+        .batch_execute(
+            "CREATE TABLE t (id int PRIMARY KEY, v text); \
+             CREATE TABLE filler (id bigint PRIMARY KEY, pad text); \
+             INSERT INTO t VALUES (1, 'one'), (2, 'two')",
+        )
+        .await
+        .expect("setup");
+    client
+        .batch_execute(
+            "BEGIN; UPDATE t SET v = 'ONE' WHERE id = 1; INSERT INTO t VALUES (10, 'ten'); \
+             PREPARE TRANSACTION 'keep'",
+        )
+        .await
+        .expect("prepare keep");
+    client
+        .batch_execute(
+            "BEGIN; DELETE FROM t WHERE id = 2; INSERT INTO t VALUES (20, 'twenty'); \
+             PREPARE TRANSACTION 'drop'",
+        )
+        .await
+        .expect("prepare drop");
+    client
+        .batch_execute("CHECKPOINT")
+        .await
+        .expect("checkpoint");
+    // More writes and checkpoints: segments switch and the checkpoints retire old ones.
+    fill(&client, 0, 1500).await;
+    client
+        .batch_execute("CHECKPOINT")
+        .await
+        .expect("checkpoint");
+    fill(&client, 1500, 500).await;
+    client
+        .batch_execute("CHECKPOINT")
+        .await
+        .expect("checkpoint");
+    client
+        .batch_execute("INSERT INTO t VALUES (3, 'three')")
+        .await
+        .expect("insert");
+    let visible = vec!["1,one", "2,two", "3,three"];
+    // The PREPARE records are in the first segment: the checkpoints kept it.
+    assert!(
+        has_first_segment(&server),
+        "the first WAL segment (holding the PREPARE records) was retired"
+    );
+
+    server.kill9();
+    server.restart();
+    let client = server.client().await;
+    assert_eq!(
+        rows(&client, "SELECT gid FROM pg_prepared_xacts ORDER BY gid").await,
+        vec!["drop", "keep"],
+        "prepared transactions survive kill -9 after checkpoints"
+    );
+    assert_eq!(rows(&client, "SELECT * FROM t ORDER BY id").await, visible);
+    assert_eq!(
+        rows(&client, "SELECT count(*) FROM filler").await,
+        vec!["2000"]
+    );
+    // A checkpoint after the restart re-created them, more WAL, a clean restart.
+    client
+        .batch_execute("CHECKPOINT")
+        .await
+        .expect("checkpoint");
+    fill(&client, 2000, 1000).await;
+    client
+        .batch_execute("CHECKPOINT")
+        .await
+        .expect("checkpoint");
+    server.restart();
+    let client = server.client().await;
+    assert_eq!(
+        rows(&client, "SELECT gid FROM pg_prepared_xacts ORDER BY gid").await,
+        vec!["drop", "keep"],
+        "prepared transactions survive a checkpoint after recovery and a clean restart"
+    );
+    client
+        .batch_execute("SET lock_timeout = '200ms'")
+        .await
+        .expect("set");
+    assert_eq!(
+        error_code(&client, "UPDATE t SET v = 'x' WHERE id = 1").await,
+        "55P03",
+        "the prepared transaction still holds its row lock"
+    );
+
+    client
+        .batch_execute("COMMIT PREPARED 'keep'; ROLLBACK PREPARED 'drop'")
+        .await
+        .expect("finish both");
+    let finished = vec!["1,ONE", "2,two", "3,three", "10,ten"];
+    assert_eq!(rows(&client, "SELECT * FROM t ORDER BY id").await, finished);
+    server.kill9();
+    server.restart();
+    let client = server.client().await;
+    assert_eq!(rows(&client, "SELECT * FROM t ORDER BY id").await, finished);
+    assert_eq!(
+        rows(&client, "SELECT count(*) FROM pg_prepared_xacts").await,
+        vec!["0"]
+    );
+
+    // A checkpoint after COMMIT PREPARED: the restart loads the committed rows from it.
+    client
+        .batch_execute("BEGIN; INSERT INTO t VALUES (30, 'thirty'); PREPARE TRANSACTION 'late'")
+        .await
+        .expect("prepare late");
+    client
+        .batch_execute("COMMIT PREPARED 'late'")
+        .await
+        .expect("commit late");
+    client
+        .batch_execute("CHECKPOINT")
+        .await
+        .expect("checkpoint");
+    fill(&client, 3000, 600).await;
+    client
+        .batch_execute("CHECKPOINT")
+        .await
+        .expect("checkpoint");
+    let mut last = finished.clone();
+    last.push("30,thirty");
+    // Nothing prepared holds the log back any more: the checkpoints retired the first segment.
+    assert!(
+        !has_first_segment(&server),
+        "the first WAL segment outlived every prepared transaction and two checkpoints"
+    );
+    server.kill9();
+    server.restart();
+    let client = server.client().await;
+    assert_eq!(rows(&client, "SELECT * FROM t ORDER BY id").await, last);
+    assert_eq!(
+        rows(&client, "SELECT count(*) FROM pg_prepared_xacts").await,
+        vec!["0"]
+    );
+    assert_eq!(
+        rows(&client, "SELECT count(*) FROM filler").await,
+        vec!["3600"]
+    );
+    server.restart();
+    let client = server.client().await;
+    assert_eq!(rows(&client, "SELECT * FROM t ORDER BY id").await, last);
+    client
+        .batch_execute("UPDATE t SET v = 'free' WHERE id = 1")
+        .await
+        .expect("no lock is left behind");
 }
 
 /// PostgreSQL 15 with `max_prepared_transactions = 2`: the third PREPARE fails with 53200 and

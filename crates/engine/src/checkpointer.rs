@@ -18,6 +18,7 @@
 //! The thread holds only a weak reference to the database, so dropping the last `Database`
 //! ends it; every wait is bounded by [`TICK`].
 
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
@@ -57,6 +58,9 @@ pub struct CheckpointStatus {
     pub completed: u64,
     /// Checkpoint attempts that failed.
     pub failed: u64,
+    /// Checkpoints taken by this process, by why they were taken
+    /// ([`CheckpointReason::as_str`]).
+    pub completed_by_reason: BTreeMap<&'static str, u64>,
 }
 
 /// What a request asks for and what it gets.
@@ -120,6 +124,7 @@ impl Checkpointer {
                         last_failure: None,
                         completed: 0,
                         failed: 0,
+                        completed_by_reason: BTreeMap::new(),
                     },
                     failed_at: None,
                 }),
@@ -192,7 +197,7 @@ impl Checkpointer {
     ) -> Result<Option<CheckpointInfo>> {
         let _running = self.control.running.lock();
         let result = checkpoint::run(shared, reason);
-        record(&self.control, &result, false);
+        record(&self.control, &result, false, reason);
         result
     }
 
@@ -200,7 +205,7 @@ impl Checkpointer {
     pub(crate) fn backup_now(&self, shared: &Shared, dir: &Path) -> Result<BackupInfo> {
         let _running = self.control.running.lock();
         backup::run(shared, dir, &mut |result| {
-            record(&self.control, result, false)
+            record(&self.control, result, false, CheckpointReason::Backup)
         })
     }
 
@@ -274,7 +279,12 @@ fn shut_down() -> Error {
 }
 
 /// Updates the status after a checkpoint attempt.
-fn record(control: &Control, result: &Result<Option<CheckpointInfo>>, automatic: bool) {
+fn record(
+    control: &Control,
+    result: &Result<Option<CheckpointInfo>>,
+    automatic: bool,
+    reason: CheckpointReason,
+) {
     let mut state = control.state.lock();
     match result {
         Ok(info) => {
@@ -285,6 +295,10 @@ fn record(control: &Control, result: &Result<Option<CheckpointInfo>>, automatic:
                 status.last_lsn = info.lsn;
                 status.last = Some(info.clone());
                 status.completed += 1;
+                *status
+                    .completed_by_reason
+                    .entry(reason.as_str())
+                    .or_default() += 1;
             }
             state.failed_at = None;
         }
@@ -371,7 +385,7 @@ fn run_thread(control: &Control, database: &Weak<Shared>) {
         match work {
             Work::Automatic(reason) => {
                 let result = checkpoint::run(&shared, reason);
-                record(control, &result, true);
+                record(control, &result, true, reason);
             }
             Work::Requests(requests) => {
                 let mut checkpoint_result = None;
@@ -380,14 +394,14 @@ fn run_thread(control: &Control, database: &Weak<Shared>) {
                         Task::Checkpoint => checkpoint_result
                             .get_or_insert_with(|| {
                                 let result = checkpoint::run(&shared, CheckpointReason::Requested);
-                                record(control, &result, false);
+                                record(control, &result, false, CheckpointReason::Requested);
                                 result
                             })
                             .clone()
                             .map(|_| Answer::Checkpoint),
                         Task::Backup(dir) => {
                             let result = backup::run(&shared, dir, &mut |result| {
-                                record(control, result, false);
+                                record(control, result, false, CheckpointReason::Backup);
                             });
                             result.map(Answer::Backup)
                         }

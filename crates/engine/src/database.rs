@@ -202,6 +202,14 @@ impl Database {
         self.shared.checkpointer.status()
     }
 
+    /// WAL bytes appended since the newest checkpoint's LSN (what a restart would replay, about).
+    pub fn wal_bytes_since_checkpoint(&self) -> u64 {
+        self.shared
+            .wal
+            .written_lsn()
+            .saturating_sub(self.checkpoint_status().last_lsn)
+    }
+
     /// Reasons the engine is degraded while it still serves everything: the last checkpoint
     /// failed, or the WAL since the last checkpoint is much larger than `max_wal_size`
     /// (checkpoints are not keeping up), so a restart would replay a lot.

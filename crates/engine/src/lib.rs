@@ -49,7 +49,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use db001_wal::{StdIo, WalIo};
+use db001_wal::{StdIo, SyncMethod, WalIo};
 
 pub use backup::{BACKUP_LABEL, BackupInfo};
 pub use checkpoint::{CheckpointInfo, checkpoint_dir, wal_dir};
@@ -79,6 +79,8 @@ pub struct Config {
     pub wal_segment_bytes: u64,
     /// With `synchronous_commit = off`, the longest a commit stays unflushed.
     pub wal_writer_delay_ms: u64,
+    /// `wal_sync_method`: how the WAL writer makes records durable.
+    pub wal_sync_method: SyncMethod,
     /// `checkpoint_interval`: a checkpoint at least this often when anything was committed
     /// (zero: no timed checkpoints).
     pub checkpoint_interval: Duration,
@@ -107,6 +109,7 @@ impl Config {
             synchronous_commit: true,
             wal_segment_bytes: 16 << 20,
             wal_writer_delay_ms: 200,
+            wal_sync_method: SyncMethod::Fdatasync,
             checkpoint_interval: Duration::from_secs(300),
             max_wal_bytes: 1 << 30,
             archive_dir: None,

@@ -217,6 +217,7 @@ pub(crate) fn open(config: &Config) -> Result<(Catalog, RecoveredPrepared, Wal, 
         segment_bytes: config.wal_segment_bytes,
         synchronous: config.synchronous_commit,
         writer_delay: Duration::from_millis(config.wal_writer_delay_ms),
+        sync_method: config.wal_sync_method,
     };
     let replay_started = Instant::now();
     let mut records = 0;

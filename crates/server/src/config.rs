@@ -15,6 +15,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use db001_wal::SyncMethod;
 use serde::Deserialize;
 
 /// Where the configuration file is looked for when neither `--config` nor `DB001_CONFIG` names
@@ -40,6 +41,9 @@ pub struct Settings {
     pub wal_segment_bytes: u64,
     /// `wal_writer_delay`: with `synchronous_commit = off`, the longest a commit stays unflushed.
     pub wal_writer_delay: Duration,
+    /// `wal_sync_method`: how the WAL writer makes records durable (fdatasync, fsync,
+    /// open_datasync).
+    pub wal_sync_method: SyncMethod,
     /// `checkpoint_interval`: the longest time between checkpoints (0: no timed checkpoints).
     pub checkpoint_interval: Duration,
     /// `max_wal_size`: WAL written since the last checkpoint that starts the next one.
@@ -71,6 +75,7 @@ impl Default for Settings {
             max_message_bytes: 64 << 20,
             wal_segment_bytes: 16 << 20,
             wal_writer_delay: Duration::from_millis(200),
+            wal_sync_method: SyncMethod::Fdatasync,
             checkpoint_interval: Duration::from_secs(300),
             max_wal_bytes: 1 << 30,
             archive_mode: false,
@@ -93,6 +98,7 @@ pub const KEYS: &[&str] = &[
     "max_message_size",
     "wal_segment_size",
     "wal_writer_delay",
+    "wal_sync_method",
     "checkpoint_interval",
     "max_wal_size",
     "archive_mode",
@@ -115,6 +121,7 @@ struct FileSettings {
     max_message_size: Option<String>,
     wal_segment_size: Option<String>,
     wal_writer_delay: Option<String>,
+    wal_sync_method: Option<String>,
     checkpoint_interval: Option<String>,
     max_wal_size: Option<String>,
     archive_mode: Option<String>,
@@ -136,6 +143,7 @@ impl FileSettings {
             ("max_message_size", self.max_message_size),
             ("wal_segment_size", self.wal_segment_size),
             ("wal_writer_delay", self.wal_writer_delay),
+            ("wal_sync_method", self.wal_sync_method),
             ("checkpoint_interval", self.checkpoint_interval),
             ("max_wal_size", self.max_wal_size),
             ("archive_mode", self.archive_mode),
@@ -332,6 +340,11 @@ impl Settings {
                     return Err(format!("{value} is outside 1ms..=10s"));
                 }
             }
+            "wal_sync_method" => {
+                self.wal_sync_method = SyncMethod::from_name(value).ok_or_else(|| {
+                    format!("expected fdatasync, fsync or open_datasync, got '{value}'")
+                })?;
+            }
             "checkpoint_interval" => {
                 self.checkpoint_interval = duration(value)?;
                 if self.checkpoint_interval > Duration::from_secs(24 * 3600) {
@@ -398,6 +411,7 @@ impl Settings {
         config.wal_segment_bytes = self.wal_segment_bytes;
         config.wal_writer_delay_ms =
             u64::try_from(self.wal_writer_delay.as_millis()).unwrap_or(u64::MAX);
+        config.wal_sync_method = self.wal_sync_method;
         config.checkpoint_interval = self.checkpoint_interval;
         config.max_wal_bytes = self.max_wal_bytes;
         config.archive_dir = if self.archive_mode {

@@ -148,6 +148,19 @@ fn values_are_parsed_and_checked() {
     settings.set("log_level", "debug").expect("valid");
     assert_eq!(settings.log_level, tracing::Level::DEBUG);
     assert!(settings.set("log_level", "loud").is_err());
+    for (text, method) in [
+        ("fdatasync", SyncMethod::Fdatasync),
+        ("fsync", SyncMethod::Fsync),
+        ("OPEN_DATASYNC", SyncMethod::OpenDatasync),
+    ] {
+        settings.set("wal_sync_method", text).expect("valid");
+        assert_eq!(settings.wal_sync_method, method);
+    }
+    let error = settings
+        .set("wal_sync_method", "fsync_writethrough")
+        .expect_err("not supported");
+    assert!(error.contains("open_datasync"), "{error}");
+    assert_eq!(settings.wal_sync_method, SyncMethod::OpenDatasync);
 }
 
 #[test]
@@ -155,7 +168,9 @@ fn engine_config_carries_the_settings() {
     let mut settings = Settings::default();
     settings.set("synchronous_commit", "off").expect("valid");
     settings.set("wal_writer_delay", "50ms").expect("valid");
+    settings.set("wal_sync_method", "fsync").expect("valid");
     let config = settings.engine_config();
+    assert_eq!(config.wal_sync_method, SyncMethod::Fsync);
     assert!(!config.synchronous_commit);
     assert_eq!(config.wal_writer_delay_ms, 50);
     assert_eq!(config.wal_segment_bytes, 16 << 20);

@@ -16,7 +16,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, watch};
 
-use crate::metrics::{EngineCounters, EngineSample, Metrics};
+use crate::metrics::{CheckpointSample, EngineCounters, EngineSample, Metrics};
 
 /// The largest request head (request line and headers) read.
 pub const REQUEST_HEAD_BYTES_MAX: usize = 8 * 1024;
@@ -37,6 +37,10 @@ pub trait EngineStatus: Send + Sync + std::fmt::Debug {
         Vec::new()
     }
     fn counters(&self) -> EngineCounters;
+    /// What the checkpointer has done (fakes report nothing).
+    fn checkpoints(&self) -> CheckpointSample {
+        CheckpointSample::default()
+    }
 }
 
 impl EngineStatus for Database {
@@ -68,6 +72,24 @@ impl EngineStatus for Database {
             conflict_retries: stats.conflict_retries.load(Ordering::Relaxed),
             versions_collected: stats.versions_collected.load(Ordering::Relaxed),
             rows_collected: stats.rows_collected.load(Ordering::Relaxed),
+        }
+    }
+
+    fn checkpoints(&self) -> CheckpointSample {
+        let status = Database::checkpoint_status(self);
+        CheckpointSample {
+            completed_by_reason: status
+                .completed_by_reason
+                .iter()
+                .map(|(reason, count)| (*reason, *count))
+                .collect(),
+            failures: status.failed,
+            last_duration_seconds: status
+                .last
+                .as_ref()
+                .map_or(0.0, |info| info.duration.as_secs_f64()),
+            last_bytes: status.last.as_ref().map_or(0, |info| info.bytes),
+            wal_bytes_since_checkpoint: Database::wal_bytes_since_checkpoint(self),
         }
     }
 }
@@ -198,6 +220,7 @@ fn sample(state: &HttpState) -> EngineSample {
         durable_lsn: state.db.durable_lsn(),
         healthy: state.db.health_problem().is_none(),
         counters: state.db.counters(),
+        checkpoints: state.db.checkpoints(),
         started: state.started,
     }
 }

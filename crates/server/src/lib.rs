@@ -16,6 +16,8 @@
 //!    line each, flushed — tests and scripts read them:
 //!    `db001: listening for PostgreSQL connections on 127.0.0.1:54321`,
 //!    `db001: HTTP on 127.0.0.1:54322`.
+//!    Only then is a crash point armed, when `DB001_CRASH_AT` names one (testing only:
+//!    `db001_wal::crash_point`; a malformed value is refused at step 1 with exit code 2).
 //! 5. Serve until SIGTERM or SIGINT. Then: `/health` turns 503, the wire stops accepting and
 //!    drains sessions for at most `shutdown_grace` (a second signal cuts the wait short),
 //!    `db.shutdown()` takes a last checkpoint and flushes the WAL, exit 0.
@@ -138,6 +140,15 @@ pub async fn run(settings: Settings) -> Result<(), ServerError> {
         stopped,
     ));
     tracing::info!("ready to accept connections");
+    // Armed only now, so recovery never trips it (db001_wal::crash_point).
+    match db001_wal::crash_point::arm_from_env() {
+        Ok(None) => {}
+        Ok(Some((point, countdown))) => tracing::warn!(
+            "crash point {} armed: the process kills itself at hit {countdown} (DB001_CRASH_AT)",
+            point.name()
+        ),
+        Err(error) => return Err(ServerError(error)),
+    }
 
     let early_end = tokio::select! {
         _ = terminate.recv() => { tracing::info!("received SIGTERM; shutting down"); None }

@@ -42,6 +42,11 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // A misspelt crash point must not turn a torture run into a plain one.
+    if let Err(error) = db001_wal::crash_point::from_env() {
+        eprintln!("db001: {error}");
+        return ExitCode::from(2);
+    }
     db001_server::init_logging(settings.log_level);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -9,7 +9,9 @@ use std::sync::Mutex;
 use std::time::Instant;
 
 use db001_wire::WireMetrics;
-use prometheus::{Encoder, IntCounter, IntCounterVec, IntGauge, Opts, Registry, TextEncoder};
+use prometheus::{
+    Encoder, Gauge, IntCounter, IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
+};
 
 /// The registry and the metrics in it.
 #[derive(Debug)]
@@ -33,6 +35,11 @@ struct Registered {
     durable_lsn: IntGauge,
     uptime_seconds: IntGauge,
     healthy: IntGauge,
+    checkpoints_total: IntCounterVec,
+    checkpoint_failures_total: IntCounter,
+    checkpoint_last_duration_seconds: Gauge,
+    checkpoint_last_bytes: IntGauge,
+    wal_bytes_since_checkpoint: IntGauge,
 }
 
 /// The engine's counters (from `db001_engine::Stats`).
@@ -48,12 +55,28 @@ pub struct EngineCounters {
     pub rows_collected: u64,
 }
 
+/// The checkpointer's numbers (from `db001_engine::CheckpointStatus`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CheckpointSample {
+    /// Checkpoints taken since the server started, by reason (`checkpoint_interval`,
+    /// `max_wal_size`, `requested`, `backup`, `shutdown`).
+    pub completed_by_reason: Vec<(&'static str, u64)>,
+    /// Checkpoint attempts that failed since the server started.
+    pub failures: u64,
+    /// The last checkpoint this process took: how long it took, how large its file is.
+    pub last_duration_seconds: f64,
+    pub last_bytes: u64,
+    /// WAL appended since the newest checkpoint.
+    pub wal_bytes_since_checkpoint: u64,
+}
+
 /// The values one scrape reports besides the wire's counters.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct EngineSample {
     pub durable_lsn: u64,
     pub healthy: bool,
     pub counters: EngineCounters,
+    pub checkpoints: CheckpointSample,
     pub started: Instant,
 }
 
@@ -123,6 +146,38 @@ impl Metrics {
                 "db001_healthy",
                 "1 when the engine can serve queries, else 0.",
             )?,
+            checkpoints_total: {
+                let checkpoints = IntCounterVec::new(
+                    Opts::new(
+                        "db001_checkpoints_total",
+                        "Checkpoints taken since the server started, by reason \
+                         (checkpoint_interval, max_wal_size, requested, backup, shutdown).",
+                    ),
+                    &["reason"],
+                )?;
+                registry.register(Box::new(checkpoints.clone()))?;
+                checkpoints
+            },
+            checkpoint_failures_total: counter(
+                "db001_checkpoint_failures_total",
+                "Checkpoint attempts that failed since the server started.",
+            )?,
+            checkpoint_last_duration_seconds: {
+                let last = Gauge::new(
+                    "db001_checkpoint_last_duration_seconds",
+                    "How long the last checkpoint this process took ran, in seconds.",
+                )?;
+                registry.register(Box::new(last.clone()))?;
+                last
+            },
+            checkpoint_last_bytes: gauge(
+                "db001_checkpoint_last_bytes",
+                "Size of the last checkpoint file this process wrote.",
+            )?,
+            wal_bytes_since_checkpoint: gauge(
+                "db001_wal_bytes_since_checkpoint",
+                "WAL appended since the newest checkpoint (about what a restart replays).",
+            )?,
             registry,
         };
         Ok(Metrics {
@@ -167,6 +222,23 @@ impl Metrics {
             .uptime_seconds
             .set(saturating_i64(engine.started.elapsed().as_secs()));
         registered.healthy.set(i64::from(engine.healthy));
+        let checkpoints = &engine.checkpoints;
+        for (reason, count) in &checkpoints.completed_by_reason {
+            advance(
+                &registered.checkpoints_total.with_label_values(&[reason]),
+                *count,
+            );
+        }
+        advance(&registered.checkpoint_failures_total, checkpoints.failures);
+        registered
+            .checkpoint_last_duration_seconds
+            .set(checkpoints.last_duration_seconds);
+        registered
+            .checkpoint_last_bytes
+            .set(saturating_i64(checkpoints.last_bytes));
+        registered
+            .wal_bytes_since_checkpoint
+            .set(saturating_i64(checkpoints.wal_bytes_since_checkpoint));
 
         let mut text = Vec::new();
         if let Err(error) = TextEncoder::new().encode(&registered.registry.gather(), &mut text) {
@@ -207,9 +279,16 @@ mod tests {
                 versions_collected: 11,
                 rows_collected: 2,
             },
+            checkpoints: CheckpointSample {
+                completed_by_reason: vec![("requested", 2), ("shutdown", 1)],
+                failures: 1,
+                last_duration_seconds: 0.25,
+                last_bytes: 4096,
+                wal_bytes_since_checkpoint: 777,
+            },
             started: Instant::now(),
         };
-        let text = metrics.render(&wire, sample);
+        let text = metrics.render(&wire, sample.clone());
         for name in [
             "db001_connections ",
             "db001_connections_total ",
@@ -223,6 +302,12 @@ mod tests {
             "db001_durable_lsn 42",
             "db001_uptime_seconds ",
             "db001_healthy 1",
+            "db001_checkpoints_total{reason=\"requested\"} 2",
+            "db001_checkpoints_total{reason=\"shutdown\"} 1",
+            "db001_checkpoint_failures_total 1",
+            "db001_checkpoint_last_duration_seconds 0.25",
+            "db001_checkpoint_last_bytes 4096",
+            "db001_wal_bytes_since_checkpoint 777",
         ] {
             assert!(text.contains(name), "missing {name:?} in\n{text}");
         }

@@ -361,6 +361,12 @@ impl CheckpointWriter {
     /// Writes the footer, fsyncs, renames the file to its final name and fsyncs the directory.
     /// Only after this returns does the checkpoint exist.
     pub fn publish(mut self) -> Result<PublishedCheckpoint> {
+        if crate::crash_point::is_armed(crate::crash_point::CrashPoint::CheckpointBeforePublish) {
+            // Only for the crash point: the blocks reach the file, so the crash leaves a
+            // partly written temporary file rather than an empty one.
+            self.flush_buffer()?;
+            crate::crash_point::hit(crate::crash_point::CrashPoint::CheckpointBeforePublish);
+        }
         let mut footer = [0u8; FOOTER_PAYLOAD_BYTES];
         footer[0..8].copy_from_slice(&self.blocks.to_le_bytes());
         footer[8..16].copy_from_slice(&self.payload_bytes.to_le_bytes());

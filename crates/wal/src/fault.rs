@@ -234,14 +234,7 @@ impl FaultyIo {
     }
 
     fn wrap(&self, id: u64, inner: Box<dyn WalFile>) -> Box<dyn WalFile> {
-        Box::new(FaultyFile {
-            id,
-            inner,
-            io: FaultyIo {
-                inner: Arc::clone(&self.inner),
-                state: Arc::clone(&self.state),
-            },
-        })
+        Box::new(FaultyFile::new(id, inner, self))
     }
 }
 
@@ -278,6 +271,19 @@ impl WalIo for FaultyIo {
         let file = self.inner.open(path)?;
         let id = FaultyIo::file_id(&mut state, path);
         Ok(self.wrap(id, file))
+    }
+
+    fn open_data_synchronous(&self, path: &Path) -> io::Result<Box<dyn WalFile>> {
+        let mut state = self.state.lock();
+        if state.powered_off {
+            return Err(powered_off_error());
+        }
+        let file = self.inner.open_data_synchronous(path)?;
+        let id = FaultyIo::file_id(&mut state, path);
+        let mut wrapped = FaultyFile::new(id, file, self);
+        // O_DSYNC: each write is durable when it returns, so a power loss keeps it.
+        wrapped.synchronous = true;
+        Ok(Box::new(wrapped))
     }
 
     fn create(&self, path: &Path) -> io::Result<Box<dyn WalFile>> {
@@ -341,6 +347,8 @@ struct FaultyFile {
     id: u64,
     inner: Box<dyn WalFile>,
     io: FaultyIo,
+    /// Opened with `O_DSYNC`: writes are durable at once, never undone by a power loss.
+    synchronous: bool,
 }
 
 impl fmt::Debug for FaultyFile {
@@ -350,6 +358,18 @@ impl fmt::Debug for FaultyFile {
 }
 
 impl FaultyFile {
+    fn new(id: u64, inner: Box<dyn WalFile>, io: &FaultyIo) -> FaultyFile {
+        FaultyFile {
+            id,
+            inner,
+            io: FaultyIo {
+                inner: Arc::clone(&io.inner),
+                state: Arc::clone(&io.state),
+            },
+            synchronous: false,
+        }
+    }
+
     fn sync(&self, data_only: bool) -> io::Result<()> {
         let delay = self.io.state.lock().sync_delay;
         if !delay.is_zero() {
@@ -418,6 +438,9 @@ impl WalFile for FaultyFile {
         }
         previous.truncate(read);
         let written = self.inner.write_at(&bytes[..count], offset)?;
+        if self.synchronous {
+            return Ok(written);
+        }
         state
             .unsynced_writes
             .entry(self.id)

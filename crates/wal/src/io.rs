@@ -11,7 +11,7 @@ use std::fmt;
 use std::fs::{File, OpenOptions};
 use std::io;
 use std::ops::Deref;
-use std::os::unix::fs::FileExt;
+use std::os::unix::fs::{FileExt, OpenOptionsExt};
 use std::path::Path;
 
 /// A whole file's bytes, read-only: a memory map, or a copy read through [`WalFile::read_at`].
@@ -49,6 +49,9 @@ pub trait WalIo: Send + Sync + fmt::Debug {
     fn list_dir(&self, dir: &Path) -> io::Result<Vec<String>>;
     /// Opens an existing file for reading and writing.
     fn open(&self, path: &Path) -> io::Result<Box<dyn WalFile>>;
+    /// Opens an existing file for reading and writing with `O_DSYNC`: a write returns once its
+    /// data is durable (`wal_sync_method = open_datasync`).
+    fn open_data_synchronous(&self, path: &Path) -> io::Result<Box<dyn WalFile>>;
     /// Creates a file for reading and writing, truncating it if it exists.
     fn create(&self, path: &Path) -> io::Result<Box<dyn WalFile>>;
     /// Renames a file, replacing `to` if it exists.
@@ -115,6 +118,15 @@ impl WalIo for StdIo {
 
     fn open(&self, path: &Path) -> io::Result<Box<dyn WalFile>> {
         let file = OpenOptions::new().read(true).write(true).open(path)?;
+        Ok(Box::new(StdFile(file)))
+    }
+
+    fn open_data_synchronous(&self, path: &Path) -> io::Result<Box<dyn WalFile>> {
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .custom_flags(libc::O_DSYNC)
+            .open(path)?;
         Ok(Box::new(StdFile(file)))
     }
 

@@ -18,9 +18,9 @@ use std::path::{Path, PathBuf};
 
 use db001_common::{Error, Result};
 
-use crate::Lsn;
 use crate::format::{PARTIAL_SUFFIX, SEGMENT_HEADER_BYTES, SegmentHeader, segment_file_name};
 use crate::io::{WalFile, WalIo};
+use crate::{Lsn, SyncMethod};
 
 /// Zeroes are written in pieces of this size when a segment is filled.
 const ZERO_CHUNK_BYTES: usize = 1 << 20;
@@ -44,13 +44,34 @@ impl OpenSegment {
         self.start_lsn + self.segment_bytes
     }
 
-    /// Fsyncs the segment's data if anything was written since the last fsync.
-    pub(crate) fn sync_if_dirty(&mut self) -> Result<()> {
+    /// Makes what was written since the last sync durable, the way `method` says (with
+    /// `open_datasync` the writes already were: see [`OpenSegment::prepare_for_writes`]).
+    pub(crate) fn sync_if_dirty(&mut self, method: SyncMethod) -> Result<()> {
         if self.dirty {
-            self.file.sync_data().map_err(|error| {
+            let synced = match method {
+                SyncMethod::Fdatasync => self.file.sync_data(),
+                SyncMethod::Fsync => self.file.sync_all(),
+                SyncMethod::OpenDatasync => Ok(()),
+            };
+            synced.map_err(|error| {
                 io_error("could not fsync WAL segment file", &self.path, &error)
             })?;
             self.dirty = false;
+        }
+        Ok(())
+    }
+
+    /// Before records are written to this segment: with `open_datasync`, reopens it with
+    /// `O_DSYNC` so every write returns durable.
+    pub(crate) fn prepare_for_writes(&mut self, io: &dyn WalIo, method: SyncMethod) -> Result<()> {
+        if method == SyncMethod::OpenDatasync {
+            self.file = io.open_data_synchronous(&self.path).map_err(|error| {
+                io_error(
+                    "could not open WAL segment file with O_DSYNC",
+                    &self.path,
+                    &error,
+                )
+            })?;
         }
         Ok(())
     }
@@ -67,6 +88,7 @@ pub(crate) fn create_segment(
     let path = dir.join(&name);
     let partial = dir.join(format!("{start_lsn:016X}{PARTIAL_SUFFIX}"));
     let result = fill_new_segment(io, &partial, start_lsn, segment_bytes).and_then(|file| {
+        crate::crash_point::hit(crate::crash_point::CrashPoint::SegmentBeforeRename);
         io.rename(&partial, &path)
             .map_err(|error| io_error("could not rename new WAL segment file", &partial, &error))?;
         io.sync_dir(dir)

@@ -4,9 +4,11 @@
 //!
 //! One thread owns the open segment. Each round it takes everything pending (all runs appended
 //! since the last round), writes each run with one positioned write, fsyncs once
-//! (`fdatasync`), publishes the new durable LSN, calls the durable listener, and wakes the
-//! waiters the fsync covered. Everything that arrived while the fsync ran goes into the next
-//! round: that is group commit, and the fsync count grows with rounds, not with commits.
+//! (`fdatasync`, or what `wal_sync_method` says: [`crate::SyncMethod`]; with `open_datasync`
+//! the writes themselves are synchronous), publishes the new durable LSN, calls the durable
+//! listener, and wakes the waiters the fsync covered. Everything that arrived while the fsync
+//! ran goes into the next round: that is group commit, and the fsync count grows with rounds,
+//! not with commits.
 //!
 //! Two ordering rules make recovery decidable:
 //!
@@ -30,6 +32,7 @@ use std::time::Duration;
 
 use db001_common::Result;
 
+use crate::crash_point::{self, CrashPoint};
 use crate::format::mark_flush_start;
 use crate::segment::{OpenSegment, create_segment, write_all_at};
 use crate::wal::{ASYNC_FLUSH_BYTES, AppendState, Run, Shared};
@@ -53,6 +56,10 @@ impl Drop for StopGuard {
 /// The writer thread's body.
 pub(crate) fn run(shared: Arc<Shared>, mut segment: OpenSegment) {
     let _guard = StopGuard(Arc::clone(&shared));
+    if let Err(error) = segment.prepare_for_writes(&*shared.io, shared.options.sync_method) {
+        shared.fail(error);
+        return;
+    }
     let mut batch: Vec<Run> = Vec::new();
     loop {
         let (batch_end, batch_bytes) = {
@@ -80,6 +87,7 @@ pub(crate) fn run(shared: Arc<Shared>, mut segment: OpenSegment) {
         };
         let result = write_batch(&shared, &mut segment, &mut batch);
         if result.is_ok() {
+            crash_point::hit(CrashPoint::WalBeforeAcknowledge);
             // Durable before the bytes leave the in-flight count, so `written - durable` never
             // exceeds the back-pressure bound.
             shared.durable_lsn.fetch_max(batch_end, Ordering::AcqRel);
@@ -140,17 +148,20 @@ fn wait_time(shared: &Shared, state: &AppendState) -> Duration {
 
 /// Writes every run of a round and fsyncs, following the ordering rules of the module docs.
 fn write_batch(shared: &Shared, segment: &mut OpenSegment, batch: &mut [Run]) -> Result<()> {
+    crash_point::hit(CrashPoint::WalBeforeWrite);
     for run in batch.iter_mut() {
         if run.segment_start != segment.start_lsn {
             debug_assert!(run.segment_start >= segment.end_lsn());
             // Rule 1: the old segment is durable before the new one gets a byte.
-            segment.sync_if_dirty()?;
+            segment.sync_if_dirty(shared.options.sync_method)?;
             *segment = create_segment(
                 &*shared.io,
                 &shared.dir,
                 run.segment_start,
                 run.segment_bytes,
             )?;
+            segment.prepare_for_writes(&*shared.io, shared.options.sync_method)?;
+            crash_point::hit(CrashPoint::SegmentBeforeFirstWrite);
         }
         // Rule 2: the first record of the run says "everything before me was fsynced".
         mark_flush_start(&mut run.bytes);
@@ -159,5 +170,6 @@ fn write_batch(shared: &Shared, segment: &mut OpenSegment, batch: &mut [Run]) ->
         segment.dirty = true;
         write_all_at(&*segment.file, &run.bytes, offset, &segment.path)?;
     }
-    segment.sync_if_dirty()
+    crash_point::hit(CrashPoint::WalBeforeFsync);
+    segment.sync_if_dirty(shared.options.sync_method)
 }

@@ -294,6 +294,7 @@ fn asynchronous_mode_returns_at_once_and_flushes_within_the_delay() {
         segment_bytes: 1 << 16,
         synchronous: false,
         writer_delay: Duration::from_millis(1000),
+        ..WalOptions::default()
     };
     let (wal, _, _) = open_io(io.clone(), dir.path(), options.clone()).expect("open");
     let syncs_before = io.data_syncs();
@@ -319,6 +320,7 @@ fn asynchronous_mode_flushes_at_once_for_a_waiter() {
         segment_bytes: 1 << 16,
         synchronous: false,
         writer_delay: Duration::from_secs(3600),
+        ..WalOptions::default()
     };
     let (wal, _, _) = open(dir.path(), options).expect("open");
     for sequence in 0..5 {

@@ -9,8 +9,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use db001_wal::fault::FaultyIo;
-use db001_wal::{Lsn, StdIo, WalOptions};
-use support::{block_on, open, open_io, payload, payload_identity, segment_files, small};
+use db001_wal::{Lsn, StdIo, SyncMethod, WalOptions};
+use support::{
+    block_on, for_each_seed, open, open_io, payload, payload_identity, power_loss_seeds,
+    segment_files, small,
+};
 
 /// A commit the WAL acknowledged: its end LSN and payload.
 type Acknowledged = Vec<(Lsn, Vec<u8>)>;
@@ -301,17 +304,23 @@ fn power_loss_run(seed: u64) {
     assert_eq!(records.last().map(|record| record.end_lsn), Some(end));
 }
 
+/// 120 seeds in CI; `DB001_POWER_LOSS_SEED=N` replays one, `DB001_POWER_LOSS_SEEDS=COUNT`
+/// (or `FIRST..END`) runs many (`tests/power-loss-long.sh`).
 #[test]
 fn power_loss_never_loses_an_acknowledged_commit() {
-    for seed in 0..120 {
-        power_loss_run(seed);
-    }
+    let seeds = power_loss_seeds(0..120);
+    eprintln!("power loss: seeds {seeds:?}");
+    for_each_seed(
+        "power_loss_never_loses_an_acknowledged_commit",
+        seeds,
+        power_loss_run,
+    );
 }
 
 #[test]
 fn power_loss_with_a_fresh_log_restarts() {
     // Power lost during the very first segment's creation or first writes.
-    for seed in 0..20 {
+    for seed in power_loss_seeds(0..20) {
         let dir = tempfile::tempdir().expect("temporary directory");
         let io = FaultyIo::new(Arc::new(StdIo), seed);
         io.power_loss_after(seed);
@@ -369,4 +378,58 @@ fn back_pressure_bounds_unflushed_bytes() {
         "the test did fill the buffer ({largest_gap})"
     );
     wal.flush().expect("flush");
+}
+
+/// Each `wal_sync_method` makes acknowledged commits durable: fdatasync and fsync by their
+/// sync calls (counted), open_datasync by writing through an `O_DSYNC` handle, with no sync
+/// call at all; a power loss right after the acknowledgements loses none of them.
+#[test]
+fn every_sync_method_survives_a_power_loss_after_acknowledgement() {
+    for method in SyncMethod::ALL {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let io = FaultyIo::new(Arc::new(StdIo), 11);
+        let options = WalOptions {
+            sync_method: method,
+            ..small(4096)
+        };
+        let (wal, _, _) = open_io(io.clone(), dir.path(), options.clone()).expect("open");
+        let (data_syncs, syncs) = (io.data_syncs(), io.syncs());
+        let mut acknowledged = Vec::new();
+        // Enough records to switch segments a few times.
+        for sequence in 0..40u32 {
+            let body = payload(0, sequence, 300);
+            let end = wal.append(1, &body, |_| {}).expect("append");
+            wal.wait_durable_blocking(end).expect("durable");
+            acknowledged.push((end, body));
+        }
+        let record_syncs = (io.data_syncs() - data_syncs, io.syncs() - syncs);
+        io.power_loss();
+        drop(wal);
+        let (_wal, _, records) = open(dir.path(), options).expect("restart");
+        let present: HashMap<Lsn, Vec<u8>> = records
+            .into_iter()
+            .map(|record| (record.end_lsn, record.payload))
+            .collect();
+        for (end, body) in &acknowledged {
+            assert_eq!(
+                present.get(end),
+                Some(body),
+                "{}: commit at {end}",
+                method.name()
+            );
+        }
+        // Segment creation fsyncs (sync_all) whatever the method; the rest tells them apart.
+        let (data, all) = record_syncs;
+        match method {
+            SyncMethod::Fdatasync => assert!(data >= 40, "fdatasync: {data} data syncs"),
+            SyncMethod::Fsync => {
+                assert_eq!(data, 0, "fsync uses no fdatasync");
+                assert!(all >= 40, "fsync: {all} syncs");
+            }
+            SyncMethod::OpenDatasync => {
+                assert_eq!(data, 0, "open_datasync: no fdatasync");
+                assert!(all < 40, "open_datasync syncs only new segments: {all}");
+            }
+        }
+    }
 }

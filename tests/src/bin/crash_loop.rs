@@ -1,9 +1,14 @@
 //! `crash_loop`: the crash check of `tests/tests/crash.rs` for as long as you like.
 //!
 //! Runs [`db001_tests::crash::CrashLoop`] (concurrent workload, `kill -9` after a random
-//! interval, restart, verify every acknowledged commit and every invariant listed in that
-//! module's docs) until a cycle count or a duration is reached, or until the first violation,
-//! which it prints with the seed and exits 1.
+//! interval or at an injected crash point, restart, verify every acknowledged commit and every
+//! invariant listed in that module's docs) until a cycle count or a duration is reached, or
+//! until the first violation, which it prints with the seed and exits 1.
+//!
+//! `--crash-points mixed` (the default) alternates: odd cycles kill at a random moment, even
+//! cycles arm the next injected crash point in turn (`db001_wal::crash_point`, every point
+//! in order, round and round); `each` arms a point in every cycle; `off` only kills at random
+//! moments. `tests/crash-torture-long.sh CYCLES` runs it in release mode.
 //!
 //! ```sh
 //! # a release server (faster cycles), an hour, 8 workers:
@@ -27,9 +32,33 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use db001_tests::crash::{CrashLoop, Settings, seed_from_env};
+use db001_wal::crash_point::CrashPoint;
 
 /// Cycles when neither `--cycles` nor `--duration` is given.
 const DEFAULT_CYCLES: u64 = 100;
+
+/// Which cycles arm an injected crash point.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CrashPoints {
+    Off,
+    Each,
+    Mixed,
+}
+
+impl CrashPoints {
+    /// The point cycle `cycle` (counted from 0) arms.
+    fn for_cycle(self, cycle: u64) -> Option<CrashPoint> {
+        let points = CrashPoint::ALL.len() as u64;
+        match self {
+            CrashPoints::Off => None,
+            CrashPoints::Each => Some(CrashPoint::ALL[(cycle % points) as usize]),
+            CrashPoints::Mixed if cycle % 2 == 1 => {
+                Some(CrashPoint::ALL[((cycle / 2) % points) as usize])
+            }
+            CrashPoints::Mixed => None,
+        }
+    }
+}
 
 /// What the command line asked for.
 #[derive(Debug)]
@@ -37,11 +66,14 @@ struct Options {
     settings: Settings,
     cycles: Option<u64>,
     duration: Option<Duration>,
+    crash_points: CrashPoints,
 }
 
 fn usage() -> &'static str {
     "usage: crash_loop [--cycles N] [--duration N[s|m|h]] [--seed N] [--workers N] \
-     [--synchronous-commit on|off] [--checkpoints on|off] [--min-run-ms N] [--max-run-ms N]"
+     [--synchronous-commit on|off] [--checkpoints on|off] [--filler on|off] \
+     [--crash-points off|each|mixed] [--min-run-ms N] [--max-run-ms N] \
+     [--server-arg ARG]... (e.g. --server-arg --wal-sync-method --server-arg open_datasync)"
 }
 
 fn parse_duration(text: &str) -> Result<Duration, String> {
@@ -65,6 +97,7 @@ fn parse(arguments: &[String]) -> Result<Options, String> {
     let mut settings = Settings::new(seed_from_env("DB001_CRASH_SEED")?);
     let mut cycles = None;
     let mut duration = None;
+    let mut crash_points = CrashPoints::Mixed;
     let mut rest = arguments.iter();
     while let Some(flag) = rest.next() {
         let value = rest
@@ -99,6 +132,22 @@ fn parse(arguments: &[String]) -> Result<Options, String> {
                     _ => return Err("--checkpoints takes on or off".to_owned()),
                 }
             }
+            "--filler" => {
+                settings.filler = match value.as_str() {
+                    "on" => true,
+                    "off" => false,
+                    _ => return Err("--filler takes on or off".to_owned()),
+                }
+            }
+            "--crash-points" => {
+                crash_points = match value.as_str() {
+                    "off" => CrashPoints::Off,
+                    "each" => CrashPoints::Each,
+                    "mixed" => CrashPoints::Mixed,
+                    _ => return Err("--crash-points takes off, each or mixed".to_owned()),
+                }
+            }
+            "--server-arg" => settings.server_args.push(value.clone()),
             "--min-run-ms" => settings.min_run = Duration::from_millis(number()?),
             "--max-run-ms" => settings.max_run = Duration::from_millis(number()?),
             _ => return Err(format!("unknown option {flag}\n{}", usage())),
@@ -114,6 +163,7 @@ fn parse(arguments: &[String]) -> Result<Options, String> {
         settings,
         cycles,
         duration,
+        crash_points,
     })
 }
 
@@ -176,6 +226,8 @@ async fn main() -> ExitCode {
     };
     let interrupted = stop_on_signal();
     let (mut acknowledged, mut lost, mut cycles) = (0, 0, 0_u64);
+    // Per crash point: cycles armed, cycles it fired.
+    let mut injected: std::collections::BTreeMap<&str, (u64, u64)> = Default::default();
     loop {
         if interrupted.load(Ordering::SeqCst) {
             println!("crash_loop: interrupted; stopping after {cycles} cycles");
@@ -188,9 +240,14 @@ async fn main() -> ExitCode {
         {
             break;
         }
-        match crash.cycle().await {
+        match crash.cycle_at(options.crash_points.for_cycle(cycles)).await {
             Ok(report) => {
                 println!("{report}");
+                if let Some(point) = report.injected {
+                    let entry = injected.entry(point.name()).or_insert((0, 0));
+                    entry.0 += 1;
+                    entry.1 += u64::from(report.injected_fired);
+                }
                 acknowledged += report.acknowledged;
                 lost += report.acknowledged_lost;
                 cycles += 1;
@@ -207,6 +264,9 @@ async fn main() -> ExitCode {
                 return ExitCode::FAILURE;
             }
         }
+    }
+    for (name, (armed, fired)) in &injected {
+        println!("crash_loop: crash point {name}: fired in {fired} of {armed} cycles");
     }
     println!(
         "crash_loop: {cycles} cycles in {:.1} s, {acknowledged} operations acknowledged, {lost} \

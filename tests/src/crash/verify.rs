@@ -13,7 +13,10 @@ use std::collections::{HashMap, HashSet};
 
 use tokio_postgres::Client;
 
-use super::workload::{Operation, Outcome, WorkerRun, ledger_id, payload, worker_of};
+use super::workload::{
+    ACCOUNTS, INITIAL_BALANCE, Kind, Operation, Outcome, WorkerRun, ledger_id, payload,
+    transfer_of, worker_of,
+};
 use super::{CycleReport, Rng};
 use crate::error_text;
 
@@ -25,6 +28,10 @@ const LOOKUP: &str = "SELECT worker, n FROM ledger WHERE id = $1";
 const RANGE_COUNT: &str = "SELECT count(*) FROM ledger WHERE id >= $1 AND id < $2";
 /// Counts by a column without an index.
 const WORKER_COUNTS: &str = "SELECT worker, count(*) FROM ledger GROUP BY worker";
+
+/// The accounts by a sequential scan, and one account through its primary key.
+const ACCOUNTS_SCAN: &str = "SELECT id, balance FROM accounts";
+const ACCOUNT_LOOKUP: &str = "SELECT balance FROM accounts WHERE id = $1";
 
 /// How many random present and absent ids each cycle looks up.
 const SAMPLE: usize = 40;
@@ -39,6 +46,8 @@ pub(crate) struct Model {
     absent_set: HashSet<i64>,
     counters: Vec<i64>,
     next_sequence: Vec<u32>,
+    /// Ledger ids sent as bank transfers (in any cycle): present ones moved money.
+    transfers: HashSet<i64>,
 }
 
 impl Model {
@@ -50,6 +59,7 @@ impl Model {
             absent_set: HashSet::new(),
             counters: vec![0; workers],
             next_sequence: vec![0; workers],
+            transfers: HashSet::new(),
         }
     }
 
@@ -81,6 +91,11 @@ pub(crate) async fn check_plans(client: &Client) -> Result<(), String> {
             "Index Scan using ledger_pkey",
         ),
         (WORKER_COUNTS.to_owned(), "Seq Scan"),
+        (ACCOUNTS_SCAN.to_owned(), "Seq Scan"),
+        (
+            ACCOUNT_LOOKUP.replace("$1", "1"),
+            "Index Scan using accounts_pkey",
+        ),
     ];
     for (query, expected) in cases {
         let messages = client
@@ -390,6 +405,12 @@ pub(crate) async fn verify(
     }
     report.rows = rows.len();
     violations.extend(check_index(client, model, runs, &scanned, rng).await);
+    for operation in runs.iter().flat_map(|run| &run.operations) {
+        if operation.kind == Kind::Transfer {
+            model.transfers.extend(operation.ids.iter().copied());
+        }
+    }
+    violations.extend(check_accounts(client, model, &scanned).await);
 
     if violations.is_empty() {
         Ok(report)
@@ -488,6 +509,83 @@ async fn check_index(
             }
             Err(error) => violations.push(format!(
                 "worker {worker}: {RANGE_COUNT} failed: {}",
+                error_text(&error)
+            )),
+        }
+    }
+    violations
+}
+
+/// The bank: the total is conserved, each account holds its initial balance plus the transfers
+/// whose ledger rows survived (so a transfer's balance updates and its ledger row are all
+/// there or all gone), and lookups through `accounts_pkey` agree with the scan.
+async fn check_accounts(
+    client: &Client,
+    model: &Model,
+    scanned: &HashMap<i64, (i32, i32)>,
+) -> Vec<String> {
+    let mut violations = Vec::new();
+    let mut expected: HashMap<i32, i64> = (0..ACCOUNTS)
+        .map(|account| (account, INITIAL_BALANCE))
+        .collect();
+    let mut transfers = 0usize;
+    for &id in scanned.keys() {
+        if model.transfers.contains(&id) {
+            let (from, to, amount) = transfer_of(id);
+            *expected.entry(from).or_default() -= amount;
+            *expected.entry(to).or_default() += amount;
+            transfers += 1;
+        }
+    }
+    let rows = match client.query(ACCOUNTS_SCAN, &[]).await {
+        Ok(rows) => rows,
+        Err(error) => return vec![format!("{ACCOUNTS_SCAN} failed: {}", error_text(&error))],
+    };
+    let mut balances: HashMap<i32, i64> = HashMap::new();
+    for row in &rows {
+        let (account, balance): (i32, i64) = (row.get(0), row.get(1));
+        if balances.insert(account, balance).is_some() {
+            violations.push(format!("account {account} appears twice in a full scan"));
+        }
+    }
+    let total: i64 = balances.values().sum();
+    let expected_total = i64::from(ACCOUNTS) * INITIAL_BALANCE;
+    if total != expected_total {
+        violations.push(format!(
+            "the accounts hold {total} in total, expected {expected_total}: money was created \
+             or destroyed"
+        ));
+    }
+    if balances != expected {
+        violations.push(format!(
+            "account balances {balances:?} do not match the {transfers} transfers in the \
+             recovered ledger, which give {expected:?}"
+        ));
+    }
+    let lookup = match client.prepare(ACCOUNT_LOOKUP).await {
+        Ok(statement) => statement,
+        Err(error) => {
+            violations.push(format!(
+                "preparing {ACCOUNT_LOOKUP} failed: {}",
+                error_text(&error)
+            ));
+            return violations;
+        }
+    };
+    for account in 0..ACCOUNTS {
+        match client.query(&lookup, &[&account]).await {
+            Ok(rows) => {
+                let found: Vec<i64> = rows.iter().map(|row| row.get(0)).collect();
+                let by_scan: Vec<i64> = balances.get(&account).copied().into_iter().collect();
+                if found != by_scan {
+                    violations.push(format!(
+                        "index lookup of account {account} found {found:?}, the full scan has \
+                         {by_scan:?}"
+                    ));
+                }
+            }
+            Err(error) => violations.push(format!(
+                "lookup of account {account} failed: {}",
                 error_text(&error)
             )),
         }

@@ -23,6 +23,24 @@ pub(crate) const INCREMENT: &str = "UPDATE counters SET n = n + 1 WHERE worker =
 /// The most operations one worker sends in one cycle (a bound; runs end far sooner).
 const OPERATIONS_MAX: usize = 1_000_000;
 
+/// Rows in `accounts`, the bank transfers move money between.
+pub(crate) const ACCOUNTS: i32 = 8;
+/// Each account's balance at the start; the total never changes.
+pub(crate) const INITIAL_BALANCE: i64 = 1_000;
+
+/// The transfer a `Transfer` operation with ledger id `id` makes: (from account, to account,
+/// amount). Derived from the id, so the recovered ledger alone says what every account must
+/// hold.
+pub(crate) fn transfer_of(id: i64) -> (i32, i32, i64) {
+    let mut mixed = (id as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    mixed ^= mixed >> 29;
+    let from = (mixed % ACCOUNTS as u64) as i32;
+    let step = 1 + ((mixed >> 8) % (ACCOUNTS as u64 - 1)) as i32;
+    let to = (from + step) % ACCOUNTS;
+    let amount = 1 + ((mixed >> 16) % 50) as i64;
+    (from, to, amount)
+}
+
 /// What the workers share: the logical clock and whether the kill has begun.
 #[derive(Debug, Default)]
 pub(crate) struct Shared {
@@ -51,6 +69,9 @@ pub(crate) enum Kind {
     Transaction,
     /// `BEGIN; INSERT [; INSERT]; ROLLBACK`.
     RolledBack,
+    /// A bank transfer as one simple query: `BEGIN; UPDATE accounts` (twice, lower account
+    /// first so transfers never deadlock) `; INSERT INTO ledger; COMMIT` ([`transfer_of`]).
+    Transfer,
 }
 
 /// What the worker knows about an operation's fate.
@@ -94,6 +115,18 @@ pub(crate) struct WorkerRun {
     /// The next unused id sequence number.
     pub(crate) next_sequence: u32,
     pub(crate) violations: Vec<String>,
+}
+
+impl WorkerRun {
+    /// A worker that sent nothing (it could not connect: the server was already gone).
+    pub(crate) fn idle(worker: usize, next_sequence: u32) -> WorkerRun {
+        WorkerRun {
+            worker,
+            operations: Vec::new(),
+            next_sequence,
+            violations: Vec::new(),
+        }
+    }
 }
 
 /// The ledger id for a worker's `sequence`-th row. The high half is the worker, so ids never
@@ -188,14 +221,15 @@ pub(crate) async fn run_worker(
     for _ in 0..OPERATIONS_MAX {
         let choice = rng.below(100);
         let kind = match choice {
-            0..45 => Kind::Insert,
-            45..65 => Kind::Increment,
-            65..80 => Kind::Batch,
-            80..95 => Kind::Transaction,
+            0..35 => Kind::Insert,
+            35..50 => Kind::Increment,
+            50..62 => Kind::Batch,
+            62..75 => Kind::Transaction,
+            75..95 => Kind::Transfer,
             _ => Kind::RolledBack,
         };
         let rows = match kind {
-            Kind::Insert => 1,
+            Kind::Insert | Kind::Transfer => 1,
             Kind::Increment => 0,
             Kind::Batch | Kind::Transaction => 2 + rng.below(2) as u32,
             Kind::RolledBack => 1 + rng.below(2) as u32,
@@ -206,7 +240,7 @@ pub(crate) async fn run_worker(
         run.next_sequence += rows;
         let increments = match kind {
             Kind::Increment | Kind::Batch | Kind::Transaction => 1,
-            Kind::Insert | Kind::RolledBack => 0,
+            Kind::Insert | Kind::RolledBack | Kind::Transfer => 0,
         };
 
         let sent = shared.tick();
@@ -301,6 +335,38 @@ impl Worker {
                     self.violations.push(format!(
                         "worker {}: batch {ids:?} answered row counts {counts:?}, expected \
                          {expected:?}",
+                        self.worker
+                    ));
+                }
+            }
+            Kind::Transfer => {
+                let id = ids[0];
+                let (from, to, amount) = transfer_of(id);
+                let (first, first_delta, second, second_delta) = if from < to {
+                    (from, -amount, to, amount)
+                } else {
+                    (to, amount, from, -amount)
+                };
+                let sql = format!(
+                    "BEGIN; \
+                     UPDATE accounts SET balance = balance + {first_delta} WHERE id = {first}; \
+                     UPDATE accounts SET balance = balance + {second_delta} WHERE id = {second}; \
+                     INSERT INTO ledger (id, worker, n) VALUES ({id}, {worker}, {}); \
+                     COMMIT",
+                    payload(id)
+                );
+                let messages = self.client.simple_query(&sql).await.map_err(at_commit)?;
+                let counts: Vec<u64> = messages
+                    .iter()
+                    .filter_map(|message| match message {
+                        SimpleQueryMessage::CommandComplete(count) => Some(*count),
+                        _ => None,
+                    })
+                    .collect();
+                if counts != [0, 1, 1, 1, 0] {
+                    self.violations.push(format!(
+                        "worker {}: transfer {id} answered row counts {counts:?}, expected \
+                         [0, 1, 1, 1, 0]",
                         self.worker
                     ));
                 }

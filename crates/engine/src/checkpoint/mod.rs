@@ -62,6 +62,7 @@ use db001_wal::checkpoint::{
     CheckpointFile, CheckpointHeader, CheckpointReader, CheckpointWriter, list_checkpoints,
     remove_checkpoint,
 };
+use db001_wal::crash_point::{self, CrashPoint};
 use db001_wal::{Lsn, format_lsn};
 
 use crate::database::Shared;
@@ -100,7 +101,8 @@ pub enum CheckpointReason {
 }
 
 impl CheckpointReason {
-    fn as_str(self) -> &'static str {
+    /// The name logs and the `reason` label of `db001_checkpoints_total` use.
+    pub fn as_str(self) -> &'static str {
         match self {
             CheckpointReason::Time => "checkpoint_interval",
             CheckpointReason::WalVolume => "max_wal_size",
@@ -209,6 +211,7 @@ pub(crate) fn run(shared: &Shared, reason: CheckpointReason) -> Result<Option<Ch
     drop(reader);
     shared.wal.wait_durable_blocking(lsn)?;
     let published = writer.publish()?;
+    crash_point::hit(CrashPoint::CheckpointBeforeRetire);
     let segments_removed = retire(shared, &dir)?;
     let info = CheckpointInfo {
         lsn,
