@@ -45,6 +45,7 @@
 //! with the logarithm of its length. Both operators are associative, and `Display` prints such
 //! a chain without parentheses so it parses back to the same shape.
 
+mod client;
 mod ddl;
 mod dml;
 pub(crate) mod expr;
@@ -481,21 +482,24 @@ impl<'a, 't> Parser<'a, 't> {
                 self.advance();
                 Ok(Statement::Checkpoint)
             }
+            kw::COPY => self.parse_copy(),
+            kw::DISCARD => self.parse_discard(),
+            kw::CLOSE => self.parse_close(),
+            kw::LISTEN | kw::UNLISTEN => self.parse_listen(),
+            kw::ALTER if matches!(Self::keyword_of(self.peek_nth(1)), Some(kw::ROLE | kw::USER)) => {
+                self.parse_alter_role()
+            }
             kw::ALTER
             | kw::ANALYZE
             | kw::ANALYSE
             | kw::VACUUM
             | kw::TRUNCATE
-            | kw::COPY
             | kw::PREPARE
             | kw::EXECUTE
             | kw::DEALLOCATE
             | kw::SAVEPOINT
             | kw::RELEASE
-            | kw::LISTEN
-            | kw::UNLISTEN
             | kw::NOTIFY
-            | kw::DISCARD
             | kw::LOCK
             | kw::GRANT
             | kw::REVOKE
@@ -505,7 +509,6 @@ impl<'a, 't> Parser<'a, 't> {
             | kw::DECLARE
             | kw::FETCH
             | kw::MOVE
-            | kw::CLOSE
             | kw::CLUSTER
             | kw::REINDEX
             | kw::REFRESH
