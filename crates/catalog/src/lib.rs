@@ -15,6 +15,9 @@
 //! Table schemas have a byte encoding of our own ([`codec`]) for the WAL.
 
 pub mod codec;
+mod roles;
+
+pub use roles::{BOOTSTRAP_ROLE_NAME, BOOTSTRAP_ROLE_OID, Role, decode_role, encode_role};
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -96,12 +99,20 @@ pub struct TableEntry {
 }
 
 /// The set of tables at one point in (transaction) time.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Catalog {
     version: u64,
     next_oid: u32,
     /// Keyed by (schema, table name).
     tables: BTreeMap<(String, String), TableEntry>,
+    /// Roles by name; the bootstrap superuser is always there (see `roles`).
+    roles: BTreeMap<String, Arc<Role>>,
+}
+
+impl Default for Catalog {
+    fn default() -> Catalog {
+        Catalog::new()
+    }
 }
 
 impl Catalog {
@@ -111,7 +122,29 @@ impl Catalog {
             version: 1,
             next_oid: FIRST_USER_OID,
             tables: BTreeMap::new(),
+            roles: BTreeMap::from([(BOOTSTRAP_ROLE_NAME.to_string(), Arc::new(Role::bootstrap()))]),
         }
+    }
+
+    /// Every role, by name.
+    pub fn roles(&self) -> impl Iterator<Item = &Role> {
+        self.roles.values().map(Arc::as_ref)
+    }
+
+    /// A role by name.
+    pub fn role(&self, name: &str) -> Option<&Role> {
+        self.roles.get(name).map(Arc::as_ref)
+    }
+
+    /// Adds or replaces a role (CREATE ROLE, ALTER ROLE, recovery).
+    pub fn put_role(&mut self, role: Role) {
+        self.reserve_oid(role.oid);
+        self.roles.insert(role.name.clone(), Arc::new(role));
+    }
+
+    /// Removes a role; returns it.
+    pub fn remove_role(&mut self, name: &str) -> Option<Role> {
+        self.roles.remove(name).map(|role| role.as_ref().clone())
     }
 
     pub fn version(&self) -> u64 {

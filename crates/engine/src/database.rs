@@ -23,6 +23,9 @@ use crate::log_record::{
 };
 use crate::{Config, Session};
 
+/// 2000-01-01 in Unix microseconds.
+const POSTGRES_EPOCH_MICROS: i64 = 946_684_800_000_000;
+
 /// Counters the server exports as metrics.
 #[derive(Debug, Default)]
 pub struct Stats {
@@ -47,6 +50,8 @@ pub(crate) struct Shared {
     /// Commits in progress that a checkpoint must know about (see `checkpoint::tracker`).
     pub(crate) commits: CommitTracker,
     pub(crate) checkpointer: Checkpointer,
+    /// When the database was opened, µs since 2000-01-01 (`pg_postmaster_start_time()`).
+    pub(crate) start_micros: i64,
 }
 
 /// An open database. Cheap to clone; all clones share one engine.
@@ -104,6 +109,7 @@ impl Database {
             next_backend_pid: AtomicI32::new(1000),
             stats: Stats::default(),
             commits: CommitTracker::default(),
+            start_micros: unix_micros_now() - POSTGRES_EPOCH_MICROS,
         });
         shared.checkpointer.start(Arc::downgrade(&shared))?;
         Ok((Database { shared }, report))
@@ -374,6 +380,14 @@ impl Recovery {
                 self.catalog.replace_schema(schema)
             }
             LogOp::CommitTime { .. } => Ok(()),
+            LogOp::PutRole { role } => {
+                self.catalog.put_role(db001_catalog::decode_role(&role)?);
+                Ok(())
+            }
+            LogOp::DropRole { name } => {
+                self.catalog.remove_role(&name);
+                Ok(())
+            }
         }
     }
 }

@@ -25,17 +25,21 @@
 //! WAL segments go (or to the archive). `backup`, `pitr` and `verify` are the operator's tools
 //! built on the same pieces.
 
+pub mod auth;
 mod backup;
 mod checkpoint;
 mod checkpointer;
+mod copy_format;
 mod database;
 mod ddl;
 mod log_record;
 mod pitr;
 mod recovery;
 mod result;
+mod roles;
 mod session;
 mod settings;
+mod system;
 mod transaction;
 mod verify;
 

@@ -23,7 +23,12 @@
 //!          | 6 create-index table:u32 len:u32 index-bytes     (db001_catalog::codec)
 //!          | 7 drop-index table:u32 index:u32
 //!          | 8 commit-time unix-micros:i64                     (last op of every commit)
+//!          | 40 put-role len:u32 role-bytes                    (db001_catalog::encode_role)
+//!          | 41 drop-role len:u32 name-bytes                   (UTF-8)
 //! ```
+//!
+//! (Role ops have numbers of their own, far from the table ops, so other kinds of catalog
+//! objects can be added in between without renumbering.)
 //!
 //! Integers are little-endian. The commit timestamp is not stored: it is the record's end LSN.
 //! The commit *time* (wall clock) is, so point-in-time recovery can stop at a time.
@@ -74,6 +79,13 @@ pub enum LogOp {
     CommitTime {
         unix_micros: i64,
     },
+    /// CREATE / ALTER ROLE: the role as it now is.
+    PutRole {
+        role: Vec<u8>,
+    },
+    DropRole {
+        name: String,
+    },
 }
 
 impl LogOp {
@@ -86,6 +98,8 @@ impl LogOp {
             LogOp::CreateIndex { index, .. } => 1 + 4 + 4 + index.len(),
             LogOp::DropIndex { .. } => 1 + 4 + 4,
             LogOp::CommitTime { .. } => 1 + 8,
+            LogOp::PutRole { role } => 1 + 4 + role.len(),
+            LogOp::DropRole { name } => 1 + 4 + name.len(),
         }
     }
 
@@ -136,6 +150,16 @@ impl LogOp {
             LogOp::CommitTime { unix_micros } => {
                 out.push(8);
                 out.extend_from_slice(&unix_micros.to_le_bytes());
+            }
+            LogOp::PutRole { role } => {
+                out.push(40);
+                out.extend_from_slice(&(role.len() as u32).to_le_bytes());
+                out.extend_from_slice(role);
+            }
+            LogOp::DropRole { name } => {
+                out.push(41);
+                out.extend_from_slice(&(name.len() as u32).to_le_bytes());
+                out.extend_from_slice(name.as_bytes());
             }
         }
     }
@@ -248,6 +272,18 @@ pub fn decode_payload(bytes: &[u8]) -> Result<(u64, Vec<LogOp>)> {
             8 => LogOp::CommitTime {
                 unix_micros: r.u64()? as i64,
             },
+            40 => {
+                let len = r.u32()? as usize;
+                LogOp::PutRole {
+                    role: r.take(len)?.to_vec(),
+                }
+            }
+            41 => {
+                let len = r.u32()? as usize;
+                let name = String::from_utf8(r.take(len)?.to_vec())
+                    .map_err(|_| corrupt("role name is not UTF-8"))?;
+                LogOp::DropRole { name }
+            }
             tag => return Err(corrupt(&format!("unknown log op {tag}"))),
         };
         ops.push(op);

@@ -14,6 +14,7 @@ pub mod eval;
 pub mod functions;
 pub mod library;
 pub mod operators;
+pub mod system;
 
 use std::sync::Arc;
 
@@ -22,6 +23,7 @@ use db001_txn::{Snapshot, TxnManager};
 
 pub use dml::WriteContext;
 pub use operators::collect;
+pub use system::SystemFunctions;
 
 /// Facts about the session that functions like `now()` and `current_user` report.
 #[derive(Debug, Clone)]
@@ -30,6 +32,9 @@ pub struct SessionInfo {
     pub database: String,
     pub version: String,
     pub backend_pid: i32,
+    /// The engine's answers to system functions; `None` where no engine is behind the
+    /// executor (they then fail with 0A000).
+    pub system: Option<Arc<dyn SystemFunctions>>,
 }
 
 /// Everything a statement's operators read.

@@ -18,6 +18,7 @@ pub mod builtin;
 pub mod explain;
 pub mod optimizer;
 pub mod plan;
+pub mod system;
 
 use db001_catalog::Catalog;
 use db001_common::{DataType, Result};
@@ -35,6 +36,20 @@ pub fn plan_statement(
     param_types: &[DataType],
 ) -> Result<(BoundStatement, Vec<DataType>)> {
     let mut binder = Binder::new(catalog, sql, param_types);
+    let bound = binder.bind_statement(statement)?;
+    Ok((bound, binder.param_types()))
+}
+
+/// [`plan_statement`] with `pg_catalog`, `information_schema` and the system functions
+/// provided by `system` (see [`system`]).
+pub fn plan_statement_with_system(
+    catalog: &Catalog,
+    system: &dyn system::SystemRelations,
+    sql: &str,
+    statement: &ast::Statement,
+    param_types: &[DataType],
+) -> Result<(BoundStatement, Vec<DataType>)> {
+    let mut binder = Binder::new(catalog, sql, param_types).with_system(system);
     let bound = binder.bind_statement(statement)?;
     Ok((bound, binder.param_types()))
 }

@@ -130,7 +130,10 @@ pub enum Statement {
     /// `ALTER ROLE | USER name [WITH] options`, `ALTER ROLE name RENAME TO new`.
     AlterRole(Box<AlterRole>),
     /// `DROP ROLE | USER | GROUP [IF EXISTS] name, ...`.
-    DropRole { if_exists: bool, names: Vec<Ident> },
+    DropRole {
+        if_exists: bool,
+        names: Vec<Ident>,
+    },
     /// `DISCARD ALL | PLANS | SEQUENCES | TEMP`.
     Discard(DiscardTarget),
     /// `CLOSE name` / `CLOSE ALL` (`None`): closes cursors.

@@ -55,7 +55,10 @@ fn copy_in_both_option_syntaxes() {
     let query = copy("COPY (SELECT 1) TO STDOUT WITH (FORMAT csv, HEADER, FORCE_QUOTE *)");
     assert!(!query.from);
     assert!(matches!(query.source, CopySource::Query(_)));
-    assert_eq!(option_names(&query)[2], ("force_quote", &CopyOptionValue::Star));
+    assert_eq!(
+        option_names(&query)[2],
+        ("force_quote", &CopyOptionValue::Star)
+    );
 }
 
 #[test]
@@ -110,7 +113,10 @@ fn roles() {
 
 #[test]
 fn session_housekeeping() {
-    assert_eq!(round_trip("DISCARD ALL"), Statement::Discard(DiscardTarget::All));
+    assert_eq!(
+        round_trip("DISCARD ALL"),
+        Statement::Discard(DiscardTarget::All)
+    );
     assert_eq!(round_trip("CLOSE ALL"), Statement::Close(None));
     assert_eq!(round_trip("UNLISTEN *"), Statement::Unlisten(None));
     assert!(matches!(round_trip("LISTEN jobs"), Statement::Listen(_)));

@@ -208,6 +208,10 @@ pub fn error_response(out: &mut BytesMut, error: &Error) {
         let _ = write!(out, "{position}");
         out.put_u8(0);
     }
+    if let Some(context) = error.context() {
+        out.put_u8(b'W');
+        put_cstr_capped(out, context, ERROR_FIELD_BYTES_MAX);
+    }
     out.put_u8(0);
     finish_bounded(out, at);
 }

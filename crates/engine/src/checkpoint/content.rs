@@ -6,6 +6,8 @@
 //! rows block    (kind 3): table:u32 count:u32 row*                  any number, after the
 //!                         row := row-id:u64 length:u32 row-bytes     table's own block
 //!                         (row-bytes: db001_common::row_codec, as in the WAL)
+//! role block    (kind 4): role-bytes (db001_catalog::encode_role)   one per role other than
+//!                                                                   the bootstrap superuser
 //! ```
 //!
 //! Integers are little-endian. Each row is stored with its row id, so the WAL records written
@@ -26,6 +28,7 @@ use db001_wal::checkpoint::{Block, CheckpointReader, CheckpointWriter};
 pub(crate) const BLOCK_CATALOG: u8 = 1;
 pub(crate) const BLOCK_TABLE: u8 = 2;
 pub(crate) const BLOCK_ROWS: u8 = 3;
+pub(crate) const BLOCK_ROLE: u8 = 4;
 
 const CONTENT_VERSION: u8 = 1;
 /// A rows block is closed once its payload reaches this size.
@@ -53,6 +56,16 @@ pub(crate) fn write_content(
     payload.push(CONTENT_VERSION);
     payload.extend_from_slice(&(tables.len() as u32).to_le_bytes());
     writer.block(BLOCK_CATALOG, &payload)?;
+    for role in catalog.roles() {
+        if role.oid == db001_catalog::BOOTSTRAP_ROLE_OID
+            && role == &db001_catalog::Role::bootstrap()
+        {
+            continue;
+        }
+        payload.clear();
+        db001_catalog::encode_role(role, &mut payload);
+        writer.block(BLOCK_ROLE, &payload)?;
+    }
     let mut totals = ContentTotals {
         tables: tables.len() as u64,
         ..ContentTotals::default()
@@ -172,6 +185,11 @@ pub(crate) fn load(reader: &CheckpointReader) -> Result<Loaded> {
                         "loading checkpoint"
                     );
                 }
+            }
+            BLOCK_ROLE => {
+                let role = db001_catalog::decode_role(block.payload)
+                    .map_err(|error| bad(reader, &block, error.message()))?;
+                catalog.put_role(role);
             }
             other => {
                 return Err(bad(reader, &block, &format!("unknown block kind {other}")));

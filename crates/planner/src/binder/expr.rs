@@ -292,6 +292,9 @@ impl Binder<'_> {
                 data_type,
                 ..
             } => {
+                if let Some(bound) = self.bind_system_cast(inner, data_type, scope)? {
+                    return Ok(bound);
+                }
                 let target = resolve_type(data_type)?;
                 if let (ast::Expr::Array(items, _), DataType::Array(element)) =
                     (strip_nested(inner), target)
@@ -336,9 +339,9 @@ impl Binder<'_> {
             ast::Expr::Row(..) => Err(Error::feature_not_supported(
                 "row constructors are not supported yet",
             )),
-            ast::Expr::Collate { .. } => {
-                Err(Error::feature_not_supported("COLLATE is not supported yet"))
-            }
+            ast::Expr::Collate {
+                expr, collation, ..
+            } => self.bind_collate(expr, collation, scope),
             ast::Expr::Default(_) => Err(Error::syntax("DEFAULT is not allowed in this context")),
         }
     }
@@ -519,6 +522,10 @@ impl Binder<'_> {
                 };
                 Ok((binary(BinaryOp::Concat, l, r), DataType::Text))
             }
+            ast::BinaryOp::RegexMatch {
+                case_insensitive,
+                negated,
+            } => self.bind_regex(left, right, case_insensitive, negated, scope),
             other => Err(Error::feature_not_supported(format!(
                 "operator {other:?} is not supported yet"
             ))),

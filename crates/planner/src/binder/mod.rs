@@ -15,6 +15,7 @@ mod operators;
 mod resolve;
 mod signatures;
 mod statement;
+mod system;
 
 use db001_catalog::Catalog;
 use db001_common::{DataType, Error, Result, SqlState};
@@ -119,6 +120,8 @@ pub struct Binder<'a> {
     pub(crate) locking: bool,
     /// What that query locks, once its FROM and WHERE are bound.
     pub(crate) lock_target: Option<crate::plan::LockRows>,
+    /// Where `pg_catalog` and `information_schema` come from (see [`crate::system`]).
+    pub(crate) system: Option<&'a dyn crate::system::SystemRelations>,
 }
 
 impl<'a> Binder<'a> {
@@ -133,7 +136,14 @@ impl<'a> Binder<'a> {
             depth: 0,
             locking: false,
             lock_target: None,
+            system: None,
         }
+    }
+
+    /// Lets the binder resolve system relations, `reg*` constants and system functions.
+    pub fn with_system(mut self, system: &'a dyn crate::system::SystemRelations) -> Binder<'a> {
+        self.system = Some(system);
+        self
     }
 
     /// The parameter types after binding: unknown ones resolved as text, as PostgreSQL does.
@@ -152,6 +162,9 @@ impl<'a> Binder<'a> {
 
     /// Looks up a table by possibly qualified name.
     pub(crate) fn table(&self, name: &ast::ObjectName) -> Result<TableRef> {
+        if let Some(system) = self.system_table(name) {
+            return system;
+        }
         let schema = name.schema().map_or("public", |s| s.value.as_str());
         self.catalog
             .table(schema, &name.name().value)

@@ -19,7 +19,11 @@ impl Display for Copy {
             }
             CopySource::Query(query) => write!(f, "({query})")?,
         }
-        f.write_str(if self.from { " FROM STDIN" } else { " TO STDOUT" })?;
+        f.write_str(if self.from {
+            " FROM STDIN"
+        } else {
+            " TO STDOUT"
+        })?;
         if !self.options.is_empty() {
             f.write_str(" WITH (")?;
             comma_list(f, &self.options)?;

@@ -486,7 +486,12 @@ impl<'a, 't> Parser<'a, 't> {
             kw::DISCARD => self.parse_discard(),
             kw::CLOSE => self.parse_close(),
             kw::LISTEN | kw::UNLISTEN => self.parse_listen(),
-            kw::ALTER if matches!(Self::keyword_of(self.peek_nth(1)), Some(kw::ROLE | kw::USER)) => {
+            kw::ALTER
+                if matches!(
+                    Self::keyword_of(self.peek_nth(1)),
+                    Some(kw::ROLE | kw::USER)
+                ) =>
+            {
                 self.parse_alter_role()
             }
             kw::ALTER
