@@ -148,12 +148,27 @@ impl Session {
                 return Err(error);
             }
         };
+        if let Some(position) = statements
+            .iter()
+            .position(|s| matches!(s, ast::Statement::Copy(copy) if copy.from))
+            && position + 1 != statements.len()
+        {
+            self.fail_statement();
+            return Err(Error::feature_not_supported(
+                "COPY FROM STDIN must be the last statement of a query string",
+            ));
+        }
         let mut pending = None;
         for statement in &statements {
             if let Some(result) = pending.take() {
                 on_result(result);
             }
             match self.run_statement(statement, sql, None, &[]).await {
+                Ok(result) if matches!(result.tag, CommandTag::CopyIn(_)) => {
+                    // The transaction stays open until the data has arrived (copy_done).
+                    on_result(result);
+                    return Ok(());
+                }
                 Ok(result) => pending = Some(result),
                 Err(error) => {
                     self.fail_statement();

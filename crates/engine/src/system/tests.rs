@@ -84,7 +84,12 @@ fn every_relation_builds() {
             .relation(&catalog, Some(def.schema), def.name)
             .expect("known")
             .expect("builds");
-        assert_eq!(table.schema.columns.len(), def.columns.len(), "{}", def.name);
+        assert_eq!(
+            table.schema.columns.len(),
+            def.columns.len(),
+            "{}",
+            def.name
+        );
     }
     assert!(system.take_volatile(), "pg_settings was read");
 }
@@ -122,7 +127,11 @@ fn names_resolve_like_postgres() {
     let catalog = catalog();
     let system = system(&catalog);
     assert!(system.relation(&catalog, None, "customer").is_none());
-    assert!(system.relation(&catalog, Some("public"), "pg_class").is_none());
+    assert!(
+        system
+            .relation(&catalog, Some("public"), "pg_class")
+            .is_none()
+    );
     let missing = system
         .relation(&catalog, Some("pg_catalog"), "nope")
         .expect("an answer")

@@ -23,6 +23,7 @@
 //! errors and socket errors end the connection, and they end only this one. Dropping the
 //! session rolls back whatever transaction it had open.
 
+mod copy;
 mod extended;
 mod startup;
 
@@ -156,6 +157,8 @@ struct Connection<S: QuerySession> {
     portals: HashMap<String, Portal<S::Prepared>>,
     /// After an error in the extended protocol, messages are discarded until Sync.
     skipping_until_sync: bool,
+    /// An Execute started a COPY FROM STDIN of this many columns (see `copy`).
+    pending_copy_in: Option<u16>,
     /// ParameterStatus values as last sent.
     reported: ReportedParameters,
     /// A statement that may change a reported parameter (SET, RESET, end of a transaction
@@ -203,6 +206,7 @@ async fn serve_connection<E: QueryEngine>(
         statements: HashMap::new(),
         portals: HashMap::new(),
         skipping_until_sync: false,
+        pending_copy_in: None,
         reported: established.reported,
         settings_may_have_changed: false,
         scratch: Scratch::default(),
@@ -342,10 +346,11 @@ impl<S: QuerySession> Connection<S> {
     /// ReadyForQuery with the session's status, preceded by ParameterStatus for any reported
     /// setting that changed; drops portals once no transaction is open.
     async fn ready_for_query(&mut self) -> io::Result<()> {
-        if std::mem::take(&mut self.settings_may_have_changed) {
-            self.reported
-                .report_changes(&self.session, &mut self.io.output);
-        }
+        // Checked after every statement, not only after SET: set_config() and the end of a
+        // transaction change settings too, and the check is a handful of lookups.
+        self.settings_may_have_changed = false;
+        self.reported
+            .report_changes(&self.session, &mut self.io.output);
         let status = self.session.transaction_status();
         if status == TransactionStatus::Idle {
             self.portals.clear();
@@ -365,8 +370,18 @@ impl<S: QuerySession> Connection<S> {
             .await;
         let any_result = !results.is_empty();
         let mut failure = outcome.err();
-        for result in results {
+        for mut result in results {
             self.note_tag(&result.tag);
+            if let CommandTag::CopyIn(columns) = result.tag {
+                match self.copy_in(columns, true).await? {
+                    copy::CopyInEnd::Close => return Ok(Flow::Close),
+                    copy::CopyInEnd::Finished(Ok(done)) => result = done,
+                    copy::CopyInEnd::Finished(Err(error)) => {
+                        failure = Some(error);
+                        break;
+                    }
+                }
+            }
             let written = self
                 .write_result(result, &ResultFormats::All(Format::Text))
                 .await?;
@@ -393,6 +408,11 @@ impl<S: QuerySession> Connection<S> {
     /// Remembers statements after which a reported parameter may differ.
     fn note_tag(&mut self, tag: &CommandTag) {
         self.settings_may_have_changed |= may_change_settings(tag);
+        if *tag == CommandTag::DiscardAll {
+            // DISCARD ALL includes DEALLOCATE ALL and CLOSE ALL.
+            self.statements.clear();
+            self.portals.clear();
+        }
     }
 
     /// RowDescription (when the statement returns rows), the rows, CommandComplete.
@@ -401,6 +421,9 @@ impl<S: QuerySession> Connection<S> {
         result: StatementResult,
         formats: &ResultFormats,
     ) -> io::Result<Result<(), Error>> {
+        if copy::write_copy_out(&mut self.io, &result).await? {
+            return Ok(Ok(()));
+        }
         if let Some(columns) = &result.columns {
             let described =
                 backend::row_description(&mut self.io.output, columns, |index| formats.get(index));
@@ -429,7 +452,12 @@ impl<S: QuerySession> Connection<S> {
 fn may_change_settings(tag: &CommandTag) -> bool {
     matches!(
         tag,
-        CommandTag::Set | CommandTag::Reset | CommandTag::Commit | CommandTag::Rollback
+        CommandTag::Set
+            | CommandTag::Reset
+            | CommandTag::Commit
+            | CommandTag::Rollback
+            | CommandTag::DiscardAll
+            | CommandTag::Copy(_)
     )
 }
 
