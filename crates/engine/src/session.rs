@@ -445,15 +445,7 @@ impl Session {
                     ));
                 }
                 let bound = self.bound_plan(inner, sql, prepared)?;
-                let lines = match bound.as_ref() {
-                    BoundStatement::Query { plan, .. } => db001_planner::explain::explain(plan),
-                    BoundStatement::Insert { source, .. } => {
-                        db001_planner::explain::explain(source)
-                    }
-                    BoundStatement::Update { scan, .. } | BoundStatement::Delete { scan, .. } => {
-                        db001_planner::explain::explain(scan)
-                    }
-                };
+                let lines = db001_planner::explain::explain_statement(&bound);
                 Ok(StatementResult {
                     columns: Some(explain_columns()),
                     rows: lines.into_iter().map(|l| vec![Value::text(&l)]).collect(),
@@ -710,6 +702,8 @@ impl Session {
                 params: params.to_vec(),
                 session: Arc::clone(&self.info),
                 transaction_start_micros: txn.start_micros,
+                correlated: Vec::new(),
+                shared: Default::default(),
             };
             let result = execute_bound(&db, txn, &ctx, bound);
             let Err(error) = &result else {

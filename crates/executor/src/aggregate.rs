@@ -1,15 +1,21 @@
-//! Hash aggregation: GROUP BY with count, sum, avg, min and max (optionally DISTINCT).
+//! Hash aggregation: GROUP BY with count, sum, avg, min, max, bool_and, bool_or and
+//! string_agg, each optionally DISTINCT, with FILTER (WHERE ...) and ORDER BY inside the call.
+//!
+//! [`Accumulator`] is one aggregate's running state; window functions reuse it over frames.
+//! An aggregate with ORDER BY keeps its inputs and feeds them, sorted, to a fresh state when
+//! the result is asked for (only `string_agg`'s result depends on the order, but the others
+//! accept the clause too).
 
 use std::cmp::Ordering;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use db001_common::{DataType, Error, Numeric, Result, Row, Value};
-use db001_planner::plan::{AggregateCall, AggregateFunction, Expr};
+use db001_planner::plan::{AggregateCall, AggregateFunction, Expr, SortKey};
 
 use crate::ExecContext;
-use crate::eval::{Env, eval};
-use crate::operators::Operator;
+use crate::eval::{Env, eval, eval_predicate};
+use crate::operators::{Operator, compare_keys};
 
 /// Consumes its input on the first call, then returns one row per group: the group-by values
 /// followed by each aggregate's result. Without GROUP BY there is exactly one group, even for
@@ -67,17 +73,13 @@ impl<'a> AggregateOp<'a> {
             };
             let accumulators = &mut groups[position].1;
             for (call, accumulator) in self.calls.iter().zip(accumulators.iter_mut()) {
-                let value = match &call.arg {
-                    Some(arg) => eval(arg, &row, env)?,
-                    None => Value::Bool(true),
-                };
-                accumulator.add(value)?;
+                accumulator.add_row(call, &row, env)?;
             }
         }
         let mut output = Vec::with_capacity(groups.len());
         for (mut key, accumulators) in groups {
-            for (call, accumulator) in self.calls.iter().zip(accumulators) {
-                key.push(accumulator.finish(call.data_type)?);
+            for accumulator in &accumulators {
+                key.push(accumulator.result()?);
             }
             output.push(key);
         }
@@ -100,11 +102,27 @@ impl Operator for AggregateOp<'_> {
     }
 }
 
+/// An input kept for an ordered aggregate: its sort key and its arguments.
+type Buffered = (Vec<Value>, Vec<Value>);
+
 /// The running state of one aggregate in one group.
-struct Accumulator {
+#[derive(Debug, Clone)]
+pub struct Accumulator {
     function: AggregateFunction,
-    /// Values already seen, for DISTINCT aggregates.
-    distinct: Option<HashSet<Value>>,
+    data_type: DataType,
+    /// Argument lists already seen, for DISTINCT aggregates.
+    distinct: Option<HashSet<Vec<Value>>>,
+    /// For ORDER BY inside the call: (sort key, arguments) in input order, and the keys' spec.
+    ordered: Option<(Vec<Buffered>, Vec<SortKey>)>,
+    /// A DISTINCT aggregate without ORDER BY is fed its arguments in ascending order, as
+    /// PostgreSQL's (which removes duplicates by sorting) is: `string_agg(DISTINCT ...)`
+    /// lists values sorted.
+    sort_by_args: bool,
+    state: State,
+}
+
+#[derive(Debug, Clone, Default)]
+struct State {
     count: i64,
     /// Exact integer sum (sum/avg over integers).
     integer_sum: i128,
@@ -112,6 +130,10 @@ struct Accumulator {
     float_sum: f64,
     /// min / max so far.
     extreme: Option<Value>,
+    /// bool_and / bool_or so far.
+    truth: Option<bool>,
+    /// string_agg so far.
+    text: Option<String>,
     /// `sum(real)`, accumulated in single precision as PostgreSQL's `float4pl`.
     real_sum: f32,
     /// `sum` / `avg` of intervals.
@@ -121,37 +143,107 @@ struct Accumulator {
 }
 
 impl Accumulator {
-    fn new(call: &AggregateCall) -> Accumulator {
+    pub fn new(call: &AggregateCall) -> Accumulator {
+        let sort_by_args = call.distinct && call.order_by.is_empty();
+        let keys = if sort_by_args {
+            (0..call.args.len())
+                .map(|i| SortKey {
+                    expr: Expr::Column(i),
+                    descending: false,
+                    nulls_first: false,
+                })
+                .collect()
+        } else {
+            call.order_by.clone()
+        };
         Accumulator {
             function: call.function,
+            data_type: call.data_type,
             distinct: call.distinct.then(HashSet::new),
-            count: 0,
-            integer_sum: 0,
-            numeric_sum: None,
-            float_sum: 0.0,
-            extreme: None,
-            real_sum: 0.0,
-            interval_sum: None,
-            collected: Vec::new(),
+            ordered: (!keys.is_empty()).then(|| (Vec::new(), keys)),
+            sort_by_args,
+            state: State::default(),
         }
     }
 
-    fn add(&mut self, value: Value) -> Result<()> {
+    /// Feeds one input row: evaluates the FILTER, the arguments and the ORDER BY keys.
+    pub fn add_row(&mut self, call: &AggregateCall, row: &Row, env: Env<'_>) -> Result<()> {
+        if let Some(filter) = &call.filter
+            && !eval_predicate(filter, row, env)?
+        {
+            return Ok(());
+        }
+        let args = call
+            .args
+            .iter()
+            .map(|e| eval(e, row, env))
+            .collect::<Result<Vec<Value>>>()?;
+        match &mut self.ordered {
+            Some((buffer, _)) if self.sort_by_args => {
+                buffer.push((args.clone(), args));
+                Ok(())
+            }
+            Some((buffer, keys)) => {
+                let sort = keys
+                    .iter()
+                    .map(|k| eval(&k.expr, row, env))
+                    .collect::<Result<Vec<Value>>>()?;
+                buffer.push((sort, args));
+                Ok(())
+            }
+            None => self.add(args),
+        }
+    }
+
+    /// Feeds one argument list (already filtered).
+    pub fn add(&mut self, args: Vec<Value>) -> Result<()> {
         let collects_nulls = matches!(
             self.function,
-            AggregateFunction::JsonAgg | AggregateFunction::JsonbAgg | AggregateFunction::ArrayAgg
+            AggregateFunction::CountStar
+                | AggregateFunction::JsonAgg
+                | AggregateFunction::JsonbAgg
+                | AggregateFunction::ArrayAgg
         );
-        if value.is_null() && !collects_nulls {
+        if !collects_nulls && args.first().is_none_or(Value::is_null) {
             return Ok(());
         }
         if let Some(seen) = &mut self.distinct {
-            if seen.contains(&value) {
+            if seen.contains(&args) {
                 return Ok(());
             }
-            seen.insert(value.clone());
+            seen.insert(args.clone());
         }
+        self.state.add(self.function, args)
+    }
+
+    /// The aggregate's value over what it has been fed.
+    pub fn result(&self) -> Result<Value> {
+        match &self.ordered {
+            None => self.state.result(self.function, self.data_type),
+            Some((buffer, keys)) => {
+                let mut sorted: Vec<&Buffered> = buffer.iter().collect();
+                sorted.sort_by(|(a, _), (b, _)| compare_keys(a, b, keys));
+                let mut replay = Accumulator {
+                    ordered: None,
+                    distinct: self.distinct.as_ref().map(|_| HashSet::new()),
+                    ..self.clone()
+                };
+                replay.state = State::default();
+                for (_, args) in sorted {
+                    replay.add(args.clone())?;
+                }
+                replay.state.result(self.function, self.data_type)
+            }
+        }
+    }
+}
+
+impl State {
+    fn add(&mut self, function: AggregateFunction, args: Vec<Value>) -> Result<()> {
         self.count += 1;
-        match self.function {
+        let mut args = args.into_iter();
+        let value = args.next().unwrap_or(Value::Null);
+        match function {
             AggregateFunction::CountStar | AggregateFunction::Count => {}
             AggregateFunction::Sum | AggregateFunction::Avg => match value {
                 Value::Int16(v) => self.integer_sum += v as i128,
@@ -196,7 +288,7 @@ impl Accumulator {
                     None => true,
                     Some(current) => {
                         let ordering = value.sql_cmp(current)?.unwrap_or(Ordering::Equal);
-                        let wanted = if self.function == AggregateFunction::Min {
+                        let wanted = if function == AggregateFunction::Min {
                             Ordering::Less
                         } else {
                             Ordering::Greater
@@ -209,16 +301,49 @@ impl Accumulator {
                     self.extreme = Some(value);
                 }
             }
+            AggregateFunction::BoolAnd | AggregateFunction::BoolOr => {
+                let Value::Bool(b) = value else {
+                    return Err(Error::internal("bool_and/bool_or of a non-boolean"));
+                };
+                self.truth = Some(match (self.truth, function) {
+                    (None, _) => b,
+                    (Some(so_far), AggregateFunction::BoolAnd) => so_far && b,
+                    (Some(so_far), _) => so_far || b,
+                });
+            }
+            AggregateFunction::StringAgg => {
+                let text = match &value {
+                    Value::Text(s) => s.to_string(),
+                    other => other.to_text(),
+                };
+                match &mut self.text {
+                    None => self.text = Some(text),
+                    Some(so_far) => {
+                        // Each value after the first is preceded by its own row's delimiter
+                        // (a NULL delimiter adds nothing).
+                        if let Some(Value::Text(delimiter)) = args.next() {
+                            so_far.push_str(&delimiter);
+                        }
+                        so_far.push_str(&text);
+                    }
+                }
+            }
         }
         Ok(())
     }
 
-    fn finish(self, data_type: DataType) -> Result<Value> {
-        match self.function {
+    fn result(&self, function: AggregateFunction, data_type: DataType) -> Result<Value> {
+        match function {
             AggregateFunction::CountStar | AggregateFunction::Count => Ok(Value::Int64(self.count)),
             _ if self.count == 0 => Ok(Value::Null),
             AggregateFunction::Min | AggregateFunction::Max => {
-                Ok(self.extreme.unwrap_or(Value::Null))
+                Ok(self.extreme.clone().unwrap_or(Value::Null))
+            }
+            AggregateFunction::BoolAnd | AggregateFunction::BoolOr => {
+                Ok(self.truth.map_or(Value::Null, Value::Bool))
+            }
+            AggregateFunction::StringAgg => {
+                Ok(self.text.as_deref().map_or(Value::Null, Value::text))
             }
             AggregateFunction::JsonAgg => {
                 Ok(db001_common::json::ops::json_array_of(&self.collected))
@@ -228,14 +353,14 @@ impl Accumulator {
                 let DataType::Array(element) = data_type else {
                     return Err(Error::internal("array_agg without an array type"));
                 };
-                Ok(db001_common::array::Array::new(element, self.collected).into_value())
+                Ok(db001_common::array::Array::new(element, self.collected.clone()).into_value())
             }
             AggregateFunction::Sum if data_type == DataType::Real => {
                 Ok(Value::Float32(self.real_sum))
             }
             AggregateFunction::Sum | AggregateFunction::Avg if data_type == DataType::Interval => {
                 let sum = self.interval_sum.unwrap_or_default();
-                if self.function == AggregateFunction::Sum {
+                if function == AggregateFunction::Sum {
                     Ok(Value::Interval(sum))
                 } else {
                     Ok(Value::Interval(sum.checked_div(self.count as f64)?))

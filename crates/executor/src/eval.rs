@@ -168,12 +168,24 @@ pub fn eval(expr: &Expr, row: &Row, env: Env<'_>) -> Result<Value> {
                 _ => Ok(Value::Null),
             }
         }
+        Expr::Correlated(i) => env
+            .ctx
+            .correlated
+            .get(*i)
+            .cloned()
+            .ok_or_else(|| Error::internal(format!("correlated value {i} not bound"))),
+        Expr::Subquery(subquery) => crate::subquery::evaluate(subquery, row, env),
     }
 }
 
 /// Evaluates a predicate: only TRUE passes (NULL and FALSE do not).
 pub fn eval_predicate(expr: &Expr, row: &Row, env: Env<'_>) -> Result<bool> {
     Ok(matches!(eval(expr, row, env)?, Value::Bool(true)))
+}
+
+/// Applies a binary operator to two values (comparisons give NULL when either is NULL).
+pub fn compare(op: BinaryOp, left: &Value, right: &Value) -> Result<Value> {
+    binary(op, left, right)
 }
 
 fn binary(op: BinaryOp, left: &Value, right: &Value) -> Result<Value> {

@@ -7,13 +7,12 @@ use std::sync::Arc;
 
 use db001_common::value::CastKind;
 use db001_common::{Error, Result, Row, SqlState, Value, key_codec, row_codec};
-use db001_planner::optimizer::references_outer;
 use db001_planner::plan::{Access, Expr, IndexBound, Plan, SortKey, TableRef};
 use db001_storage::{IndexScan, KeyBound, TableScan};
 
-use crate::ExecContext;
 use crate::aggregate::AggregateOp;
 use crate::eval::{Env, eval, eval_predicate};
+use crate::{ExecContext, join, series, setops, window};
 
 /// A pull-based operator.
 pub trait Operator {
@@ -40,6 +39,7 @@ pub fn build<'a>(
             access,
             filter,
             with_row_id,
+            ..
         } => {
             let source = match access {
                 Access::Sequential => {
@@ -108,6 +108,12 @@ pub fn build<'a>(
             input: build(input, ctx, outer)?,
             seen: HashSet::new(),
         }),
+        Plan::DistinctOn { input, keys } => Box::new(DistinctOnOp {
+            input: build(input, ctx, outer.clone())?,
+            keys,
+            previous: None,
+            outer,
+        }),
         Plan::Limit {
             input,
             limit,
@@ -129,24 +135,84 @@ pub fn build<'a>(
             left,
             right,
             condition,
-            left_outer,
+            kind,
             right_width,
-        } => {
-            let materialized = if references_outer(right) {
-                None
-            } else {
-                Some(collect(right, ctx, None)?)
-            };
-            Box::new(NestedLoopOp {
-                left: build(left, ctx, outer)?,
+        } => Box::new(join::NestedLoopOp::new(
+            build(left, ctx, outer.clone())?,
+            left,
+            right,
+            condition.as_ref(),
+            *kind,
+            *right_width,
+            ctx,
+            outer,
+        )?),
+        Plan::HashJoin {
+            left,
+            right,
+            left_keys,
+            right_keys,
+            condition,
+            kind,
+            right_width,
+        } => Box::new(join::HashJoinOp::new(
+            build(left, ctx, outer.clone())?,
+            join::HashJoinSpec {
+                left,
                 right,
+                left_keys,
+                right_keys,
                 condition: condition.as_ref(),
-                left_outer: *left_outer,
+                kind: *kind,
                 right_width: *right_width,
-                materialized,
-                current: None,
-            })
+            },
+            outer,
+        )),
+        Plan::FunctionScan { function, args, .. } => {
+            let env = Env {
+                ctx,
+                outer: outer.as_deref(),
+            };
+            Box::new(series::SeriesOp::new(*function, args, env)?)
         }
+        Plan::Append { inputs } => Box::new(setops::AppendOp::new(inputs, outer)),
+        Plan::SetOp {
+            op,
+            all,
+            left,
+            right,
+        } => Box::new(setops::SetOpOp::new(
+            *op,
+            *all,
+            build(left, ctx, outer.clone())?,
+            right,
+            outer,
+        )),
+        Plan::RecursiveUnion {
+            name,
+            work_table,
+            anchor,
+            recursive,
+            distinct,
+        } => Box::new(setops::RecursiveUnionOp::new(
+            name,
+            *work_table,
+            build(anchor, ctx, outer.clone())?,
+            recursive,
+            *distinct,
+            outer,
+        )),
+        Plan::WorkTableScan {
+            name, work_table, ..
+        } => Box::new(setops::WorkTableScanOp::new(name, *work_table, ctx)?),
+        Plan::Materialize { id, input, .. } => {
+            Box::new(setops::MaterializeOp::new(*id, input, outer))
+        }
+        Plan::Window { input, calls } => Box::new(window::WindowOp::new(
+            build(input, ctx, outer.clone())?,
+            calls,
+            outer,
+        )),
     })
 }
 
@@ -451,81 +517,32 @@ impl Operator for LimitOp<'_> {
     }
 }
 
-struct NestedLoopOp<'a> {
-    left: Box<dyn Operator + 'a>,
-    right: &'a Plan,
-    condition: Option<&'a Expr>,
-    left_outer: bool,
-    right_width: usize,
-    /// The inner side's rows when they do not depend on the outer row.
-    materialized: Option<Vec<Row>>,
-    current: Option<Current<'a>>,
+struct DistinctOnOp<'a> {
+    input: Box<dyn Operator + 'a>,
+    keys: &'a [Expr],
+    /// The keys of the last row returned.
+    previous: Option<Vec<Value>>,
+    outer: Option<Arc<Row>>,
 }
 
-struct Current<'a> {
-    left: Arc<Row>,
-    right: Inner<'a>,
-    matched: bool,
-}
-
-enum Inner<'a> {
-    Materialized(usize),
-    Operator(Box<dyn Operator + 'a>),
-}
-
-impl Operator for NestedLoopOp<'_> {
+impl Operator for DistinctOnOp<'_> {
     fn next(&mut self, ctx: &ExecContext) -> Result<Option<Row>> {
-        loop {
-            if self.current.is_none() {
-                let Some(left) = self.left.next(ctx)? else {
-                    return Ok(None);
-                };
-                let left = Arc::new(left);
-                let right = match &self.materialized {
-                    Some(_) => Inner::Materialized(0),
-                    None => Inner::Operator(build(self.right, ctx, Some(Arc::clone(&left)))?),
-                };
-                self.current = Some(Current {
-                    left,
-                    right,
-                    matched: false,
-                });
-            }
-            let current = self.current.as_mut().expect("set above");
-            let right_row = match &mut current.right {
-                Inner::Materialized(position) => {
-                    let rows = self.materialized.as_ref().expect("materialized inner side");
-                    let row = rows.get(*position).cloned();
-                    *position += 1;
-                    row
-                }
-                Inner::Operator(operator) => operator.next(ctx)?,
+        while let Some(row) = self.input.next(ctx)? {
+            let env = Env {
+                ctx,
+                outer: self.outer.as_deref(),
             };
-            match right_row {
-                Some(right_row) => {
-                    let mut row = Vec::with_capacity(current.left.len() + right_row.len());
-                    row.extend_from_slice(&current.left);
-                    row.extend(right_row);
-                    let passes = match self.condition {
-                        Some(condition) => {
-                            eval_predicate(condition, &row, Env { ctx, outer: None })?
-                        }
-                        None => true,
-                    };
-                    if passes {
-                        current.matched = true;
-                        return Ok(Some(row));
-                    }
-                }
-                None => {
-                    let finished = self.current.take().expect("set above");
-                    if self.left_outer && !finished.matched {
-                        let mut row = finished.left.as_ref().clone();
-                        row.resize(row.len() + self.right_width, Value::Null);
-                        return Ok(Some(row));
-                    }
-                }
+            let keys = self
+                .keys
+                .iter()
+                .map(|k| eval(k, &row, env))
+                .collect::<Result<Vec<Value>>>()?;
+            // Rows with equal keys (NULLs equal) are adjacent: keep the first of each run.
+            if self.previous.as_ref() != Some(&keys) {
+                self.previous = Some(keys);
+                return Ok(Some(row));
             }
         }
+        Ok(None)
     }
 }

@@ -7,9 +7,12 @@
 //! The [`binder`] resolves names against a [`db001_catalog::Catalog`], types every expression
 //! with PostgreSQL's rules (including parameter types for the extended protocol's Describe),
 //! and builds a plan in the most literal shape. The [`optimizer`] is an ordered list of named
-//! rewrite rules that never change results. [`plan`] is the contract with the executor;
-//! [`builtin`] names the function library the binder resolves calls to (with PostgreSQL's
-//! overload rules) and the executor implements.
+//! rewrite rules that never change results: decorrelation of EXISTS / IN into semi and anti
+//! joins, predicate push-down with the choice of join method (index nested loop, hash join,
+//! nested loop), index access paths, sort elimination. [`plan`] is the contract with the
+//! executor; [`explain`] prints a plan in PostgreSQL's EXPLAIN layout; [`builtin`] names the
+//! function library the binder resolves calls to (with PostgreSQL's overload rules) and the
+//! executor implements.
 //!
 //! The planner sees only a catalog and produces only plans: it never reads rows.
 

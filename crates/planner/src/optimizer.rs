@@ -1,8 +1,12 @@
 //! The optimizer: rewrites a bound plan without changing its meaning.
 //!
 //! Rules, applied in this order:
+//! 0. **Decorrelation** (`decorrelate`): `EXISTS`, `NOT EXISTS` and `IN` subqueries among a
+//!    filter's conjuncts become semi and anti joins; then every subquery left inside an
+//!    expression is optimized in turn (`subplans`).
 //! 1. **Predicate push-down.** WHERE and inner-join conditions are split into conjuncts; each goes
-//!    to the lowest node that has all its columns. A conjunct that needs both sides of a nested
+//!    to the lowest node that has all its columns, through projections (derived tables, WITH
+//!    queries), sorts, DISTINCT, UNION ALL, and through grouping when it reads only group keys. A conjunct that needs both sides of a nested
 //!    loop goes into the inner side with the outer columns as `OuterColumn` references, so the
 //!    inner side can use them for an index lookup (an index nested-loop join).
 //! 2. **Access path.** A scan whose conjuncts bind a prefix of an index's columns to values known
@@ -14,13 +18,32 @@
 //!
 //! There are no statistics yet: an index is preferred whenever it applies (unique full-key
 //! matches first, then the longest equality prefix).
+//!
+//! How a join runs is decided during push-down, once its conjuncts are known (`join`): an
+//! index nested loop when the inner side can look up an index with the outer row's values, else
+//! a hash join on the equality conjuncts, else a nested loop over the materialized inner side.
+//! Joins stay in the order FROM wrote them; only a hash join's build side is chosen, by
+//! `estimate`.
 
-use db001_common::DataType;
+mod access;
+mod decorrelate;
+mod estimate;
+mod join;
+mod materialize;
+mod subplans;
 
-use crate::plan::{Access, BinaryOp, BoundStatement, Expr, IndexBound, Plan, SortKey, TableRef};
+pub use estimate::estimate_rows;
+
+use access::eliminate_sort;
+pub(crate) use access::{as_comparison, choose_access};
+
+use crate::plan::{
+    Access, BoundStatement, Expr, Function, IndexBound, Plan, SubqueryExpr, SubqueryKind,
+};
 
 /// Optimizes every plan inside a statement.
 pub fn optimize_statement(statement: BoundStatement) -> BoundStatement {
+    let statement = materialize::inline_single_references(statement);
     match statement {
         BoundStatement::Query {
             plan,
@@ -43,7 +66,7 @@ pub fn optimize_statement(statement: BoundStatement) -> BoundStatement {
             table,
             source: optimize(source),
             values,
-            returning,
+            returning: returning.map(optimize_returning),
         },
         BoundStatement::Update {
             table,
@@ -53,8 +76,11 @@ pub fn optimize_statement(statement: BoundStatement) -> BoundStatement {
         } => BoundStatement::Update {
             table,
             scan: optimize(scan),
-            assignments,
-            returning,
+            assignments: assignments
+                .into_iter()
+                .map(|(column, value)| (column, optimize_subqueries(value)))
+                .collect(),
+            returning: returning.map(optimize_returning),
         },
         BoundStatement::Delete {
             table,
@@ -63,13 +89,32 @@ pub fn optimize_statement(statement: BoundStatement) -> BoundStatement {
         } => BoundStatement::Delete {
             table,
             scan: optimize(scan),
-            returning,
+            returning: returning.map(optimize_returning),
         },
+    }
+}
+
+/// Optimizes the plans of the subqueries in an expression that lives outside any plan (an
+/// UPDATE's new values, a RETURNING list).
+fn optimize_subqueries(expr: Expr) -> Expr {
+    rewrite(expr, &|leaf| leaf, &optimize)
+}
+
+fn optimize_returning(returning: crate::plan::Returning) -> crate::plan::Returning {
+    crate::plan::Returning {
+        exprs: returning
+            .exprs
+            .into_iter()
+            .map(optimize_subqueries)
+            .collect(),
+        columns: returning.columns,
     }
 }
 
 /// Optimizes a plan.
 pub fn optimize(plan: Plan) -> Plan {
+    let plan = decorrelate::decorrelate(plan);
+    let plan = subplans::optimize_subplans(plan);
     let plan = push_down(plan, Vec::new());
     eliminate_sort(plan, false)
 }
@@ -82,9 +127,11 @@ pub fn width(plan: &Plan) -> usize {
         Plan::Scan {
             table, with_row_id, ..
         } => table.schema.columns.len() + usize::from(*with_row_id),
+        Plan::FunctionScan { .. } => 1,
         Plan::Filter { input, .. }
         | Plan::Sort { input, .. }
         | Plan::Distinct { input }
+        | Plan::DistinctOn { input, .. }
         | Plan::Limit { input, .. } => width(input),
         Plan::Project { exprs, .. } => exprs.len(),
         Plan::Aggregate {
@@ -93,8 +140,23 @@ pub fn width(plan: &Plan) -> usize {
             ..
         } => group_by.len() + aggregates.len(),
         Plan::NestedLoopJoin {
-            left, right_width, ..
-        } => width(left) + right_width,
+            left,
+            right_width,
+            kind,
+            ..
+        }
+        | Plan::HashJoin {
+            left,
+            right_width,
+            kind,
+            ..
+        } => width(left) + if kind.emits_right() { *right_width } else { 0 },
+        Plan::Append { inputs } => inputs.first().map_or(0, width),
+        Plan::SetOp { left, .. } => width(left),
+        Plan::RecursiveUnion { anchor, .. } => width(anchor),
+        Plan::WorkTableScan { columns, .. } => columns.len(),
+        Plan::Window { input, calls } => width(input) + calls.len(),
+        Plan::Materialize { input, .. } => width(input),
     }
 }
 
@@ -118,11 +180,22 @@ pub fn conjoin(conjuncts: Vec<Expr>) -> Option<Expr> {
         .reduce(|left, right| Expr::And(Box::new(left), Box::new(right)))
 }
 
-/// Calls `f` on every sub-expression.
-fn walk(expr: &Expr, f: &mut dyn FnMut(&Expr)) {
+/// Calls `f` on every sub-expression of this query level: a subquery's correlated values and
+/// left operand are visited, its plan (another level) is not.
+pub(crate) fn walk(expr: &Expr, f: &mut dyn FnMut(&Expr)) {
     f(expr);
     match expr {
-        Expr::Column(_) | Expr::Literal(_) | Expr::Parameter(_) | Expr::OuterColumn(_) => {}
+        Expr::Column(_)
+        | Expr::Literal(_)
+        | Expr::Parameter(_)
+        | Expr::OuterColumn(_)
+        | Expr::Correlated(_) => {}
+        Expr::Subquery(subquery) => {
+            subquery.correlated.iter().for_each(|e| walk(e, f));
+            if let SubqueryKind::Compare { left, .. } = &subquery.kind {
+                walk(left, f);
+            }
+        }
         Expr::Negate(e) | Expr::Not(e) => walk(e, f),
         Expr::IsNull { expr, .. } | Expr::IsBool { expr, .. } | Expr::Cast { expr, .. } => {
             walk(expr, f)
@@ -163,7 +236,7 @@ fn walk(expr: &Expr, f: &mut dyn FnMut(&Expr)) {
 }
 
 /// The smallest and largest column referenced (None if none).
-fn column_range(expr: &Expr) -> Option<(usize, usize)> {
+pub(crate) fn column_range(expr: &Expr) -> Option<(usize, usize)> {
     let mut range: Option<(usize, usize)> = None;
     walk(expr, &mut |e| {
         if let Expr::Column(c) = e {
@@ -177,16 +250,58 @@ fn column_range(expr: &Expr) -> Option<(usize, usize)> {
 }
 
 /// Whether the expression reads no column of the current row.
-fn is_row_independent(expr: &Expr) -> bool {
+pub(crate) fn is_row_independent(expr: &Expr) -> bool {
     column_range(expr).is_none()
 }
 
-/// Rewrites every column reference.
-fn remap(expr: Expr, f: &dyn Fn(usize) -> Expr) -> Expr {
-    let boxed = |e: Box<Expr>| Box::new(remap(*e, f));
+/// Rewrites every column reference of this query level (see [`walk`]).
+pub(crate) fn remap(expr: Expr, f: &dyn Fn(usize) -> Expr) -> Expr {
+    rewrite(
+        expr,
+        &|leaf| match leaf {
+            Expr::Column(c) => f(c),
+            other => other,
+        },
+        &|plan| plan,
+    )
+}
+
+/// Rewrites every leaf (column, constant, parameter, outer or correlated value) of this query
+/// level with `leaf`, and the plan of every subquery in it with `plan`.
+pub(crate) fn rewrite(
+    expr: Expr,
+    leaf: &dyn Fn(Expr) -> Expr,
+    plan: &dyn Fn(Plan) -> Plan,
+) -> Expr {
+    let f = leaf;
+    let remap = |e: Expr, f: &dyn Fn(Expr) -> Expr| rewrite(e, f, plan);
+    let boxed = |e: Box<Expr>| Box::new(rewrite(*e, leaf, plan));
     match expr {
-        Expr::Column(c) => f(c),
-        leaf @ (Expr::Literal(_) | Expr::Parameter(_) | Expr::OuterColumn(_)) => leaf,
+        leaf_expr @ (Expr::Column(_)
+        | Expr::Literal(_)
+        | Expr::Parameter(_)
+        | Expr::OuterColumn(_)
+        | Expr::Correlated(_)) => f(leaf_expr),
+        Expr::Subquery(subquery) => {
+            let SubqueryExpr {
+                kind,
+                plan: subplan,
+                correlated,
+            } = *subquery;
+            let kind = match kind {
+                SubqueryKind::Compare { left, op, all } => SubqueryKind::Compare {
+                    left: boxed(left),
+                    op,
+                    all,
+                },
+                other => other,
+            };
+            Expr::Subquery(Box::new(SubqueryExpr {
+                kind,
+                plan: plan(subplan),
+                correlated: correlated.into_iter().map(|e| remap(e, f)).collect(),
+            }))
+        }
         Expr::Negate(e) => Expr::Negate(boxed(e)),
         Expr::Not(e) => Expr::Not(boxed(e)),
         Expr::Binary { op, left, right } => Expr::Binary {
@@ -264,7 +379,7 @@ fn remap(expr: Expr, f: &dyn Fn(usize) -> Expr) -> Expr {
 // ---------------------------------------------------------------- rule 1: push-down
 
 /// Pushes `conjuncts` (over `plan`'s output columns) as deep as they can go.
-fn push_down(plan: Plan, mut conjuncts: Vec<Expr>) -> Plan {
+pub(crate) fn push_down(plan: Plan, mut conjuncts: Vec<Expr>) -> Plan {
     match plan {
         Plan::Filter { input, predicate } => {
             split_conjuncts(predicate, &mut conjuncts);
@@ -275,6 +390,7 @@ fn push_down(plan: Plan, mut conjuncts: Vec<Expr>) -> Plan {
             access,
             filter,
             with_row_id,
+            alias,
         } => {
             if let Some(filter) = filter {
                 split_conjuncts(filter, &mut conjuncts);
@@ -288,90 +404,95 @@ fn push_down(plan: Plan, mut conjuncts: Vec<Expr>) -> Plan {
                 access,
                 filter: conjoin(conjuncts),
                 with_row_id,
+                alias,
             }
         }
         Plan::NestedLoopJoin {
             left,
             right,
             condition,
-            left_outer,
+            kind,
             right_width,
-        } => {
-            let left_width = width(&left);
-            let mut to_left = Vec::new();
-            let mut to_right = Vec::new();
-            let mut above = Vec::new();
-            let mut keep_condition = Vec::new();
-            let to_inner = |e: Expr| {
-                remap(e, &|c| {
-                    if c < left_width {
-                        Expr::OuterColumn(c)
-                    } else {
-                        Expr::Column(c - left_width)
-                    }
-                })
-            };
-            // WHERE conjuncts.
-            for conjunct in conjuncts {
-                match column_range(&conjunct) {
-                    Some((_, hi)) if hi < left_width => to_left.push(conjunct),
-                    _ if left_outer => above.push(conjunct),
-                    _ => to_right.push(to_inner(conjunct)),
-                }
-            }
-            // ON conjuncts: for an inner join they are just more WHERE conjuncts; for a left join
-            // those that only read the left side decide matching and must stay on the join.
-            if let Some(condition) = condition {
-                let mut parts = Vec::new();
-                split_conjuncts(condition, &mut parts);
-                for part in parts {
-                    match column_range(&part) {
-                        Some((_, hi)) if hi < left_width && left_outer => keep_condition.push(part),
-                        Some((_, hi)) if hi < left_width => to_left.push(part),
-                        None if left_outer => keep_condition.push(part),
-                        _ => to_right.push(to_inner(part)),
-                    }
-                }
-            }
-            let join = Plan::NestedLoopJoin {
-                left: Box::new(push_down(*left, to_left)),
-                right: Box::new(push_down(*right, to_right)),
-                condition: conjoin(keep_condition),
-                left_outer,
+        } => join::plan_join(*left, *right, condition, kind, right_width, conjuncts),
+        Plan::HashJoin {
+            left,
+            right,
+            left_keys,
+            right_keys,
+            condition,
+            kind,
+            right_width,
+        } => wrap_filter(
+            Plan::HashJoin {
+                left: Box::new(push_down(*left, Vec::new())),
+                right: Box::new(push_down(*right, Vec::new())),
+                left_keys,
+                right_keys,
+                condition,
+                kind,
                 right_width,
-            };
-            wrap_filter(join, above)
-        }
-        Plan::Single | Plan::Values { .. } => wrap_filter(plan, conjuncts),
-        Plan::Project { input, exprs } => wrap_filter(
-            Plan::Project {
-                input: Box::new(push_down(*input, Vec::new())),
-                exprs,
             },
             conjuncts,
         ),
+        Plan::Single
+        | Plan::Values { .. }
+        | Plan::FunctionScan { .. }
+        | Plan::WorkTableScan { .. } => wrap_filter(plan, conjuncts),
+        Plan::Project { input, exprs } => {
+            // A conjunct over projected columns is the same conjunct over the projection's
+            // input with the expressions substituted, when evaluating those expressions once
+            // more per row changes nothing (no volatile functions, no subqueries).
+            let (through, above): (Vec<Expr>, Vec<Expr>) = conjuncts
+                .into_iter()
+                .partition(|c| substitutable(c, &exprs));
+            let through = through
+                .into_iter()
+                .map(|c| remap(c, &|i| exprs[i].clone()))
+                .collect();
+            wrap_filter(
+                Plan::Project {
+                    input: Box::new(push_down(*input, through)),
+                    exprs,
+                },
+                above,
+            )
+        }
         Plan::Aggregate {
             input,
             group_by,
             aggregates,
-        } => wrap_filter(
-            Plan::Aggregate {
-                input: Box::new(push_down(*input, Vec::new())),
-                group_by,
-                aggregates,
-            },
-            conjuncts,
-        ),
-        Plan::Sort { input, keys } => wrap_filter(
-            Plan::Sort {
+        } => {
+            // A conjunct over group keys only keeps or drops whole groups: it can filter the
+            // input rows instead (PostgreSQL pushes such quals below the aggregation too).
+            let keys = group_by.len();
+            let (below, above): (Vec<Expr>, Vec<Expr>) = conjuncts.into_iter().partition(|c| {
+                column_range(c).is_some_and(|(_, high)| high < keys) && substitutable(c, &group_by)
+            });
+            let below = below
+                .into_iter()
+                .map(|c| remap(c, &|i| group_by[i].clone()))
+                .collect();
+            wrap_filter(
+                Plan::Aggregate {
+                    input: Box::new(push_down(*input, below)),
+                    group_by,
+                    aggregates,
+                },
+                above,
+            )
+        }
+        // Filtering commutes with sorting and with duplicate removal.
+        Plan::Sort { input, keys } => Plan::Sort {
+            input: Box::new(push_down(*input, conjuncts)),
+            keys,
+        },
+        Plan::Distinct { input } => Plan::Distinct {
+            input: Box::new(push_down(*input, conjuncts)),
+        },
+        Plan::DistinctOn { input, keys } => wrap_filter(
+            Plan::DistinctOn {
                 input: Box::new(push_down(*input, Vec::new())),
                 keys,
-            },
-            conjuncts,
-        ),
-        Plan::Distinct { input } => wrap_filter(
-            Plan::Distinct {
-                input: Box::new(push_down(*input, Vec::new())),
             },
             conjuncts,
         ),
@@ -387,10 +508,103 @@ fn push_down(plan: Plan, mut conjuncts: Vec<Expr>) -> Plan {
             },
             conjuncts,
         ),
+        // A filter over UNION ALL is the same filter over each input.
+        Plan::Append { inputs } => Plan::Append {
+            inputs: inputs
+                .into_iter()
+                .map(|input| push_down(input, conjuncts.clone()))
+                .collect(),
+        },
+        Plan::SetOp {
+            op,
+            all,
+            left,
+            right,
+        } => wrap_filter(
+            Plan::SetOp {
+                op,
+                all,
+                left: Box::new(push_down(*left, Vec::new())),
+                right: Box::new(push_down(*right, Vec::new())),
+            },
+            conjuncts,
+        ),
+        Plan::RecursiveUnion {
+            name,
+            work_table,
+            anchor,
+            recursive,
+            distinct,
+        } => wrap_filter(
+            Plan::RecursiveUnion {
+                name,
+                work_table,
+                anchor: Box::new(push_down(*anchor, Vec::new())),
+                recursive: Box::new(push_down(*recursive, Vec::new())),
+                distinct,
+            },
+            conjuncts,
+        ),
+        Plan::Window { input, calls } => wrap_filter(
+            Plan::Window {
+                input: Box::new(push_down(*input, Vec::new())),
+                calls,
+            },
+            conjuncts,
+        ),
+        // Shared by several references: each filters its own copy of the rows.
+        Plan::Materialize { id, label, input } => wrap_filter(
+            Plan::Materialize {
+                id,
+                label,
+                input: Box::new(push_down(*input, Vec::new())),
+            },
+            conjuncts,
+        ),
     }
 }
 
-fn wrap_filter(plan: Plan, conjuncts: Vec<Expr>) -> Plan {
+/// Whether `conjunct` may be evaluated below a projection with `exprs` substituted.
+fn substitutable(conjunct: &Expr, exprs: &[Expr]) -> bool {
+    if is_volatile(conjunct) {
+        return false;
+    }
+    let mut safe = true;
+    walk(conjunct, &mut |e| {
+        if let Expr::Column(i) = e {
+            match exprs.get(*i) {
+                Some(projected) => {
+                    if is_volatile(projected) {
+                        safe = false;
+                    }
+                }
+                None => safe = false,
+            }
+        }
+    });
+    safe
+}
+
+/// Whether evaluating the expression twice could differ from evaluating it once, or cost a
+/// subquery run: `random()` and subqueries.
+pub(crate) fn is_volatile(expr: &Expr) -> bool {
+    let mut volatile = false;
+    walk(expr, &mut |e| {
+        if matches!(
+            e,
+            Expr::Subquery(_)
+                | Expr::Function {
+                    function: Function::Random,
+                    ..
+                }
+        ) {
+            volatile = true;
+        }
+    });
+    volatile
+}
+
+pub(crate) fn wrap_filter(plan: Plan, conjuncts: Vec<Expr>) -> Plan {
     match conjoin(conjuncts) {
         Some(predicate) => Plan::Filter {
             input: Box::new(plan),
@@ -400,234 +614,19 @@ fn wrap_filter(plan: Plan, conjuncts: Vec<Expr>) -> Plan {
     }
 }
 
-// ---------------------------------------------------------------- rule 2: access path
-
-/// A conjunct of the form `column op value` with a row-independent value.
-struct Comparison<'a> {
-    column: usize,
-    op: BinaryOp,
-    value: &'a Expr,
-}
-
-fn as_comparison(expr: &Expr) -> Option<Comparison<'_>> {
-    let Expr::Binary { op, left, right } = expr else {
-        return None;
-    };
-    if !op.is_comparison() || *op == BinaryOp::NotEq {
-        return None;
-    }
-    match (left.as_ref(), right.as_ref()) {
-        (Expr::Column(c), value) if is_row_independent(value) => Some(Comparison {
-            column: *c,
-            op: *op,
-            value,
-        }),
-        (value, Expr::Column(c)) if is_row_independent(value) => Some(Comparison {
-            column: *c,
-            op: op.flip(),
-            value,
-        }),
-        _ => None,
-    }
-}
-
-fn choose_access(table: &TableRef, conjuncts: &[Expr]) -> Access {
-    let comparisons: Vec<Comparison<'_>> = conjuncts.iter().filter_map(as_comparison).collect();
-    if comparisons.is_empty() {
-        return Access::Sequential;
-    }
-    let column_type = |c: usize| table.schema.columns[c].data_type;
-    let mut best: Option<((usize, bool, bool), Access)> = None;
-    for index in &table.schema.indexes {
-        let mut equal = Vec::new();
-        for &column in &index.columns {
-            match comparisons
-                .iter()
-                .find(|c| c.column == column && c.op == BinaryOp::Eq)
-            {
-                Some(c) => equal.push((c.value.clone(), column_type(column))),
-                None => break,
+/// Whether any expression of the plan's query level reads a correlated value
+/// ([`Expr::Correlated`]).
+pub fn references_correlated(plan: &Plan) -> bool {
+    let mut found = false;
+    let mut check = |e: &Expr| {
+        walk(e, &mut |inner| {
+            if matches!(inner, Expr::Correlated(_)) {
+                found = true;
             }
-        }
-        let mut lower = None;
-        let mut upper = None;
-        if let Some(&next) = index.columns.get(equal.len()) {
-            for c in comparisons.iter().filter(|c| c.column == next) {
-                let item = (c.value.clone(), column_type(next));
-                match c.op {
-                    BinaryOp::Gt if lower.is_none() => lower = Some((item, false)),
-                    BinaryOp::GtEq if lower.is_none() => lower = Some((item, true)),
-                    BinaryOp::Lt if upper.is_none() => upper = Some((item, false)),
-                    BinaryOp::LtEq if upper.is_none() => upper = Some((item, true)),
-                    _ => {}
-                }
-            }
-        }
-        if equal.is_empty() && lower.is_none() && upper.is_none() {
-            continue;
-        }
-        let full_unique = index.unique && equal.len() == index.columns.len();
-        let score = (equal.len(), full_unique, lower.is_some() || upper.is_some());
-        let bound = |extra: Option<((Expr, DataType), bool)>| -> IndexBound {
-            match extra {
-                Some((item, inclusive)) => {
-                    let mut key = equal.clone();
-                    key.push(item);
-                    if inclusive {
-                        IndexBound::Included(key)
-                    } else {
-                        IndexBound::Excluded(key)
-                    }
-                }
-                None if equal.is_empty() => IndexBound::Unbounded,
-                None => IndexBound::Included(equal.clone()),
-            }
-        };
-        let access = Access::Index {
-            index_id: index.id,
-            index_name: index.name.clone(),
-            lower: bound(lower),
-            upper: bound(upper),
-            reverse: false,
-        };
-        let better = match &best {
-            None => true,
-            Some((best_score, _)) => {
-                (score.1, score.0, score.2) > (best_score.1, best_score.0, best_score.2)
-            }
-        };
-        if better {
-            best = Some((score, access));
-        }
-    }
-    best.map_or(Access::Sequential, |(_, access)| access)
-}
-
-// ---------------------------------------------------------------- rule 3: sort elimination
-
-fn eliminate_sort(plan: Plan, under_limit: bool) -> Plan {
-    match plan {
-        Plan::Limit {
-            input,
-            limit,
-            offset,
-        } => Plan::Limit {
-            input: Box::new(eliminate_sort(*input, true)),
-            limit,
-            offset,
-        },
-        Plan::Project { input, exprs } => Plan::Project {
-            input: Box::new(eliminate_sort(*input, under_limit)),
-            exprs,
-        },
-        Plan::Sort { input, keys } => match *input {
-            Plan::Project { input: scan, exprs } => {
-                let (scan, ordered) = ordered_scan(*scan, &exprs, &keys, under_limit);
-                let project = Plan::Project {
-                    input: Box::new(scan),
-                    exprs,
-                };
-                if ordered {
-                    project
-                } else {
-                    Plan::Sort {
-                        input: Box::new(project),
-                        keys,
-                    }
-                }
-            }
-            other => Plan::Sort {
-                input: Box::new(other),
-                keys,
-            },
-        },
-        other => other,
-    }
-}
-
-/// The scan, reading an index in the sort's order if it can; the flag says whether it does.
-fn ordered_scan(scan: Plan, exprs: &[Expr], keys: &[SortKey], under_limit: bool) -> (Plan, bool) {
-    let Plan::Scan {
-        table,
-        access,
-        filter,
-        with_row_id,
-    } = scan
-    else {
-        return (scan, false);
-    };
-    let descending = keys.first().is_some_and(|k| k.descending);
-    let sort_columns: Option<Vec<usize>> = keys
-        .iter()
-        .map(|k| match &k.expr {
-            Expr::Column(i) if k.descending == descending && k.nulls_first == descending => {
-                match exprs.get(*i) {
-                    Some(Expr::Column(c)) => Some(*c),
-                    _ => None,
-                }
-            }
-            _ => None,
-        })
-        .collect();
-    let rebuild = |access| Plan::Scan {
-        table: table.clone(),
-        access,
-        filter: filter.clone(),
-        with_row_id,
-    };
-    let Some(sort_columns) = sort_columns else {
-        return (rebuild(access), false);
-    };
-    let satisfies = |index_columns: &[usize], equal_prefix: usize| {
-        (0..=equal_prefix).any(|start| {
-            index_columns.get(start..start + sort_columns.len()) == Some(sort_columns.as_slice())
         })
     };
-    match access {
-        Access::Index {
-            index_id,
-            index_name,
-            lower,
-            upper,
-            ..
-        } => {
-            let index = table.schema.indexes.iter().find(|i| i.id == index_id);
-            let equal_prefix = match (&lower, &upper) {
-                (IndexBound::Included(l), IndexBound::Included(u)) => l.len().min(u.len()),
-                _ => 0,
-            };
-            let ordered = index.is_some_and(|i| satisfies(&i.columns, equal_prefix));
-            let scan = rebuild(Access::Index {
-                index_id,
-                index_name,
-                lower,
-                upper,
-                reverse: ordered && descending,
-            });
-            (scan, ordered)
-        }
-        Access::Sequential if under_limit => {
-            match table
-                .schema
-                .indexes
-                .iter()
-                .find(|i| satisfies(&i.columns, 0))
-            {
-                Some(index) => (
-                    rebuild(Access::Index {
-                        index_id: index.id,
-                        index_name: index.name.clone(),
-                        lower: IndexBound::Unbounded,
-                        upper: IndexBound::Unbounded,
-                        reverse: descending,
-                    }),
-                    true,
-                ),
-                None => (rebuild(Access::Sequential), false),
-            }
-        }
-        Access::Sequential => (rebuild(Access::Sequential), false),
-    }
+    visit_plan_exprs(plan, &mut check);
+    found
 }
 
 /// Whether any expression in the plan reads the enclosing nested loop's outer row.
@@ -644,15 +643,17 @@ pub fn references_outer(plan: &Plan) -> bool {
     found
 }
 
-/// Calls `f` on every top-level expression of every node (nested loops' inner sides included).
-fn visit_plan_exprs(plan: &Plan, f: &mut dyn FnMut(&Expr)) {
+/// Calls `f` on every top-level expression of every node of this query level (nested loops'
+/// inner sides included, subquery plans not: [`walk`] stops at them).
+pub(crate) fn visit_plan_exprs(plan: &Plan, f: &mut dyn FnMut(&Expr)) {
     match plan {
-        Plan::Single => {}
+        Plan::Single | Plan::WorkTableScan { .. } => {}
         Plan::Values { rows } => {
             for e in rows.iter().flatten() {
                 f(e);
             }
         }
+        Plan::FunctionScan { args, .. } => args.iter().for_each(&mut *f),
         Plan::Scan { access, filter, .. } => {
             if let Some(filter) = filter {
                 f(filter);
@@ -685,13 +686,35 @@ fn visit_plan_exprs(plan: &Plan, f: &mut dyn FnMut(&Expr)) {
             for e in group_by {
                 f(e);
             }
-            for e in aggregates.iter().filter_map(|a| a.arg.as_ref()) {
-                f(e);
+            for call in aggregates {
+                call.args.iter().for_each(&mut *f);
+                call.filter.iter().for_each(&mut *f);
+                call.order_by.iter().for_each(|k| f(&k.expr));
+            }
+            visit_plan_exprs(input, f);
+        }
+        Plan::Window { input, calls } => {
+            for call in calls {
+                call.args.iter().for_each(&mut *f);
+                call.filter.iter().for_each(&mut *f);
+                call.partition_by.iter().for_each(&mut *f);
+                call.order_by.iter().for_each(|k| f(&k.expr));
+                for bound in [&call.frame.start, &call.frame.end] {
+                    if let crate::plan::FrameBound::Preceding(e)
+                    | crate::plan::FrameBound::Following(e) = bound
+                    {
+                        f(e);
+                    }
+                }
             }
             visit_plan_exprs(input, f);
         }
         Plan::Sort { input, keys } => {
             keys.iter().for_each(|k| f(&k.expr));
+            visit_plan_exprs(input, f);
+        }
+        Plan::DistinctOn { input, keys } => {
+            keys.iter().for_each(&mut *f);
             visit_plan_exprs(input, f);
         }
         Plan::Distinct { input } => visit_plan_exprs(input, f),
@@ -719,5 +742,75 @@ fn visit_plan_exprs(plan: &Plan, f: &mut dyn FnMut(&Expr)) {
             // but a nested join's inner side may also reach further out; report both.
             visit_plan_exprs(right, f);
         }
+        Plan::HashJoin {
+            left,
+            right,
+            left_keys,
+            right_keys,
+            condition,
+            ..
+        } => {
+            left_keys.iter().chain(right_keys).for_each(&mut *f);
+            condition.iter().for_each(&mut *f);
+            visit_plan_exprs(left, f);
+            visit_plan_exprs(right, f);
+        }
+        Plan::Append { inputs } => inputs.iter().for_each(|input| visit_plan_exprs(input, f)),
+        Plan::SetOp { left, right, .. } => {
+            visit_plan_exprs(left, f);
+            visit_plan_exprs(right, f);
+        }
+        Plan::RecursiveUnion {
+            anchor, recursive, ..
+        } => {
+            visit_plan_exprs(anchor, f);
+            visit_plan_exprs(recursive, f);
+        }
+        Plan::Materialize { input, .. } => visit_plan_exprs(input, f),
     }
+}
+
+/// A node's inputs.
+pub(crate) fn children(plan: &Plan) -> Vec<&Plan> {
+    match plan {
+        Plan::Single
+        | Plan::Values { .. }
+        | Plan::Scan { .. }
+        | Plan::FunctionScan { .. }
+        | Plan::WorkTableScan { .. } => Vec::new(),
+        Plan::Filter { input, .. }
+        | Plan::Project { input, .. }
+        | Plan::Aggregate { input, .. }
+        | Plan::Sort { input, .. }
+        | Plan::Distinct { input }
+        | Plan::DistinctOn { input, .. }
+        | Plan::Limit { input, .. }
+        | Plan::Window { input, .. }
+        | Plan::Materialize { input, .. } => vec![input],
+        Plan::NestedLoopJoin { left, right, .. }
+        | Plan::HashJoin { left, right, .. }
+        | Plan::SetOp { left, right, .. } => vec![left, right],
+        Plan::RecursiveUnion {
+            anchor, recursive, ..
+        } => vec![anchor, recursive],
+        Plan::Append { inputs } => inputs.iter().collect(),
+    }
+}
+
+/// Whether some node of the plan (this level or a subquery's) satisfies `test`.
+pub(crate) fn any_node(plan: &Plan, test: &dyn Fn(&Plan) -> bool) -> bool {
+    if test(plan) || children(plan).into_iter().any(|c| any_node(c, test)) {
+        return true;
+    }
+    let mut found = false;
+    visit_plan_exprs(plan, &mut |expr| {
+        walk(expr, &mut |inner| {
+            if let Expr::Subquery(subquery) = inner
+                && any_node(&subquery.plan, test)
+            {
+                found = true;
+            }
+        })
+    });
+    found
 }

@@ -76,6 +76,49 @@ pub enum Expr {
         negated: bool,
         case_insensitive: bool,
     },
+    /// The i-th value a correlated subquery receives from the row of the query around it (see
+    /// [`SubqueryExpr::correlated`]). Fixed for one run of the subquery's plan, like a parameter.
+    Correlated(usize),
+    /// A subquery used as a value: scalar, `EXISTS`, `IN`, `op ANY/ALL`.
+    Subquery(Box<SubqueryExpr>),
+}
+
+/// A subquery inside an expression.
+///
+/// Its plan is a separate query level: column positions inside it refer to its own rows, and
+/// values of the enclosing row reach it only through `correlated`, evaluated over the enclosing
+/// row before each run and read inside as [`Expr::Correlated`]. A subquery with no correlated
+/// values gives the same answer for every row, so the executor runs it at most once per
+/// statement.
+#[derive(Debug, Clone)]
+pub struct SubqueryExpr {
+    pub kind: SubqueryKind,
+    pub plan: Plan,
+    pub correlated: Vec<Expr>,
+}
+
+impl PartialEq for SubqueryExpr {
+    /// Two subqueries are the same expression only if they are the same node: plans are not
+    /// compared (a query has no cheap structural equality, and false negatives only cost a
+    /// duplicate hidden column).
+    fn eq(&self, other: &SubqueryExpr) -> bool {
+        std::ptr::eq(self, other)
+    }
+}
+
+/// What a subquery expression computes from its rows.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SubqueryKind {
+    /// `(SELECT x ...)`: the single value; NULL without rows; 21000 with more than one row.
+    Scalar,
+    /// `EXISTS (...)`: whether there is a row.
+    Exists,
+    /// `left op ANY (...)` (`IN` is `= ANY`) or `left op ALL (...)`, with SQL's NULL rules.
+    Compare {
+        left: Box<Expr>,
+        op: BinaryOp,
+        all: bool,
+    },
 }
 
 /// Binary operators after binding (both operands already have compatible types).
@@ -180,17 +223,133 @@ pub enum AggregateFunction {
     JsonbAgg,
     /// `array_agg(x)`: an array of the values, NULLs included.
     ArrayAgg,
+    /// `bool_and` / `every`.
+    BoolAnd,
+    BoolOr,
+    /// `string_agg(value, delimiter)`.
+    StringAgg,
 }
 
-/// One aggregate computed by an Aggregate node.
+impl AggregateFunction {
+    /// The name EXPLAIN prints.
+    pub fn name(self) -> &'static str {
+        match self {
+            AggregateFunction::CountStar | AggregateFunction::Count => "count",
+            AggregateFunction::Sum => "sum",
+            AggregateFunction::Avg => "avg",
+            AggregateFunction::Min => "min",
+            AggregateFunction::Max => "max",
+            AggregateFunction::BoolAnd => "bool_and",
+            AggregateFunction::BoolOr => "bool_or",
+            AggregateFunction::StringAgg => "string_agg",
+            AggregateFunction::JsonAgg => "json_agg",
+            AggregateFunction::JsonbAgg => "jsonb_agg",
+            AggregateFunction::ArrayAgg => "array_agg",
+        }
+    }
+}
+
+/// One aggregate computed by an Aggregate node (or over a window frame).
 #[derive(Debug, Clone, PartialEq)]
 pub struct AggregateCall {
     pub function: AggregateFunction,
-    /// The argument (none for `count(*)`).
-    pub arg: Option<Expr>,
+    /// The arguments (none for `count(*)`).
+    pub args: Vec<Expr>,
     pub distinct: bool,
+    /// `FILTER (WHERE ...)`: rows for which it is not true are skipped.
+    pub filter: Option<Expr>,
+    /// `ORDER BY` inside the call: the order values are fed in (matters for `string_agg`).
+    pub order_by: Vec<SortKey>,
     /// The result type.
     pub data_type: DataType,
+}
+
+/// Functions that need a window (`OVER (...)`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WindowFunction {
+    RowNumber,
+    Rank,
+    DenseRank,
+    PercentRank,
+    CumeDist,
+    Ntile,
+    Lag,
+    Lead,
+    FirstValue,
+    LastValue,
+    NthValue,
+    /// An aggregate over the frame.
+    Aggregate(AggregateFunction),
+}
+
+impl WindowFunction {
+    /// The name EXPLAIN prints.
+    pub fn name(self) -> &'static str {
+        match self {
+            WindowFunction::RowNumber => "row_number",
+            WindowFunction::Rank => "rank",
+            WindowFunction::DenseRank => "dense_rank",
+            WindowFunction::PercentRank => "percent_rank",
+            WindowFunction::CumeDist => "cume_dist",
+            WindowFunction::Ntile => "ntile",
+            WindowFunction::Lag => "lag",
+            WindowFunction::Lead => "lead",
+            WindowFunction::FirstValue => "first_value",
+            WindowFunction::LastValue => "last_value",
+            WindowFunction::NthValue => "nth_value",
+            WindowFunction::Aggregate(function) => function.name(),
+        }
+    }
+}
+
+/// One window function computed by a Window node.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WindowCall {
+    pub function: WindowFunction,
+    pub args: Vec<Expr>,
+    /// `FILTER (WHERE ...)` of an aggregate over a window.
+    pub filter: Option<Expr>,
+    pub partition_by: Vec<Expr>,
+    pub order_by: Vec<SortKey>,
+    pub frame: WindowFrame,
+    pub data_type: DataType,
+}
+
+/// The rows of its partition a window function's value is computed over.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WindowFrame {
+    pub units: FrameUnits,
+    pub start: FrameBound,
+    pub end: FrameBound,
+}
+
+impl WindowFrame {
+    /// SQL's default frame: `RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW` (the whole
+    /// partition when there is no ORDER BY, since then every row is a peer of every other).
+    pub fn default_frame() -> WindowFrame {
+        WindowFrame {
+            units: FrameUnits::Range,
+            start: FrameBound::UnboundedPreceding,
+            end: FrameBound::CurrentRow,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FrameUnits {
+    Rows,
+    Range,
+    Groups,
+}
+
+/// One end of a frame; offsets are evaluated once per partition row.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FrameBound {
+    UnboundedPreceding,
+    Preceding(Expr),
+    CurrentRow,
+    Following(Expr),
+    UnboundedFollowing,
 }
 
 /// One ORDER BY key.
@@ -241,6 +400,15 @@ pub enum Plan {
         access: Access,
         filter: Option<Expr>,
         with_row_id: bool,
+        /// The name the query gave the table (`FROM orders o`), for EXPLAIN.
+        alias: Option<String>,
+    },
+    /// Rows of a set-returning function in FROM.
+    FunctionScan {
+        function: TableFunction,
+        args: Vec<Expr>,
+        /// The name the query gave it, for EXPLAIN.
+        alias: Option<String>,
     },
     Filter {
         input: Box<Plan>,
@@ -263,19 +431,148 @@ pub enum Plan {
     Distinct {
         input: Box<Plan>,
     },
+    /// `DISTINCT ON (keys)`: the first row of each run of rows with equal keys (the input is
+    /// sorted so that equal keys are adjacent).
+    DistinctOn {
+        input: Box<Plan>,
+        keys: Vec<Expr>,
+    },
     Limit {
         input: Box<Plan>,
         limit: Option<Expr>,
         offset: Option<Expr>,
     },
-    /// Inner (or left outer) nested-loop join; output is left row then right row.
+    /// Nested-loop join; output is the left row then the right row (the left row alone for
+    /// semi and anti joins). `condition` reads the combined row. The right side may read the
+    /// current left row through [`Expr::OuterColumn`] (an index nested loop), except in right
+    /// and full joins, whose right side is run once.
     NestedLoopJoin {
         left: Box<Plan>,
         right: Box<Plan>,
         condition: Option<Expr>,
-        left_outer: bool,
+        kind: JoinKind,
         right_width: usize,
     },
+    /// Hash join: builds a hash table on the right input's `right_keys`, probes it with each
+    /// left row's `left_keys` (NULL keys never match), then checks `condition` on the combined
+    /// row. Output as for [`Plan::NestedLoopJoin`].
+    HashJoin {
+        left: Box<Plan>,
+        right: Box<Plan>,
+        left_keys: Vec<Expr>,
+        right_keys: Vec<Expr>,
+        condition: Option<Expr>,
+        kind: JoinKind,
+        right_width: usize,
+    },
+    /// `UNION ALL`: every input's rows in turn.
+    Append {
+        inputs: Vec<Plan>,
+    },
+    /// `INTERSECT [ALL]` and `EXCEPT [ALL]` (rows compare with NULLs equal).
+    SetOp {
+        op: SetOpKind,
+        all: bool,
+        left: Box<Plan>,
+        right: Box<Plan>,
+    },
+    /// `WITH RECURSIVE`: the anchor's rows, then the recursive term run again and again over
+    /// the rows the previous round produced (its [`Plan::WorkTableScan`]) until a round adds
+    /// nothing. `distinct` (UNION rather than UNION ALL) drops rows already produced.
+    RecursiveUnion {
+        name: String,
+        work_table: usize,
+        anchor: Box<Plan>,
+        recursive: Box<Plan>,
+        distinct: bool,
+    },
+    /// The previous round's rows of the [`Plan::RecursiveUnion`] with the same `work_table`.
+    WorkTableScan {
+        name: String,
+        work_table: usize,
+        /// The recursive query's column names.
+        columns: Vec<String>,
+    },
+    /// The rows of a WITH query that the statement reads more than once: computed the first
+    /// time any reference is read and shared by every reference (so that `random()` in it
+    /// gives every reference the same values, as PostgreSQL's CTE Scan does). The optimizer
+    /// inlines a WITH query read only once.
+    Materialize {
+        id: usize,
+        label: CteLabel,
+        input: Box<Plan>,
+    },
+    /// Window functions: each input row followed by one value per call.
+    Window {
+        input: Box<Plan>,
+        calls: Vec<WindowCall>,
+    },
+}
+
+/// How EXPLAIN names a WITH query's reference.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CteLabel {
+    pub name: String,
+    /// The alias of this reference (`FROM c AS x`).
+    pub alias: Option<String>,
+    pub columns: Vec<String>,
+}
+
+/// How a join combines its inputs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JoinKind {
+    Inner,
+    /// Unmatched left rows too, with NULLs for the right side.
+    Left,
+    /// Unmatched right rows too, with NULLs for the left side.
+    Right,
+    Full,
+    /// Each left row that has a match, once (EXISTS, IN).
+    Semi,
+    /// Each left row that has no match (NOT EXISTS).
+    Anti,
+}
+
+impl JoinKind {
+    /// Whether output rows carry the right side's columns.
+    pub fn emits_right(self) -> bool {
+        !matches!(self, JoinKind::Semi | JoinKind::Anti)
+    }
+
+    /// Whether unmatched left rows are output.
+    pub fn keeps_left(self) -> bool {
+        matches!(self, JoinKind::Left | JoinKind::Full | JoinKind::Anti)
+    }
+
+    /// Whether unmatched right rows are output.
+    pub fn keeps_right(self) -> bool {
+        matches!(self, JoinKind::Right | JoinKind::Full)
+    }
+
+    /// The same join with its inputs swapped.
+    pub fn swapped(self) -> Option<JoinKind> {
+        Some(match self {
+            JoinKind::Inner => JoinKind::Inner,
+            JoinKind::Left => JoinKind::Right,
+            JoinKind::Right => JoinKind::Left,
+            JoinKind::Full => JoinKind::Full,
+            JoinKind::Semi | JoinKind::Anti => return None,
+        })
+    }
+}
+
+/// `INTERSECT` or `EXCEPT`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SetOpKind {
+    Intersect,
+    Except,
+}
+
+/// Set-returning functions usable in FROM.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TableFunction {
+    /// `generate_series(start, stop [, step])` over integers or numerics: one column.
+    GenerateSeries,
 }
 
 /// A result column of a query.

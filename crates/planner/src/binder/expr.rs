@@ -8,7 +8,7 @@ use super::coerce::{
     cast_expr, common_type, is_integer, no_operator, number_literal, resolve_type,
 };
 use super::{Binder, Scope};
-use crate::plan::{AggregateCall, AggregateFunction, BinaryOp, Expr};
+use crate::plan::{BinaryOp, Expr};
 use db001_common::value::CastKind;
 
 /// Deepest expression nesting the binder follows (the parser bounds it too).
@@ -115,25 +115,7 @@ impl Binder<'_> {
         }
         match expr {
             ast::Expr::Nested(inner, _) => self.bind_expr(inner, scope),
-            ast::Expr::Column(parts) => {
-                if self.aggregate.as_ref().is_some_and(|a| !a.inside_call) {
-                    let name = parts
-                        .iter()
-                        .map(|p| p.value.as_str())
-                        .collect::<Vec<_>>()
-                        .join(".");
-                    // Resolve first so that an unknown column reports 42703, not 42803.
-                    scope.resolve(parts, self.sql)?;
-                    return Err(Error::new(
-                        SqlState::GROUPING_ERROR,
-                        format!(
-                            "column \"{name}\" must appear in the GROUP BY clause or be used in an aggregate function"
-                        ),
-                    ));
-                }
-                let (index, column) = scope.resolve(parts, self.sql)?;
-                Ok((Expr::Column(index), column.data_type.without_modifier()))
-            }
+            ast::Expr::Column(parts) => self.bind_column(parts, scope),
             ast::Expr::Literal(literal, _) => Ok(match literal {
                 ast::Literal::Number(text) => {
                     let (value, data_type) = number_literal(text)?;
@@ -321,9 +303,12 @@ impl Binder<'_> {
             } => self.bind_case(operand.as_deref(), when_then, else_result.as_deref(), scope),
             ast::Expr::Function(call) => self.bind_function(call, scope),
             ast::Expr::Subquery(..) | ast::Expr::Exists { .. } | ast::Expr::InSubquery { .. } => {
-                Err(Error::feature_not_supported(
-                    "subqueries are not supported yet",
-                ))
+                self.bind_subquery_expr(expr, scope)
+            }
+            ast::Expr::AnyAll { right, .. }
+                if matches!(strip_nested(right), ast::Expr::Subquery(..)) =>
+            {
+                self.bind_subquery_expr(expr, scope)
             }
             ast::Expr::AnyAll {
                 left,
@@ -829,13 +814,16 @@ impl Binder<'_> {
         {
             return Err(undefined_function(&call.name.to_string_lossy(), &[]));
         }
-        if call.over.is_some() {
-            return Err(Error::feature_not_supported(
-                "window functions are not supported yet",
-            ));
+        if let Some(over) = &call.over {
+            return self.bind_window_call(call, over, scope);
         }
-        if let Some(function) = aggregate_function(name, call.star) {
-            return self.bind_aggregate(function, call, scope);
+        if let Some(aggregate) = self.bind_aggregate_call(call, scope)? {
+            return Ok(aggregate);
+        }
+        if name == "generate_series" {
+            return Err(Error::feature_not_supported(
+                "set-returning functions in the select list are not supported yet: use generate_series in FROM",
+            ));
         }
         if call.distinct || call.filter.is_some() || !call.order_by.is_empty() || call.star {
             return Err(Error::new(
@@ -849,126 +837,10 @@ impl Binder<'_> {
         }
         self.bind_scalar_function(name, args)
     }
-
-    fn bind_aggregate(
-        &mut self,
-        function: AggregateFunction,
-        call: &ast::FunctionCall,
-        scope: &Scope,
-    ) -> Result<(Expr, DataType)> {
-        let name = call.name.name().value.as_str();
-        let Some(aggregate) = self.aggregate.as_mut() else {
-            return Err(Error::new(
-                SqlState::GROUPING_ERROR,
-                format!("aggregate functions are not allowed in {}", self.clause),
-            ));
-        };
-        if aggregate.inside_call {
-            return Err(Error::new(
-                SqlState::GROUPING_ERROR,
-                "aggregate function calls cannot be nested",
-            ));
-        }
-        if call.filter.is_some() || !call.order_by.is_empty() {
-            return Err(Error::feature_not_supported(
-                "FILTER and ORDER BY in aggregates are not supported yet",
-            ));
-        }
-        aggregate.inside_call = true;
-        let bound = self.bind_aggregate_arg(function, call, scope);
-        let aggregate = self.aggregate.as_mut().expect("set above");
-        aggregate.inside_call = false;
-        let (arg, arg_type) = bound?;
-        let data_type = match (function, arg_type) {
-            (AggregateFunction::CountStar | AggregateFunction::Count, _) => DataType::BigInt,
-            (AggregateFunction::Sum, DataType::SmallInt | DataType::Int) => DataType::BigInt,
-            (
-                AggregateFunction::Sum | AggregateFunction::Avg,
-                DataType::BigInt | DataType::Numeric(_),
-            ) => DataType::Numeric(None),
-            (AggregateFunction::Avg, DataType::SmallInt | DataType::Int) => DataType::Numeric(None),
-            (AggregateFunction::Sum | AggregateFunction::Avg, DataType::Double) => DataType::Double,
-            (AggregateFunction::Sum, DataType::Real) => DataType::Real,
-            (AggregateFunction::Avg, DataType::Real) => DataType::Double,
-            (AggregateFunction::Sum | AggregateFunction::Avg, DataType::Interval) => {
-                DataType::Interval
-            }
-            // There is no max(varchar): PostgreSQL resolves it as max(text).
-            (AggregateFunction::Min | AggregateFunction::Max, DataType::Bpchar(_)) => {
-                DataType::Bpchar(None)
-            }
-            (AggregateFunction::Min | AggregateFunction::Max, t) if t.is_string() => DataType::Text,
-            (
-                AggregateFunction::Min | AggregateFunction::Max,
-                t @ (DataType::Date
-                | DataType::Time
-                | DataType::Timestamp
-                | DataType::TimestampTz
-                | DataType::Interval
-                | DataType::Array(_)),
-            ) => t,
-            (AggregateFunction::Min | AggregateFunction::Max, t) if t.is_numeric() => {
-                t.without_modifier()
-            }
-            (AggregateFunction::JsonAgg, _) => DataType::Json,
-            (AggregateFunction::JsonbAgg, _) => DataType::Jsonb,
-            (AggregateFunction::ArrayAgg, t) => DataType::Array(
-                db001_common::array::element_of(t).map_err(|_| undefined_function(name, &[t]))?,
-            ),
-            (_, t) => return Err(undefined_function(name, &[t])),
-        };
-        let index = aggregate.calls.len();
-        aggregate.calls.push(AggregateCall {
-            function,
-            arg,
-            distinct: call.distinct,
-            data_type,
-        });
-        Ok((Expr::Column(aggregate.keys.len() + index), data_type))
-    }
-
-    fn bind_aggregate_arg(
-        &mut self,
-        function: AggregateFunction,
-        call: &ast::FunctionCall,
-        scope: &Scope,
-    ) -> Result<(Option<Expr>, DataType)> {
-        if function == AggregateFunction::CountStar {
-            return Ok((None, DataType::Unknown));
-        }
-        let [arg] = call.args.as_slice() else {
-            let name = call.name.name().value.as_str();
-            return Err(undefined_function(
-                name,
-                &vec![DataType::Unknown; call.args.len()],
-            ));
-        };
-        let (bound, data_type) = self.bind_expr(arg, scope)?;
-        if data_type == DataType::Unknown {
-            // PostgreSQL resolves an unknown aggregate argument as text.
-            let bound = self.coerce(bound, data_type, DataType::Text)?;
-            return Ok((Some(bound), DataType::Text));
-        }
-        Ok((Some(bound), data_type))
-    }
-}
-
-/// Whether the AST contains an aggregate call (outside subqueries).
-pub(crate) fn contains_aggregate(expr: &ast::Expr) -> bool {
-    let mut found = false;
-    visit(expr, &mut |e| {
-        if let ast::Expr::Function(call) = e
-            && call.over.is_none()
-            && aggregate_function(call.name.name().value.as_str(), call.star).is_some()
-        {
-            found = true;
-        }
-    });
-    found
 }
 
 /// Calls `f` on every expression node (pre-order), not descending into subqueries.
-fn visit(expr: &ast::Expr, f: &mut dyn FnMut(&ast::Expr)) {
+pub(crate) fn visit(expr: &ast::Expr, f: &mut dyn FnMut(&ast::Expr)) {
     f(expr);
     match expr {
         ast::Expr::Unary { expr, .. }
@@ -1033,21 +905,6 @@ fn visit(expr: &ast::Expr, f: &mut dyn FnMut(&ast::Expr)) {
         | ast::Expr::Default(_)
         | ast::Expr::Exists { .. } => {}
     }
-}
-
-fn aggregate_function(name: &str, star: bool) -> Option<AggregateFunction> {
-    Some(match name {
-        "count" if star => AggregateFunction::CountStar,
-        "count" => AggregateFunction::Count,
-        "sum" => AggregateFunction::Sum,
-        "avg" => AggregateFunction::Avg,
-        "min" => AggregateFunction::Min,
-        "max" => AggregateFunction::Max,
-        "json_agg" => AggregateFunction::JsonAgg,
-        "jsonb_agg" => AggregateFunction::JsonbAgg,
-        "array_agg" => AggregateFunction::ArrayAgg,
-        _ => return None,
-    })
 }
 
 /// Removes redundant parentheses.

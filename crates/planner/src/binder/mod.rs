@@ -4,106 +4,130 @@
 //! and parameters get their types (from context, as PostgreSQL's `unknown` type does), how
 //! columns are named (`?column?`, `count`, ...), which errors come with which SQLSTATE and
 //! position. The plans it produces are naive (filters above sequential scans, nested loops in
-//! FROM order); the optimizer (`crate::optimizer`) then pushes predicates down and chooses index
-//! access.
+//! FROM order, subqueries inside expressions); the optimizer (`crate::optimizer`) then turns
+//! subqueries into joins where it can, pushes predicates down, and chooses index access and
+//! join methods.
+//!
+//! By concept:
+//!
+//! | module | binds |
+//! | --- | --- |
+//! | `statement` | the entry point, VALUES lists, INSERT, UPDATE, DELETE |
+//! | `query` | `WITH [RECURSIVE]`, set operations, a query's ORDER BY / LIMIT / OFFSET |
+//! | `select` | one SELECT: WHERE, GROUP BY, HAVING, select list, `DISTINCT [ON]`, ORDER BY |
+//! | `from` | FROM items and joins (ON, USING, NATURAL; outer joins; derived tables; functions) |
+//! | `scope` / `names` | what a name means: PostgreSQL's namespace rules, grouped columns, outer columns of correlated subqueries |
+//! | `expr` / `coerce` | scalar expressions, operators, functions, implicit casts |
+//! | `aggregate` / `window` | aggregate calls and window calls |
+//! | `subquery` | subqueries inside expressions |
 
+mod aggregate;
 mod arrays;
 mod coerce;
 mod expr;
+mod from;
 mod functions;
+mod names;
 mod operators;
+mod query;
 mod resolve;
+mod scope;
+mod select;
 mod signatures;
 mod statement;
+mod subquery;
 mod system;
+mod window;
 
 use db001_catalog::Catalog;
-use db001_common::{DataType, Error, Result, SqlState};
+use db001_common::{DataType, Error, Result};
 use db001_sql::ast;
 
 pub use coerce::{assignment_castable, resolve_type};
 
-use crate::plan::{AggregateCall, TableRef};
+use crate::plan::{AggregateCall, OutputColumn, Plan, TableRef, WindowCall};
+pub(crate) use scope::{Scope, ScopeColumn};
+
+/// Aggregate results are bound as columns from this position on, and moved behind the group
+/// keys once the number of keys is final (grouping by a primary key lets a query use the
+/// table's other columns, which then become keys too).
+pub(crate) const AGGREGATE_BASE: usize = usize::MAX / 4;
+/// Window function results are bound as columns from this position on, and moved behind the
+/// window node's input columns when the SELECT is finished.
+pub(crate) const WINDOW_BASE: usize = usize::MAX / 2;
 
 /// State of an aggregated SELECT while its select list, HAVING and ORDER BY are bound.
 #[derive(Debug)]
 pub(crate) struct AggregateState {
     /// GROUP BY keys as normalised SQL text, for matching select-list expressions.
     pub(crate) keys: Vec<String>,
+    /// GROUP BY keys bound over the input row, for matching column references.
+    pub(crate) key_exprs: Vec<Expr>,
     pub(crate) key_types: Vec<DataType>,
     pub(crate) calls: Vec<AggregateCall>,
     /// True while an aggregate's argument is bound (against the input rows).
     pub(crate) inside_call: bool,
+    /// Input column ranges whose columns may be used ungrouped because their table's primary
+    /// key is grouped.
+    pub(crate) dependent: Vec<(usize, usize)>,
 }
 
-/// One column visible to expressions.
-#[derive(Debug, Clone)]
-pub(crate) struct ScopeColumn {
-    /// The table alias (or name) that qualifies the column.
-    pub(crate) qualifier: Option<String>,
+/// Window calls of the SELECT being bound.
+#[derive(Debug, Default)]
+pub(crate) struct WindowState {
+    pub(crate) calls: Vec<WindowCall>,
+    /// True while a window call's arguments are bound.
+    pub(crate) inside_call: bool,
+}
+
+/// A query level around the subquery being bound.
+#[derive(Debug)]
+pub(crate) struct OuterLevel {
+    pub(crate) scope: Scope,
+    pub(crate) aggregate: Option<AggregateState>,
+    pub(crate) window: Option<WindowState>,
+    pub(crate) clause: &'static str,
+    /// The values the subquery nested in this level reads from it: expressions over this
+    /// level's row (see `crate::plan::SubqueryExpr::correlated`).
+    pub(crate) captures: Vec<Expr>,
+}
+
+/// A WITH query visible by name.
+#[derive(Debug)]
+pub(crate) struct CteBinding {
     pub(crate) name: String,
-    pub(crate) data_type: DataType,
-    pub(crate) table_oid: u32,
-    pub(crate) column_number: i16,
+    pub(crate) state: CteState,
+    /// How many subquery levels deep it was declared.
+    pub(crate) depth: usize,
 }
 
-/// One relation in FROM.
-#[derive(Debug, Clone)]
-pub(crate) struct ScopeRelation {
-    pub(crate) name: String,
-    pub(crate) offset: usize,
-    pub(crate) width: usize,
+#[derive(Debug)]
+pub(crate) enum CteState {
+    /// Bound: references copy the plan (in a shared [`Plan::Materialize`] node numbered `id`
+    /// when the rows cannot depend on where they are read).
+    Ready {
+        id: usize,
+        plan: Plan,
+        columns: Vec<OutputColumn>,
+    },
+    /// A recursive query's own name inside its recursive term.
+    WorkTable {
+        id: usize,
+        columns: Vec<OutputColumn>,
+        references: usize,
+    },
+    /// Being bound where a self-reference is an error (the message says why).
+    Pending { message: String },
 }
 
-/// The columns an expression can refer to, in input-row order.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Scope {
-    pub(crate) columns: Vec<ScopeColumn>,
-    pub(crate) relations: Vec<ScopeRelation>,
+/// Column references seen, by level, for the "aggregate over outer columns only" check.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct ColumnRefs {
+    pub(crate) local: usize,
+    pub(crate) outer: usize,
 }
 
-impl Scope {
-    /// Resolves `c`, `t.c` or `s.t.c` to a position.
-    pub(crate) fn resolve(&self, parts: &[ast::Ident], sql: &str) -> Result<(usize, &ScopeColumn)> {
-        let position = |ident: &ast::Ident| ident.span.position(sql);
-        let (qualifier, name) = match parts {
-            [name] => (None, name),
-            [.., table, name] => (Some(table), name),
-            [] => return Err(Error::internal("empty column reference")),
-        };
-        if let Some(table) = qualifier
-            && !self.relations.iter().any(|r| r.name == table.value)
-        {
-            return Err(Error::new(
-                SqlState::UNDEFINED_TABLE,
-                format!("missing FROM-clause entry for table \"{}\"", table.value),
-            )
-            .with_position(position(table)));
-        }
-        let mut found = None;
-        for (index, column) in self.columns.iter().enumerate() {
-            let qualifier_matches =
-                qualifier.is_none_or(|q| column.qualifier.as_deref() == Some(q.value.as_str()));
-            if qualifier_matches && column.name == name.value {
-                if found.is_some() {
-                    return Err(Error::new(
-                        SqlState::AMBIGUOUS_COLUMN,
-                        format!("column reference \"{}\" is ambiguous", name.value),
-                    )
-                    .with_position(position(&parts[0])));
-                }
-                found = Some((index, column));
-            }
-        }
-        found.ok_or_else(|| {
-            let shown = match qualifier {
-                Some(table) => format!("column {}.{} does not exist", table.value, name.value),
-                None => format!("column \"{}\" does not exist", name.value),
-            };
-            Error::new(SqlState::UNDEFINED_COLUMN, shown).with_position(position(&parts[0]))
-        })
-    }
-}
+use crate::plan::Expr;
 
 /// Binds statements against one catalog.
 #[derive(Debug)]
@@ -122,6 +146,16 @@ pub struct Binder<'a> {
     pub(crate) lock_target: Option<crate::plan::LockRows>,
     /// Where `pg_catalog` and `information_schema` come from (see [`crate::system`]).
     pub(crate) system: Option<&'a dyn crate::system::SystemRelations>,
+    pub(crate) window: Option<WindowState>,
+    /// Enclosing query levels while a subquery expression is bound, innermost last.
+    pub(crate) outer: Vec<OuterLevel>,
+    /// WITH queries in scope, innermost last.
+    pub(crate) ctes: Vec<CteBinding>,
+    /// Work tables handed out to recursive queries.
+    pub(crate) work_tables: usize,
+    pub(crate) column_refs: ColumnRefs,
+    /// Set while a column of an enclosing query is bound for a subquery (changes a message).
+    pub(crate) outer_binding: bool,
 }
 
 impl<'a> Binder<'a> {
@@ -137,6 +171,12 @@ impl<'a> Binder<'a> {
             locking: false,
             lock_target: None,
             system: None,
+            window: None,
+            outer: Vec::new(),
+            ctes: Vec::new(),
+            work_tables: 0,
+            column_refs: ColumnRefs::default(),
+            outer_binding: false,
         }
     }
 

@@ -1,0 +1,160 @@
+//! `generate_series(start, stop [, step])` in FROM, over integers and numerics.
+//!
+//! Rows are produced one at a time, so `generate_series(1, 1000000000) LIMIT 5` is cheap.
+//! As in PostgreSQL: a NULL argument gives no rows, a zero step is an error (22023), and a
+//! series stops before it would overflow its type.
+
+use std::cmp::Ordering;
+
+use db001_common::{Error, Result, Row, SqlState, Value, ops};
+use db001_planner::plan::{Expr, TableFunction};
+
+use crate::ExecContext;
+use crate::eval::{Env, eval};
+use crate::operators::Operator;
+
+/// Produces the series.
+#[derive(Debug)]
+pub struct SeriesOp {
+    state: State,
+}
+
+#[derive(Debug)]
+enum State {
+    Done,
+    /// Integers, counted in i128 so that stepping past the end cannot overflow.
+    Integer {
+        next: i128,
+        stop: i128,
+        step: i128,
+        bigint: bool,
+    },
+    Numeric {
+        next: Value,
+        stop: Value,
+        step: Value,
+        ascending: bool,
+    },
+}
+
+impl SeriesOp {
+    /// Evaluates the arguments (once, as PostgreSQL does).
+    pub fn new(function: TableFunction, args: &[Expr], env: Env<'_>) -> Result<SeriesOp> {
+        let TableFunction::GenerateSeries = function;
+        let empty = Vec::new();
+        let mut values = Vec::with_capacity(args.len());
+        for arg in args {
+            values.push(eval(arg, &empty, env)?);
+        }
+        if values.len() == 2 {
+            let one = match values[0] {
+                Value::Numeric(_) => Value::Numeric(db001_common::Numeric::from_i64(1)),
+                Value::Int64(_) => Value::Int64(1),
+                _ => Value::Int32(1),
+            };
+            values.push(one);
+        }
+        let [start, stop, step] = <[Value; 3]>::try_from(values)
+            .map_err(|_| Error::internal("generate_series takes two or three arguments"))?;
+        if start.is_null() || stop.is_null() || step.is_null() {
+            return Ok(SeriesOp { state: State::Done });
+        }
+        let zero_step = || {
+            Error::new(
+                SqlState::INVALID_PARAMETER_VALUE,
+                "step size cannot equal zero",
+            )
+        };
+        let state = match (start.as_i64(), stop.as_i64(), step.as_i64()) {
+            (Some(start_value), Some(stop_value), Some(step_value)) => {
+                if step_value == 0 {
+                    return Err(zero_step());
+                }
+                State::Integer {
+                    next: i128::from(start_value),
+                    stop: i128::from(stop_value),
+                    step: i128::from(step_value),
+                    bigint: matches!(start, Value::Int64(_)),
+                }
+            }
+            _ => {
+                let zero = Value::Numeric(db001_common::Numeric::from_i64(0));
+                let ascending = match step.sql_cmp(&zero)? {
+                    Some(Ordering::Greater) => true,
+                    Some(Ordering::Less) => false,
+                    _ => return Err(zero_step()),
+                };
+                State::Numeric {
+                    next: start,
+                    stop,
+                    step,
+                    ascending,
+                }
+            }
+        };
+        Ok(SeriesOp { state })
+    }
+}
+
+impl Operator for SeriesOp {
+    fn next(&mut self, _ctx: &ExecContext) -> Result<Option<Row>> {
+        match &mut self.state {
+            State::Done => Ok(None),
+            State::Integer {
+                next,
+                stop,
+                step,
+                bigint,
+            } => {
+                let within = if *step > 0 {
+                    *next <= *stop
+                } else {
+                    *next >= *stop
+                };
+                if !within {
+                    self.state = State::Done;
+                    return Ok(None);
+                }
+                let value = if *bigint {
+                    i64::try_from(*next).map(Value::Int64).ok()
+                } else {
+                    i32::try_from(*next).map(Value::Int32).ok()
+                };
+                let Some(value) = value else {
+                    self.state = State::Done;
+                    return Ok(None);
+                };
+                *next += *step;
+                Ok(Some(vec![value]))
+            }
+            State::Numeric {
+                next,
+                stop,
+                step,
+                ascending,
+            } => {
+                let ordering = next.sql_cmp(stop)?;
+                let within = match ordering {
+                    Some(Ordering::Less) => *ascending,
+                    Some(Ordering::Greater) => !*ascending,
+                    Some(Ordering::Equal) => true,
+                    None => false,
+                };
+                if !within {
+                    self.state = State::Done;
+                    return Ok(None);
+                }
+                let value = next.clone();
+                match ops::add(next, step) {
+                    Ok(following) => *next = following,
+                    // Past the largest representable value: this was the last one.
+                    Err(_) => {
+                        self.state = State::Done;
+                        return Ok(Some(vec![value]));
+                    }
+                }
+                Ok(Some(vec![value]))
+            }
+        }
+    }
+}
