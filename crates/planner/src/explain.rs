@@ -813,6 +813,7 @@ impl Explainer<'_> {
                     .collect();
                 let text = match &subquery.kind {
                     SubqueryKind::Scalar | SubqueryKind::Exists => format!("(SubPlan {number})"),
+                    SubqueryKind::Array(_) => format!("ARRAY(SubPlan {number})"),
                     SubqueryKind::Compare { left, op, all } => {
                         let quantifier = if *all { "ALL" } else { "ANY" };
                         let left = self.expr(left, labels, context, subplans);

@@ -113,6 +113,8 @@ pub enum SubqueryKind {
     Scalar,
     /// `EXISTS (...)`: whether there is a row.
     Exists,
+    /// `ARRAY(...)`: the values of every row as an array of this type (empty without rows).
+    Array(DataType),
     /// `left op ANY (...)` (`IN` is `= ANY`) or `left op ALL (...)`, with SQL's NULL rules.
     Compare {
         left: Box<Expr>,

@@ -614,6 +614,8 @@ pub enum Expr {
     Function(Box<FunctionCall>),
     /// `(subquery)` as a scalar.
     Subquery(Box<Query>, Span),
+    /// `ARRAY(subquery)`: the subquery's values as an array.
+    ArraySubquery(Box<Query>, Span),
     /// `[NOT] EXISTS (subquery)`.
     Exists {
         subquery: Box<Query>,
@@ -788,6 +790,7 @@ impl Expr {
             | Expr::TypedString { span, .. }
             | Expr::Case { span, .. }
             | Expr::Subquery(_, span)
+            | Expr::ArraySubquery(_, span)
             | Expr::Exists { span, .. }
             | Expr::Array(_, span)
             | Expr::Row(_, span)

@@ -626,7 +626,6 @@ fn unsupported_postgres_features_fail_with_0a000_at_their_position() {
         ("CREATE VIEW v AS SELECT 1", 1),
         ("DROP VIEW v", 1),
         ("CREATE TEMP TABLE t (a int)", 8),
-        ("SELECT ARRAY(SELECT 1)", 8),
         ("SELECT (t).a FROM t", 8),
         ("SELECT * FROM f() WITH ORDINALITY", 19),
         ("SELECT a[1:2] FROM t", 11),

@@ -302,7 +302,10 @@ impl Binder<'_> {
                 ..
             } => self.bind_case(operand.as_deref(), when_then, else_result.as_deref(), scope),
             ast::Expr::Function(call) => self.bind_function(call, scope),
-            ast::Expr::Subquery(..) | ast::Expr::Exists { .. } | ast::Expr::InSubquery { .. } => {
+            ast::Expr::Subquery(..)
+            | ast::Expr::ArraySubquery(..)
+            | ast::Expr::Exists { .. }
+            | ast::Expr::InSubquery { .. } => {
                 self.bind_subquery_expr(expr, scope)
             }
             ast::Expr::AnyAll { right, .. }
@@ -902,6 +905,7 @@ pub(crate) fn visit(expr: &ast::Expr, f: &mut dyn FnMut(&ast::Expr)) {
         | ast::Expr::Parameter(..)
         | ast::Expr::TypedString { .. }
         | ast::Expr::Subquery(..)
+        | ast::Expr::ArraySubquery(..)
         | ast::Expr::Default(_)
         | ast::Expr::Exists { .. } => {}
     }

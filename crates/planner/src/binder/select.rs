@@ -596,6 +596,7 @@ pub(crate) fn column_name(expr: &ast::Expr) -> String {
             ast::Expr::Case { .. } => Some("case".to_string()),
             ast::Expr::Exists { negated: false, .. } => Some("exists".to_string()),
             ast::Expr::Subquery(query, _) => Some(subquery_column_name(query)),
+            ast::Expr::ArraySubquery(..) => Some("array".to_string()),
             ast::Expr::Array(..) => Some("array".to_string()),
             ast::Expr::Row(..) => Some("row".to_string()),
             ast::Expr::Nested(inner, _) => figure(inner),
