@@ -305,9 +305,7 @@ impl Binder<'_> {
             ast::Expr::Subquery(..)
             | ast::Expr::ArraySubquery(..)
             | ast::Expr::Exists { .. }
-            | ast::Expr::InSubquery { .. } => {
-                self.bind_subquery_expr(expr, scope)
-            }
+            | ast::Expr::InSubquery { .. } => self.bind_subquery_expr(expr, scope),
             ast::Expr::AnyAll { right, .. }
                 if matches!(strip_nested(right), ast::Expr::Subquery(..)) =>
             {
@@ -683,7 +681,17 @@ impl Binder<'_> {
     ) -> Result<(Vec<Expr>, DataType)> {
         let mut target = DataType::Unknown;
         for (_, data_type) in &items {
-            target = common_type(target, *data_type).ok_or_else(|| {
+            // Untyped items (NULL, string literals) take the others' type; only when all are
+            // untyped does the result become text (below), as in PostgreSQL.
+            if *data_type == DataType::Unknown {
+                continue;
+            }
+            let previous = if target == DataType::Unknown {
+                *data_type
+            } else {
+                target
+            };
+            target = common_type(previous, *data_type).ok_or_else(|| {
                 Error::datatype_mismatch(format!(
                     "{construct} types {} and {} cannot be matched",
                     target.sql_name(),

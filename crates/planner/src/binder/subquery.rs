@@ -40,7 +40,10 @@ impl Binder<'_> {
                         element.sql_name()
                     ))
                 })?;
-                Ok((subquery(SubqueryKind::Array(array), plan, correlated), array))
+                Ok((
+                    subquery(SubqueryKind::Array(array), plan, correlated),
+                    array,
+                ))
             }
             ast::Expr::Exists {
                 subquery: query,

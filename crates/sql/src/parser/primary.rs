@@ -158,7 +158,10 @@ impl Parser<'_, '_> {
                 if self.eat_symbol(Symbol::LeftParen) {
                     let query = self.parse_query()?;
                     self.expect_symbol(Symbol::RightParen)?;
-                    return Ok(Expr::ArraySubquery(Box::new(query), self.span_from(span.start)));
+                    return Ok(Expr::ArraySubquery(
+                        Box::new(query),
+                        self.span_from(span.start),
+                    ));
                 }
                 self.parse_array_elements(span.start)
             }
