@@ -66,6 +66,9 @@ pub enum CommandTag {
     CloseCursor(bool),
     Listen,
     Unlisten,
+    /// `DEALLOCATE name` / `DEALLOCATE ALL` (`None`): the wire drops the prepared statement(s),
+    /// which live in the protocol layer (26000 when the name is unknown).
+    Deallocate(Option<String>),
     /// A finished `COPY`: rows copied.
     Copy(u64),
     /// `COPY ... FROM STDIN` is waiting for data: the wire sends CopyInResponse for this many
@@ -105,6 +108,8 @@ impl fmt::Display for CommandTag {
             CommandTag::CloseCursor(true) => f.write_str("CLOSE CURSOR ALL"),
             CommandTag::Listen => f.write_str("LISTEN"),
             CommandTag::Unlisten => f.write_str("UNLISTEN"),
+            CommandTag::Deallocate(None) => f.write_str("DEALLOCATE ALL"),
+            CommandTag::Deallocate(Some(_)) => f.write_str("DEALLOCATE"),
             CommandTag::Copy(n) => write!(f, "COPY {n}"),
             CommandTag::CopyIn(_) => f.write_str("COPY"),
             CommandTag::CopyOut(_, n) => write!(f, "COPY {n}"),

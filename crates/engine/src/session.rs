@@ -479,6 +479,10 @@ impl Session {
             )),
             // Nothing is ever listened to, so there is nothing to stop listening to.
             ast::Statement::Unlisten(_) => Ok(StatementResult::command(CommandTag::Unlisten)),
+            // Prepared statements are the wire's (protocol-level); it drops them on this tag.
+            ast::Statement::Deallocate(name) => Ok(StatementResult::command(
+                CommandTag::Deallocate(name.as_ref().map(|name| name.value.clone())),
+            )),
             ast::Statement::Listen(_) => Err(Error::feature_not_supported(
                 "LISTEN/NOTIFY is not supported by db001",
             )),

@@ -142,6 +142,8 @@ pub enum Statement {
     Listen(Ident),
     /// `UNLISTEN channel` / `UNLISTEN *` (`None`).
     Unlisten(Option<Ident>),
+    /// `DEALLOCATE [PREPARE] name` / `DEALLOCATE [PREPARE] ALL` (`None`).
+    Deallocate(Option<Ident>),
 }
 
 /// `ISOLATION LEVEL ...`, `READ ONLY`, `READ WRITE`, `[NOT] DEFERRABLE`.

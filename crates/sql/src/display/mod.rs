@@ -133,6 +133,8 @@ impl Display for Statement {
             }
             Statement::Discard(target) => write!(f, "DISCARD {target}"),
             Statement::Close(None) => f.write_str("CLOSE ALL"),
+            Statement::Deallocate(None) => f.write_str("DEALLOCATE ALL"),
+            Statement::Deallocate(Some(name)) => write!(f, "DEALLOCATE {name}"),
             Statement::Close(Some(name)) => write!(f, "CLOSE {name}"),
             Statement::Listen(channel) => write!(f, "LISTEN {channel}"),
             Statement::Unlisten(None) => f.write_str("UNLISTEN *"),

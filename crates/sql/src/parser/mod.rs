@@ -485,6 +485,7 @@ impl<'a, 't> Parser<'a, 't> {
             kw::COPY => self.parse_copy(),
             kw::DISCARD => self.parse_discard(),
             kw::CLOSE => self.parse_close(),
+            kw::DEALLOCATE => self.parse_deallocate(),
             kw::LISTEN | kw::UNLISTEN => self.parse_listen(),
             kw::ALTER
                 if matches!(
@@ -501,7 +502,6 @@ impl<'a, 't> Parser<'a, 't> {
             | kw::TRUNCATE
             | kw::PREPARE
             | kw::EXECUTE
-            | kw::DEALLOCATE
             | kw::SAVEPOINT
             | kw::RELEASE
             | kw::NOTIFY

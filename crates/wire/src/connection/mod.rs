@@ -372,6 +372,12 @@ impl<S: QuerySession> Connection<S> {
         let mut failure = outcome.err();
         for mut result in results {
             self.note_tag(&result.tag);
+            if let CommandTag::Deallocate(name) = &result.tag
+                && let Err(error) = deallocate(&mut self.statements, name.as_deref())
+            {
+                failure = Some(error);
+                break;
+            }
             if let CommandTag::CopyIn(columns) = result.tag {
                 match self.copy_in(columns, true).await? {
                     copy::CopyInEnd::Close => return Ok(Flow::Close),
@@ -444,6 +450,24 @@ impl<S: QuerySession> Connection<S> {
         }
         backend::command_complete(&mut self.io.output, &result.tag);
         Ok(Ok(()))
+    }
+}
+
+/// `DEALLOCATE name | ALL`: prepared statements live here, in the protocol layer, so the wire
+/// carries out what the engine parsed. Unknown names are 26000, as in PostgreSQL.
+fn deallocate<T>(statements: &mut HashMap<String, T>, name: Option<&str>) -> Result<(), Error> {
+    match name {
+        None => {
+            statements.clear();
+            Ok(())
+        }
+        Some(name) => match statements.remove(name) {
+            Some(_) => Ok(()),
+            None => Err(Error::new(
+                SqlState::new("26000"),
+                format!("prepared statement \"{name}\" does not exist"),
+            )),
+        },
     }
 }
 
