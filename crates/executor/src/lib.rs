@@ -20,6 +20,7 @@ pub mod functions;
 pub mod join;
 pub mod library;
 pub mod operators;
+pub mod project_set;
 pub mod series;
 pub mod setops;
 pub mod subquery;

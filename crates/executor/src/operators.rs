@@ -12,7 +12,7 @@ use db001_storage::{IndexScan, KeyBound, TableScan};
 
 use crate::aggregate::AggregateOp;
 use crate::eval::{Env, eval, eval_predicate};
-use crate::{ExecContext, join, series, setops, window};
+use crate::{ExecContext, join, project_set, series, setops, window};
 
 /// A pull-based operator.
 pub trait Operator {
@@ -208,6 +208,11 @@ pub fn build<'a>(
         Plan::Materialize { id, input, .. } => {
             Box::new(setops::MaterializeOp::new(*id, input, outer))
         }
+        Plan::ProjectSet { input, calls } => Box::new(project_set::ProjectSetOp::new(
+            build(input, ctx, outer.clone())?,
+            calls,
+            outer,
+        )),
         Plan::Window { input, calls } => Box::new(window::WindowOp::new(
             build(input, ctx, outer.clone())?,
             calls,

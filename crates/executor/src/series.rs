@@ -46,6 +46,11 @@ impl SeriesOp {
         for arg in args {
             values.push(eval(arg, &empty, env)?);
         }
+        SeriesOp::from_values(values)
+    }
+
+    /// The series for evaluated arguments (`start, stop [, step]`).
+    pub fn from_values(mut values: Vec<Value>) -> Result<SeriesOp> {
         if values.len() == 2 {
             let one = match values[0] {
                 Value::Numeric(_) => Value::Numeric(db001_common::Numeric::from_i64(1)),

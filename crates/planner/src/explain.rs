@@ -388,6 +388,10 @@ impl Explainer<'_> {
                 children.push(same(input));
                 "WindowAgg".to_string()
             }
+            Plan::ProjectSet { input, .. } => {
+                children.push(same(input));
+                "ProjectSet".to_string()
+            }
             Plan::Materialize { id, label, input } => {
                 // The WITH query's own plan is shown under its first reference.
                 if self.shown_ctes.insert(*id) {
@@ -519,6 +523,19 @@ impl Explainer<'_> {
                 let mut out = labels.clone();
                 for call in calls {
                     out.push(self.window_call(call, &labels, context, &mut ignored));
+                }
+                out
+            }
+            Plan::ProjectSet { input, calls } => {
+                let labels = self.labels_of(input, context);
+                let mut out = labels.clone();
+                for call in calls {
+                    let args: Vec<String> = call
+                        .args
+                        .iter()
+                        .map(|e| self.expr(e, &labels, context, &mut ignored))
+                        .collect();
+                    out.push(format!("{}({})", call.function.name(), args.join(", ")));
                 }
                 out
             }

@@ -509,6 +509,44 @@ pub enum Plan {
         input: Box<Plan>,
         calls: Vec<WindowCall>,
     },
+    /// Set-returning functions in the select list (PostgreSQL's ProjectSet): for each input
+    /// row, the calls run in lockstep; the row is repeated as many times as the longest call
+    /// returns values, followed by one value per call (NULL once a shorter call is done). A
+    /// row for which every call returns nothing disappears.
+    ProjectSet {
+        input: Box<Plan>,
+        calls: Vec<SetCall>,
+    },
+}
+
+/// One set-returning function call of a [`Plan::ProjectSet`]; its arguments read the input row.
+#[derive(Debug, Clone)]
+pub struct SetCall {
+    pub function: SetFunction,
+    pub args: Vec<Expr>,
+    pub data_type: DataType,
+}
+
+/// Set-returning functions usable in the select list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SetFunction {
+    /// `generate_series(start, stop [, step])` over integers or numerics.
+    GenerateSeries,
+    /// `unnest(array)`: the elements.
+    Unnest,
+    /// `generate_subscripts(array, dimension [, reverse])`: the subscripts of a dimension.
+    GenerateSubscripts,
+}
+
+impl SetFunction {
+    /// The name EXPLAIN and error messages use.
+    pub fn name(self) -> &'static str {
+        match self {
+            SetFunction::GenerateSeries => "generate_series",
+            SetFunction::Unnest => "unnest",
+            SetFunction::GenerateSubscripts => "generate_subscripts",
+        }
+    }
 }
 
 /// How EXPLAIN names a WITH query's reference.

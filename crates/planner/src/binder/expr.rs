@@ -831,10 +831,8 @@ impl Binder<'_> {
         if let Some(aggregate) = self.bind_aggregate_call(call, scope)? {
             return Ok(aggregate);
         }
-        if name == "generate_series" {
-            return Err(Error::feature_not_supported(
-                "set-returning functions in the select list are not supported yet: use generate_series in FROM",
-            ));
+        if let Some(bound) = self.bind_set_function(name, call, scope)? {
+            return Ok(bound);
         }
         if call.distinct || call.filter.is_some() || !call.order_by.is_empty() || call.star {
             return Err(Error::new(

@@ -33,6 +33,7 @@ mod query;
 mod resolve;
 mod scope;
 mod select;
+mod set_functions;
 mod signatures;
 mod statement;
 mod subquery;
@@ -55,6 +56,9 @@ pub(crate) const AGGREGATE_BASE: usize = usize::MAX / 4;
 /// Window function results are bound as columns from this position on, and moved behind the
 /// window node's input columns when the SELECT is finished.
 pub(crate) const WINDOW_BASE: usize = usize::MAX / 2;
+/// Results of set-returning functions in the select list are bound as columns from this
+/// position on, and moved behind the ProjectSet node's input columns when the SELECT is done.
+pub(crate) const SET_BASE: usize = usize::MAX / 4 * 3;
 
 /// State of an aggregated SELECT while its select list, HAVING and ORDER BY are bound.
 #[derive(Debug)]
@@ -78,6 +82,9 @@ pub(crate) struct WindowState {
     pub(crate) calls: Vec<WindowCall>,
     /// True while a window call's arguments are bound.
     pub(crate) inside_call: bool,
+    /// Set-returning function calls of the select list (they live exactly as long as the
+    /// window calls: while the select list and ORDER BY are bound).
+    pub(crate) set_calls: Vec<crate::plan::SetCall>,
 }
 
 /// A query level around the subquery being bound.
