@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use db001_common::value::CastKind;
 use db001_common::{Error, Result, Row, SqlState, Value, key_codec, row_codec};
-use db001_planner::plan::{Access, Expr, IndexBound, Plan, SortKey, TableRef};
+use db001_planner::plan::{Access, Expr, IndexBound, Plan, SortKey, TableFunction, TableRef};
 use db001_storage::{IndexScan, KeyBound, TableScan};
 
 use crate::aggregate::AggregateOp;
@@ -173,7 +173,10 @@ pub fn build<'a>(
                 ctx,
                 outer: outer.as_deref(),
             };
-            Box::new(series::SeriesOp::new(*function, args, env)?)
+            match function {
+                TableFunction::GenerateSeries => Box::new(series::SeriesOp::new(args, env)?),
+                TableFunction::Unnest => Box::new(series::unnest(args, env)?),
+            }
         }
         Plan::Append { inputs } => Box::new(setops::AppendOp::new(inputs, outer)),
         Plan::SetOp {

@@ -248,12 +248,13 @@ impl Explainer<'_> {
                 }
                 title
             }
-            Plan::FunctionScan { .. } => {
+            Plan::FunctionScan { function, .. } => {
                 let label = self.relation_name(plan);
-                if label == "generate_series" {
-                    "Function Scan on generate_series".to_string()
+                let name = function.name();
+                if label == name {
+                    format!("Function Scan on {name}")
                 } else {
-                    format!("Function Scan on generate_series {label}")
+                    format!("Function Scan on {name} {label}")
                 }
             }
             Plan::WorkTableScan { name, .. } => format!("WorkTable Scan on {name}"),
@@ -442,9 +443,11 @@ impl Explainer<'_> {
                 }
                 labels
             }
-            Plan::FunctionScan { alias, .. } => {
+            Plan::FunctionScan {
+                alias, function, ..
+            } => {
                 let relation = self.relation_name(plan);
-                let column = alias.as_deref().unwrap_or("generate_series");
+                let column = alias.as_deref().unwrap_or(function.name());
                 vec![self.qualified(&relation, column)]
             }
             Plan::WorkTableScan { name, columns, .. } => {
@@ -957,11 +960,11 @@ fn visit_level(plan: &Plan, f: &mut dyn FnMut(&Plan, String), seen: &mut HashSet
             plan,
             alias.clone().unwrap_or_else(|| table.schema.name.clone()),
         ),
-        Plan::FunctionScan { alias, .. } => f(
+        Plan::FunctionScan {
+            alias, function, ..
+        } => f(
             plan,
-            alias
-                .clone()
-                .unwrap_or_else(|| "generate_series".to_string()),
+            alias.clone().unwrap_or_else(|| function.name().to_string()),
         ),
         Plan::Values { .. } => f(plan, "*VALUES*".to_string()),
         Plan::WorkTableScan { name, .. } => f(plan, name.clone()),

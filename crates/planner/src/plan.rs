@@ -613,6 +613,18 @@ pub enum SetOpKind {
 pub enum TableFunction {
     /// `generate_series(start, stop [, step])` over integers or numerics: one column.
     GenerateSeries,
+    /// `unnest(array)`: the elements, one column.
+    Unnest,
+}
+
+impl TableFunction {
+    /// The function's name (EXPLAIN's relation name without an alias).
+    pub fn name(self) -> &'static str {
+        match self {
+            TableFunction::GenerateSeries => "generate_series",
+            TableFunction::Unnest => "unnest",
+        }
+    }
 }
 
 /// A result column of a query.
