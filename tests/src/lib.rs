@@ -25,6 +25,7 @@
 pub mod crash;
 pub mod postgres;
 pub mod raw;
+pub mod scenario;
 pub mod slt;
 
 use std::io::{BufRead, BufReader, Read, Write};

@@ -92,7 +92,7 @@ impl Postgres {
         );
         check(&initdb, "initdb");
         let options = format!(
-            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off",
+            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_prepared_transactions=10",
             postgres.port,
             path_str(postgres._dir.path())
         );

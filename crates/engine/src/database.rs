@@ -21,6 +21,8 @@ use crate::log_record::{
     KIND_RESTART, KIND_TXN_COMMIT, KIND_TXN_DATA, LogOp, decode_payload, encode_restart,
     unix_micros_now,
 };
+use crate::two_phase::PreparedRegistry;
+use crate::two_phase::recovery::{RecoveredPrepared, is_two_phase};
 use crate::{Config, Session};
 
 /// 2000-01-01 in Unix microseconds.
@@ -33,6 +35,10 @@ pub struct Stats {
     pub rollbacks: AtomicU64,
     pub statements: AtomicU64,
     pub conflict_retries: AtomicU64,
+    /// Old versions removed by garbage collection (collector and VACUUM).
+    pub versions_collected: AtomicU64,
+    /// Deleted rows removed by garbage collection.
+    pub rows_collected: AtomicU64,
 }
 
 #[derive(Debug)]
@@ -52,6 +58,8 @@ pub(crate) struct Shared {
     pub(crate) checkpointer: Checkpointer,
     /// When the database was opened, µs since 2000-01-01 (`pg_postmaster_start_time()`).
     pub(crate) start_micros: i64,
+    /// Transactions prepared for two-phase commit.
+    pub(crate) prepared: PreparedRegistry,
 }
 
 /// An open database. Cheap to clone; all clones share one engine.
@@ -90,9 +98,10 @@ impl Database {
 
     /// Opens the database and reports what recovery did.
     pub fn open_with_report(config: Config) -> Result<(Database, RecoveryReport)> {
-        let (catalog, wal, report) = crate::recovery::open(&config)?;
+        let (catalog, prepared, wal, report) = crate::recovery::open(&config)?;
         // Transaction ids start again at 1: this record tells a later recovery that data
         // records of a transaction cut off before its commit belong to no later transaction.
+        // (Prepared transactions are re-created under new ids, see `two_phase::recovery`.)
         let restart = wal.append(KIND_RESTART, &encode_restart(unix_micros_now()), |_| {})?;
         let manager = Arc::new(TxnManager::new(report.end_lsn));
         let listener_manager = Arc::clone(&manager);
@@ -110,9 +119,21 @@ impl Database {
             stats: Stats::default(),
             commits: CommitTracker::default(),
             start_micros: unix_micros_now() - POSTGRES_EPOCH_MICROS,
+            prepared: PreparedRegistry::default(),
         });
-        shared.checkpointer.start(Arc::downgrade(&shared))?;
-        Ok((Database { shared }, report))
+        let db = Database { shared };
+        crate::two_phase::recovery::restore(&db, prepared, report.replay_from)?;
+        for entry in db.catalog().tables() {
+            entry.storage.rebuild_free_list();
+        }
+        db.shared.checkpointer.start(Arc::downgrade(&db.shared))?;
+        crate::collector::start(&db);
+        Ok((db, report))
+    }
+
+    /// Number of transactions prepared for two-phase commit and not yet finished.
+    pub fn prepared_transactions(&self) -> usize {
+        self.shared.prepared.len()
     }
 
     /// A new session (one per client connection).
@@ -261,6 +282,8 @@ pub(crate) struct Recovery {
     /// Commits at or below this timestamp are already in the checkpoint and are skipped.
     skip_through: u64,
     pub(crate) skipped: u64,
+    /// Prepared transactions not finished (so far) in the log.
+    two_phase: RecoveredPrepared,
 }
 
 impl Recovery {
@@ -277,15 +300,43 @@ impl Recovery {
         }
     }
 
-    pub(crate) fn into_catalog(self) -> Catalog {
-        self.catalog
+    /// The recovered catalog and the transactions still prepared at the end of the log.
+    pub(crate) fn into_parts(self) -> (Catalog, RecoveredPrepared) {
+        (self.catalog, self.two_phase)
     }
 
     pub(crate) fn apply(&mut self, kind: u8, payload: &[u8], end_lsn: u64) -> Result<()> {
         if kind == KIND_RESTART {
             // Whatever is pending was cut off by a crash; ids start again after this.
+            // (Prepared transactions left `pending` at their prepare record.)
             self.pending.clear();
             return Ok(());
+        }
+        if is_two_phase(kind) {
+            let mut two_phase = std::mem::take(&mut self.two_phase);
+            let mut pending = std::mem::take(&mut self.pending);
+            let skip_through = self.skip_through;
+            let result = two_phase.apply(
+                kind,
+                payload,
+                end_lsn,
+                skip_through,
+                &mut pending,
+                &mut |ops, ts| {
+                    if ts <= skip_through {
+                        self.skipped += 1;
+                        return Ok(());
+                    }
+                    for op in ops {
+                        self.apply_op(op, ts)?;
+                    }
+                    self.replayed += 1;
+                    Ok(())
+                },
+            );
+            self.two_phase = two_phase;
+            self.pending = pending;
+            return result;
         }
         let (txn, ops) = decode_payload(payload)?;
         match kind {

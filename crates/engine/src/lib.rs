@@ -30,6 +30,7 @@ mod backup;
 mod checkpoint;
 mod checkpointer;
 mod copy_format;
+mod collector;
 mod database;
 mod ddl;
 mod log_record;
@@ -41,7 +42,10 @@ mod session;
 mod settings;
 mod system;
 mod transaction;
+mod transaction_control;
+mod two_phase;
 mod verify;
+mod waiting;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -89,6 +93,9 @@ pub struct Config {
     pub archive_dir: Option<PathBuf>,
     /// Every file operation on the WAL and checkpoints (tests inject faults here).
     pub io: Arc<dyn WalIo>,
+    /// `max_prepared_transactions`: how many transactions may be prepared for two-phase commit
+    /// at once; 0 (PostgreSQL's default) disables `PREPARE TRANSACTION`.
+    pub max_prepared_transactions: usize,
 }
 
 impl Config {
@@ -103,6 +110,7 @@ impl Config {
             max_wal_bytes: 1 << 30,
             archive_dir: None,
             io: Arc::new(StdIo),
+            max_prepared_transactions: 0,
         }
     }
 }

@@ -32,6 +32,11 @@
 //!
 //! Integers are little-endian. The commit timestamp is not stored: it is the record's end LSN.
 //! The commit *time* (wall clock) is, so point-in-time recovery can stop at a time.
+//!
+//! Two-phase commit adds three kinds (their payloads are described in `two_phase`): a prepared
+//! transaction logs its data records as above, then `TXN_PREPARE` instead of `TXN_COMMIT`;
+//! later `TXN_COMMIT_PREPARED` (whose end LSN is the commit timestamp) or
+//! `TXN_ROLLBACK_PREPARED` names it by its global identifier.
 
 use db001_common::{Error, Result, SqlState};
 
@@ -39,6 +44,9 @@ use db001_common::{Error, Result, SqlState};
 pub const KIND_TXN_DATA: u8 = 1;
 pub const KIND_TXN_COMMIT: u8 = 2;
 pub const KIND_RESTART: u8 = 3;
+pub const KIND_TXN_PREPARE: u8 = 4;
+pub const KIND_TXN_COMMIT_PREPARED: u8 = 5;
+pub const KIND_TXN_ROLLBACK_PREPARED: u8 = 6;
 
 const FORMAT_VERSION: u8 = 1;
 /// Fixed header: version, transaction id, op count.

@@ -35,6 +35,7 @@ use crate::Config;
 use crate::checkpoint::content::{ContentTotals, load};
 use crate::checkpoint::{checkpoint_dir, wal_dir};
 use crate::database::{Recovery, RecoveryReport};
+use crate::two_phase::recovery::RecoveredPrepared;
 
 /// Replay progress is logged at most this often.
 const PROGRESS_INTERVAL: Duration = Duration::from_secs(5);
@@ -203,8 +204,9 @@ fn with_progress<'a>(
 }
 
 /// Opens the database's files: loads the starting point and replays the log into it,
-/// returning the catalog, the WAL ready for appends and what recovery did.
-pub(crate) fn open(config: &Config) -> Result<(Catalog, Wal, RecoveryReport)> {
+/// returning the catalog, the transactions still prepared, the WAL ready for appends and what
+/// recovery did.
+pub(crate) fn open(config: &Config) -> Result<(Catalog, RecoveredPrepared, Wal, RecoveryReport)> {
     let started = Instant::now();
     let io = Arc::clone(&config.io);
     let log = wal_dir(&config.data_dir);
@@ -226,7 +228,8 @@ pub(crate) fn open(config: &Config) -> Result<(Catalog, Wal, RecoveryReport)> {
         &mut with_progress(&mut point.replay, &mut records),
     )?;
     let report = finish(&point, &summary, records, replay_started, started)?;
-    Ok((point.replay.into_catalog(), wal, report))
+    let (catalog, prepared) = point.replay.into_parts();
+    Ok((catalog, prepared, wal, report))
 }
 
 /// Loads the database's files without changing any of them (a torn tail is reported, not
@@ -246,7 +249,7 @@ pub(crate) fn load_read_only(
         &mut with_progress(&mut point.replay, &mut records),
     )?;
     let report = finish(&point, &summary, records, replay_started, started)?;
-    Ok((point.replay.into_catalog(), report, summary))
+    Ok((point.replay.into_parts().0, report, summary))
 }
 
 fn finish(

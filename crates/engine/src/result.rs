@@ -78,6 +78,10 @@ pub enum CommandTag {
     /// output (one text value, the header line too); the wire sends CopyOutResponse, the
     /// lines as CopyData, CopyDone, and `COPY n`.
     CopyOut(u16, u64),
+    PrepareTransaction,
+    CommitPrepared,
+    RollbackPrepared,
+    Vacuum,
 }
 
 impl fmt::Display for CommandTag {
@@ -113,6 +117,10 @@ impl fmt::Display for CommandTag {
             CommandTag::Copy(n) => write!(f, "COPY {n}"),
             CommandTag::CopyIn(_) => f.write_str("COPY"),
             CommandTag::CopyOut(_, n) => write!(f, "COPY {n}"),
+            CommandTag::PrepareTransaction => f.write_str("PREPARE TRANSACTION"),
+            CommandTag::CommitPrepared => f.write_str("COMMIT PREPARED"),
+            CommandTag::RollbackPrepared => f.write_str("ROLLBACK PREPARED"),
+            CommandTag::Vacuum => f.write_str("VACUUM"),
         }
     }
 }

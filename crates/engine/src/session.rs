@@ -1,11 +1,15 @@
 //! A client session: transaction blocks, statement dispatch, conflict retries, prepared
 //! statements.
+//!
+//! Transaction control with its own rules (snapshots under SSI, PREPARE TRANSACTION, VACUUM)
+//! lives in `transaction_control`.
 
 mod client;
 mod copy;
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::time::Instant;
 
 use db001_common::{DataType, Error, Oid, Result, SqlState, Value};
 use db001_executor::{ExecContext, SessionInfo, WriteContext};
@@ -20,7 +24,8 @@ use crate::result::{Column, CommandTag, StatementResult, TransactionStatus};
 use crate::settings::{Settings, parse_isolation};
 use crate::system::{SessionIdentity, SystemCatalog};
 use crate::transaction::Transaction;
-use crate::{VERSION_STRING, ddl};
+use crate::waiting::{WaitLimits, wait_for_transaction};
+use crate::{VERSION_STRING, ddl, two_phase};
 
 /// How often one statement may be re-run after waiting for other writers before giving up.
 const STATEMENT_RETRIES_MAX: u32 = 10_000;
@@ -49,14 +54,14 @@ impl Prepared {
 /// One client's session: its transaction state and settings.
 #[derive(Debug)]
 pub struct Session {
-    db: Database,
-    txn: Option<Transaction>,
-    settings: Settings,
-    info: Arc<SessionInfo>,
+    pub(crate) db: Database,
+    pub(crate) txn: Option<Transaction>,
+    pub(crate) settings: Settings,
+    pub(crate) info: Arc<SessionInfo>,
     /// `pg_catalog`, `information_schema` and the system functions for this session.
     system: Arc<SystemCatalog>,
     /// Publishes this session's snapshot to the garbage-collection horizon.
-    reader: ReaderSlot,
+    pub(crate) reader: ReaderSlot,
     /// A COPY FROM STDIN waiting for data (see `copy`).
     copy_in: Option<Box<copy::CopyIn>>,
 }
@@ -65,6 +70,10 @@ impl Session {
     pub(crate) fn new(db: Database) -> Session {
         let backend_pid = db.shared.next_backend_pid.fetch_add(1, Ordering::Relaxed);
         let settings = Settings::new(db.shared.config.synchronous_commit);
+        settings.set_server_value(
+            "max_prepared_transactions",
+            db.shared.config.max_prepared_transactions.to_string(),
+        );
         let reader = db.shared.manager.register_reader();
         let system = Arc::new(SystemCatalog::new(
             settings.clone(),
@@ -248,7 +257,7 @@ impl Session {
         }
         let (columns, param_types, plan) = match planned_kind(&statement) {
             Some(inner) => {
-                let catalog = self.current_catalog();
+                let catalog = self.planning_catalog(sql)?;
                 let (bound, param_types) = db001_planner::plan_statement_with_system(
                     &catalog,
                     self.system.as_ref(),
@@ -336,19 +345,31 @@ impl Session {
         catalog
     }
 
+    /// The catalog a statement is planned against: the transaction's, plus the
+    /// `pg_prepared_xacts` view when the text mentions it.
+    fn planning_catalog(&self, sql: &str) -> Result<Arc<db001_catalog::Catalog>> {
+        let catalog = self.current_catalog();
+        if two_phase::mentions_view(sql) {
+            two_phase::with_view(&self.db, &catalog)
+        } else {
+            Ok(catalog)
+        }
+    }
+
     /// Ends the session's hold on its transaction (and on the GC horizon).
-    fn take_transaction(&mut self) -> Option<Transaction> {
+    pub(crate) fn take_transaction(&mut self) -> Option<Transaction> {
         self.reader.release();
         self.txn.take()
     }
 
-    fn ensure_transaction(&mut self) -> &mut Transaction {
+    pub(crate) fn ensure_transaction(&mut self) -> &mut Transaction {
         if self.txn.is_none() {
-            let txn = Transaction::new(
+            let mut txn = Transaction::new(
                 self.settings.default_isolation(),
                 self.settings.default_read_only(),
                 false,
             );
+            txn.deferrable = self.settings.default_deferrable();
             self.txn = Some(txn);
         }
         self.txn.as_mut().expect("set above")
@@ -361,10 +382,16 @@ impl Session {
         self.fail_statement();
     }
 
-    /// After an error: an explicit block becomes failed; an implicit transaction rolls back.
+    /// After an error: an implicit transaction rolls back; an explicit block becomes failed,
+    /// and — as in PostgreSQL — its transaction is aborted at once (writes undone, locks
+    /// released, waiters woken), though the block stays open until ROLLBACK or COMMIT.
     fn fail_statement(&mut self) {
         match &mut self.txn {
-            Some(txn) if txn.explicit => txn.failed = true,
+            Some(txn) if txn.explicit => {
+                txn.failed = true;
+                txn.abort_in_place(&self.db);
+                self.reader.release();
+            }
             Some(_) => {
                 if let Some(txn) = self.take_transaction() {
                     txn.rollback(&self.db);
@@ -405,6 +432,7 @@ impl Session {
         match statement {
             ast::Statement::Begin(modes) => return self.begin(modes),
             ast::Statement::Commit => return self.commit().await,
+            ast::Statement::PrepareTransaction(gid) => return self.prepare_transaction(gid).await,
             ast::Statement::Rollback => {
                 if let Some(txn) = self.take_transaction() {
                     txn.rollback(&self.db);
@@ -435,6 +463,9 @@ impl Session {
             ast::Statement::Backup { to } => {
                 crate::checkpointer::backup_statement(&self.db, to).await
             }
+            ast::Statement::CommitPrepared(gid) => self.finish_prepared(gid, true).await,
+            ast::Statement::RollbackPrepared(gid) => self.finish_prepared(gid, false).await,
+            ast::Statement::Vacuum(vacuum) => self.vacuum(vacuum),
             ast::Statement::Explain {
                 analyze,
                 statement: inner,
@@ -463,7 +494,10 @@ impl Session {
                 let bound = self.bound_plan(statement, sql, prepared)?;
                 self.run_planned(&bound, params).await
             }
-            ast::Statement::Begin(_) | ast::Statement::Commit | ast::Statement::Rollback => {
+            ast::Statement::Begin(_)
+            | ast::Statement::Commit
+            | ast::Statement::Rollback
+            | ast::Statement::PrepareTransaction(_) => {
                 Err(Error::internal("transaction control handled above"))
             }
             ast::Statement::CreateRole(_)
@@ -516,6 +550,26 @@ impl Session {
 
     fn apply_set(&mut self, set: &ast::SetStatement) -> Result<()> {
         let name = set.name.value.as_str();
+        if name.eq_ignore_ascii_case("transaction_read_only")
+            && let Some(values) = &set.value
+        {
+            let value = values
+                .iter()
+                .map(set_value_text)
+                .collect::<Vec<_>>()
+                .join(" ");
+            let mode = match value.to_ascii_lowercase().as_str() {
+                "on" | "true" | "yes" | "1" => ast::TransactionMode::ReadOnly,
+                "off" | "false" | "no" | "0" => ast::TransactionMode::ReadWrite,
+                _ => {
+                    return Err(Error::new(
+                        SqlState::INVALID_PARAMETER_VALUE,
+                        "parameter \"transaction_read_only\" requires a Boolean value",
+                    ));
+                }
+            };
+            return self.set_transaction(false, &[mode]);
+        }
         if name.eq_ignore_ascii_case("transaction_isolation")
             && let Some(values) = &set.value
         {
@@ -547,22 +601,40 @@ impl Session {
                     }
                     ast::TransactionMode::ReadOnly => self.settings.set_read_only_default(true),
                     ast::TransactionMode::ReadWrite => self.settings.set_read_only_default(false),
-                    ast::TransactionMode::Deferrable(_) => {}
+                    ast::TransactionMode::Deferrable(on) => {
+                        self.settings.set_deferrable_default(*on)
+                    }
                 }
             }
             return Ok(());
         }
         match &mut self.txn {
             Some(txn) if txn.explicit => {
-                if txn.snapshot.is_some()
-                    && modes
+                if txn.snapshot.is_some() {
+                    if modes
                         .iter()
                         .any(|m| matches!(m, ast::TransactionMode::IsolationLevel(_)))
-                {
-                    return Err(Error::new(
-                        SqlState::ACTIVE_SQL_TRANSACTION,
-                        "SET TRANSACTION ISOLATION LEVEL must be called before any query",
-                    ));
+                    {
+                        return Err(Error::new(
+                            SqlState::ACTIVE_SQL_TRANSACTION,
+                            "SET TRANSACTION ISOLATION LEVEL must be called before any query",
+                        ));
+                    }
+                    if txn.read_only && modes.contains(&ast::TransactionMode::ReadWrite) {
+                        return Err(Error::new(
+                            SqlState::ACTIVE_SQL_TRANSACTION,
+                            "transaction read-write mode must be set before any query",
+                        ));
+                    }
+                    if modes
+                        .iter()
+                        .any(|m| matches!(m, ast::TransactionMode::Deferrable(_)))
+                    {
+                        return Err(Error::new(
+                            SqlState::ACTIVE_SQL_TRANSACTION,
+                            "SET TRANSACTION [NOT] DEFERRABLE must be called before any query",
+                        ));
+                    }
                 }
                 apply_modes(txn, modes)
             }
@@ -626,7 +698,7 @@ impl Session {
         sql: &str,
         prepared: Option<&Prepared>,
     ) -> Result<Arc<BoundStatement>> {
-        let catalog = self.current_catalog();
+        let catalog = self.planning_catalog(sql)?;
         if let Some(prepared) = prepared {
             let mut cached = prepared.plan.lock();
             if let Some((version, plan)) = cached.as_ref()
@@ -668,23 +740,46 @@ impl Session {
         Ok(Arc::new(bound))
     }
 
+    /// The limits on this statement's waits, and its deadline (`statement_timeout`).
+    pub(crate) fn wait_limits(&self) -> WaitLimits {
+        WaitLimits {
+            deadlock_timeout: self.settings.deadlock_timeout(),
+            lock_timeout: self.settings.lock_timeout(),
+            deadline: self
+                .settings
+                .statement_timeout()
+                .map(|timeout| Instant::now() + timeout),
+        }
+    }
+
     /// Runs a planned statement inside the session's transaction, waiting for and re-running
     /// after conflicting writers (see the txn crate's docs).
+    ///
+    /// A statement that met a row held by a live writer is undone, waits for that writer, and
+    /// runs again with the *same* snapshot: rows changed meanwhile then show up as concurrent
+    /// updates, which READ COMMITTED re-checks row by row (see `db001_executor::dml`) and the
+    /// snapshot levels answer with 40001. Only a concurrent update the executor cannot
+    /// re-check (signalled as a wait for nobody) makes READ COMMITTED re-run on a fresh
+    /// snapshot.
     async fn run_planned(
         &mut self,
         bound: &BoundStatement,
         params: &[Value],
     ) -> Result<StatementResult> {
         let db = self.db.clone();
+        let limits = self.wait_limits();
         let writes = !matches!(bound, BoundStatement::Query { lock: None, .. });
         let txn = self.ensure_transaction();
         if writes {
             if txn.read_only {
                 let what = match bound {
-                    BoundStatement::Query { .. } => "SELECT FOR UPDATE",
-                    BoundStatement::Insert { .. } => "INSERT",
-                    BoundStatement::Update { .. } => "UPDATE",
-                    BoundStatement::Delete { .. } => "DELETE",
+                    BoundStatement::Query {
+                        lock: Some(lock), ..
+                    } => format!("SELECT {}", lock_clause(lock.strength)),
+                    BoundStatement::Query { .. } => "SELECT".to_string(),
+                    BoundStatement::Insert { .. } => "INSERT".to_string(),
+                    BoundStatement::Update { .. } => "UPDATE".to_string(),
+                    BoundStatement::Delete { .. } => "DELETE".to_string(),
                 };
                 return Err(Error::new(
                     SqlState::READ_ONLY_SQL_TRANSACTION,
@@ -694,10 +789,10 @@ impl Session {
             db.check_writable()?;
             txn.ensure_writer(&db);
         }
+        let mut snapshot = self.statement_snapshot(limits.deadline).await?;
         let mut attempts = 0;
         loop {
             let txn = self.txn.as_mut().expect("ensured above");
-            let snapshot = txn.statement_snapshot(&db, &self.reader);
             let mark = txn.write_set.len();
             let own = txn.id();
             let ctx = ExecContext {
@@ -709,7 +804,10 @@ impl Session {
                 correlated: Vec::new(),
                 shared: Default::default(),
             };
-            let result = execute_bound(&db, txn, &ctx, bound);
+            let result = {
+                let _deadline = db001_txn::deadline::DeadlineGuard::new(limits.deadline);
+                execute_bound(&db, txn, &ctx, bound)
+            };
             let Err(error) = &result else {
                 return result;
             };
@@ -728,16 +826,24 @@ impl Session {
                     "could not serialize access: too many conflicting concurrent updates",
                 ));
             }
-            if other != 0 {
-                let wait = db.shared.manager.wait(own, other)?;
-                wait.await;
-                db.shared.manager.end_wait(own);
+            if other == 0 {
+                snapshot = txn.fresh_snapshot(&db, &self.reader);
+            } else {
+                wait_for_transaction(
+                    &db.shared.manager,
+                    own,
+                    other,
+                    self.info.backend_pid,
+                    limits,
+                )
+                .await?;
             }
         }
     }
 
     async fn run_ddl(&mut self, statement: &ast::Statement, sql: &str) -> Result<StatementResult> {
         let db = self.db.clone();
+        let limits = self.wait_limits();
         self.ensure_transaction();
         let mut attempts = 0;
         loop {
@@ -749,7 +855,8 @@ impl Session {
                 ));
             }
             db.check_writable()?;
-            let snapshot = txn.statement_snapshot(&db, &self.reader);
+            let snapshot = self.statement_snapshot(limits.deadline).await?;
+            let txn = self.txn.as_mut().expect("ensured above");
             let result = ddl::execute(&db, txn, snapshot, statement, sql);
             let Err(error) = &result else {
                 return result;
@@ -762,9 +869,14 @@ impl Session {
                 return result;
             }
             let own = txn.id();
-            let wait = db.shared.manager.wait(own, other)?;
-            wait.await;
-            db.shared.manager.end_wait(own);
+            wait_for_transaction(
+                &db.shared.manager,
+                own,
+                other,
+                self.info.backend_pid,
+                limits,
+            )
+            .await?;
         }
     }
 }
@@ -799,10 +911,10 @@ fn execute_bound(
             columns,
             lock,
         } => {
-            if let Some(lock) = lock {
-                db001_executor::dml::lock(ctx, &mut write, &lock.table, &lock.scan)?;
-            }
-            let rows = db001_executor::collect(plan, ctx, None)?;
+            let rows = match lock {
+                Some(lock) => db001_executor::locking::select_locked(ctx, &mut write, plan, lock)?,
+                None => db001_executor::collect(plan, ctx, None)?,
+            };
             (
                 CommandTag::Select(rows.len() as u64),
                 rows,
@@ -941,16 +1053,26 @@ fn show_columns(name: &str) -> Result<Arc<[Column]>> {
     }
 }
 
-fn apply_modes(txn: &mut Transaction, modes: &[ast::TransactionMode]) -> Result<()> {
+pub(crate) fn apply_modes(txn: &mut Transaction, modes: &[ast::TransactionMode]) -> Result<()> {
     for mode in modes {
         match mode {
             ast::TransactionMode::IsolationLevel(level) => txn.isolation = from_ast_level(*level),
             ast::TransactionMode::ReadOnly => txn.read_only = true,
             ast::TransactionMode::ReadWrite => txn.read_only = false,
-            ast::TransactionMode::Deferrable(_) => {}
+            ast::TransactionMode::Deferrable(on) => txn.deferrable = *on,
         }
     }
     Ok(())
+}
+
+/// `FOR UPDATE` and friends, as messages spell them.
+fn lock_clause(strength: ast::LockStrength) -> &'static str {
+    match strength {
+        ast::LockStrength::Update => "FOR UPDATE",
+        ast::LockStrength::NoKeyUpdate => "FOR NO KEY UPDATE",
+        ast::LockStrength::Share => "FOR SHARE",
+        ast::LockStrength::KeyShare => "FOR KEY SHARE",
+    }
 }
 
 fn from_ast_level(level: ast::IsolationLevel) -> db001_txn::IsolationLevel {

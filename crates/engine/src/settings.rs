@@ -10,6 +10,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::time::Duration;
 
 use db001_common::{Error, Result, SqlState};
 use db001_sql::ast;
@@ -97,6 +98,14 @@ pub(crate) const KNOWN: &[Parameter] = &[
         "user",
         "",
         "Sets the display format for date and time values.",
+    ),
+    parameter(
+        "deadlock_timeout",
+        "1s",
+        "integer",
+        "user",
+        "ms",
+        "Sets the time to wait on a lock before checking for deadlock.",
     ),
     parameter(
         "default_transaction_deferrable",
@@ -250,6 +259,14 @@ pub(crate) const KNOWN: &[Parameter] = &[
         "internal",
         "",
         "Sets the maximum number of concurrent connections.",
+    ),
+    parameter(
+        "max_prepared_transactions",
+        "0",
+        "integer",
+        "internal",
+        "",
+        "Sets the maximum number of simultaneously prepared transactions.",
     ),
     parameter(
         "max_identifier_length",
@@ -546,6 +563,40 @@ impl Settings {
         self.get("synchronous_commit") != "off"
     }
 
+    pub(crate) fn default_deferrable(&self) -> bool {
+        self.get("default_transaction_deferrable") == "on"
+    }
+
+    pub(crate) fn set_deferrable_default(&self, deferrable: bool) {
+        self.values.lock().insert(
+            "default_transaction_deferrable".to_string(),
+            on_off(deferrable).to_string(),
+        );
+    }
+
+    /// Sets a value only the server decides (`max_prepared_transactions`), bypassing the
+    /// read-only check.
+    pub(crate) fn set_server_value(&self, name: &'static str, value: String) {
+        self.set_fixed(name, &value);
+    }
+
+    /// `statement_timeout`, `None` when 0 (no limit).
+    pub(crate) fn statement_timeout(&self) -> Option<Duration> {
+        nonzero(duration_ms(&self.get("statement_timeout")))
+    }
+
+    /// `lock_timeout`, `None` when 0 (no limit).
+    pub(crate) fn lock_timeout(&self) -> Option<Duration> {
+        nonzero(duration_ms(&self.get("lock_timeout")))
+    }
+
+    /// `deadlock_timeout`: how long a waiter waits before it looks for a deadlock.
+    pub(crate) fn deadlock_timeout(&self) -> Duration {
+        Duration::from_millis(
+            duration_ms(&self.get("deadlock_timeout")).map_or(1000, |ms| ms.max(1) as u64),
+        )
+    }
+
     pub(crate) fn set_isolation_default(&self, level: IsolationLevel) {
         self.values.lock().insert(
             "default_transaction_isolation".to_string(),
@@ -593,6 +644,53 @@ pub(crate) fn parse_isolation(value: &str) -> Option<IsolationLevel> {
         "serializable" => Some(IsolationLevel::Serializable),
         _ => None,
     }
+}
+
+fn nonzero(ms: Option<i64>) -> Option<Duration> {
+    ms.filter(|ms| *ms > 0)
+        .map(|ms| Duration::from_millis(ms as u64))
+}
+
+/// A time setting in milliseconds, as PostgreSQL reads one whose unit is ms: a plain number is
+/// milliseconds; `us`, `ms`, `s`, `min`, `h` and `d` suffixes (optionally after spaces) scale
+/// it. Fractions are rounded to whole milliseconds.
+pub(crate) fn duration_ms(value: &str) -> Option<i64> {
+    let value = value.trim();
+    let split = value
+        .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-' || c == '+'))
+        .unwrap_or(value.len());
+    let (number, unit) = value.split_at(split);
+    let number: f64 = number.parse().ok()?;
+    let scale = match unit.trim() {
+        "" | "ms" => 1.0,
+        "us" => 0.001,
+        "s" => 1000.0,
+        "min" => 60_000.0,
+        "h" => 3_600_000.0,
+        "d" => 86_400_000.0,
+        _ => return None,
+    };
+    let ms = (number * scale).round();
+    (ms.is_finite() && ms.abs() < 1e15).then_some(ms as i64)
+}
+
+/// How `SHOW` prints a time setting: in the largest unit that divides it (`1s`, `1500ms`,
+/// `2min`), `0` for zero.
+pub(crate) fn show_duration(ms: i64) -> String {
+    if ms == 0 {
+        return "0".to_string();
+    }
+    for (unit, size) in [
+        ("d", 86_400_000),
+        ("h", 3_600_000),
+        ("min", 60_000),
+        ("s", 1000),
+    ] {
+        if ms % size == 0 {
+            return format!("{}{unit}", ms / size);
+        }
+    }
+    format!("{ms}ms")
 }
 
 fn invalid(name: &str, value: &str) -> Error {
@@ -679,13 +777,26 @@ fn validate(name: &'static str, value: &str) -> Result<String> {
         "statement_timeout"
         | "lock_timeout"
         | "idle_in_transaction_session_timeout"
-        | "idle_session_timeout" => {
-            let digits = value.trim_end_matches(|c: char| c.is_ascii_alphabetic());
-            if digits.parse::<i64>().is_ok() {
-                Ok(value.to_string())
-            } else {
-                Err(invalid(name, value))
+        | "idle_session_timeout"
+        | "deadlock_timeout" => {
+            let ms = duration_ms(value).ok_or_else(|| {
+                Error::new(
+                    SqlState::INVALID_PARAMETER_VALUE,
+                    format!("invalid value for parameter \"{name}\": \"{value}\""),
+                )
+                .with_hint("Valid units for this parameter are \"us\", \"ms\", \"s\", \"min\", \"h\", and \"d\".")
+            })?;
+            let minimum = if name == "deadlock_timeout" { 1 } else { 0 };
+            if !(minimum..=i64::from(i32::MAX)).contains(&ms) {
+                return Err(Error::new(
+                    SqlState::INVALID_PARAMETER_VALUE,
+                    format!(
+                        "{ms} ms is outside the valid range for parameter \"{name}\" ({minimum} .. {})",
+                        i32::MAX
+                    ),
+                ));
             }
+            Ok(show_duration(ms))
         }
         _ => Ok(value.to_string()),
     }
@@ -704,6 +815,44 @@ mod tests {
         assert_eq!(
             Settings::canonical("nope").expect_err("unknown").code(),
             SqlState::UNDEFINED_OBJECT
+        );
+    }
+
+    #[test]
+    fn time_settings_read_and_print_as_postgresql_does() {
+        assert_eq!(duration_ms("1000"), Some(1000));
+        assert_eq!(duration_ms("1.5s"), Some(1500));
+        assert_eq!(duration_ms("2 min"), Some(120_000));
+        assert_eq!(duration_ms("10 parsecs"), None);
+        assert_eq!(show_duration(1000), "1s");
+        assert_eq!(show_duration(1500), "1500ms");
+        assert_eq!(show_duration(90_000), "90s");
+        assert_eq!(show_duration(120_000), "2min");
+        assert_eq!(show_duration(0), "0");
+        let settings = Settings::new(true);
+        settings
+            .set(
+                "lock_timeout",
+                Some(&[ast::SetValue::String("250ms".into())]),
+            )
+            .expect("valid");
+        assert_eq!(settings.lock_timeout(), Some(Duration::from_millis(250)));
+        assert_eq!(settings.statement_timeout(), None);
+        assert_eq!(settings.deadlock_timeout(), Duration::from_secs(1));
+        let error = settings
+            .set(
+                "statement_timeout",
+                Some(&[ast::SetValue::Number("-1".into())]),
+            )
+            .expect_err("negative");
+        assert_eq!(error.code(), SqlState::INVALID_PARAMETER_VALUE);
+        assert!(
+            settings
+                .set(
+                    "deadlock_timeout",
+                    Some(&[ast::SetValue::Number("0".into())])
+                )
+                .is_err()
         );
     }
 

@@ -7,6 +7,10 @@
 //! 3. publish the transaction's catalog if it ran DDL, make its writes visible, re-stamp its
 //!    versions with the timestamp, and wake every transaction waiting for it;
 //! 4. only then is the client told `COMMIT`.
+//!
+//! A serializable transaction passes SSI's pre-commit check before step 1 (it may fail there
+//! with 40001, PostgreSQL's "during commit attempt") and tells SSI it committed after step 3.
+//! Lock-only row locks are released once the transaction has finished.
 
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -33,6 +37,10 @@ pub(crate) struct Transaction {
     shared: Option<Arc<TxnShared>>,
     pub(crate) isolation: IsolationLevel,
     pub(crate) read_only: bool,
+    /// `DEFERRABLE` (matters for `SERIALIZABLE READ ONLY DEFERRABLE`).
+    pub(crate) deferrable: bool,
+    /// Whether serializable snapshot isolation tracks this transaction.
+    pub(crate) ssi_tracked: bool,
     /// Whether BEGIN opened it (otherwise it is the implicit transaction of one query or one
     /// extended-protocol batch).
     pub(crate) explicit: bool,
@@ -66,6 +74,8 @@ impl Transaction {
             shared: None,
             isolation,
             read_only,
+            deferrable: false,
+            ssi_tracked: false,
             explicit,
             failed: false,
             snapshot: None,
@@ -96,19 +106,30 @@ impl Transaction {
         self.id()
     }
 
-    /// The snapshot for the next statement: fresh per statement under READ COMMITTED, fixed at
-    /// the first statement otherwise.
-    /// The snapshot is published in the session's reader slot, which holds back garbage
-    /// collection until the transaction ends.
-    pub(crate) fn statement_snapshot(&mut self, db: &Database, reader: &ReaderSlot) -> Snapshot {
-        match self.snapshot {
-            Some(snapshot) if !self.isolation.snapshot_per_statement() => snapshot,
-            _ => {
-                let snapshot = reader.snapshot(&db.shared.manager, self.id());
-                self.snapshot = Some(snapshot);
-                snapshot
-            }
-        }
+    /// Whether a write set or DDL exists (a transaction that wrote nothing is read-only for
+    /// SSI's purposes).
+    pub(crate) fn did_write(&self) -> bool {
+        !self.write_set.is_empty() || !self.ddl_log.is_empty()
+    }
+
+    /// Takes a fresh snapshot (non-serializable transactions; serializable ones go through
+    /// SSI's registration in the session) and publishes it in the session's reader slot, which
+    /// holds back garbage collection until the transaction ends.
+    pub(crate) fn fresh_snapshot(&mut self, db: &Database, reader: &ReaderSlot) -> Snapshot {
+        let snapshot = reader.snapshot(&db.shared.manager, self.id());
+        self.snapshot = Some(snapshot);
+        snapshot
+    }
+
+    /// Takes over a transaction registered elsewhere (a prepared transaction restored at
+    /// start-up).
+    pub(crate) fn adopt(&mut self, shared: Arc<TxnShared>) {
+        self.shared = Some(shared);
+    }
+
+    /// The shared part, once registered (two-phase commit hands it over).
+    pub(crate) fn shared(&self) -> Option<&Arc<TxnShared>> {
+        self.shared.as_ref()
     }
 
     /// The catalog this transaction sees.
@@ -136,15 +157,12 @@ impl Transaction {
         Ok(self.catalog.as_mut().expect("set above"))
     }
 
-    fn log_ops(&self) -> Vec<LogOp> {
+    pub(crate) fn log_ops(&self) -> Vec<LogOp> {
         let mut ops = Vec::with_capacity(self.write_set.len() + self.ddl_log.len());
         let mut ddl = self.ddl_log.iter().peekable();
         for (position, entry) in self.write_set.entries().iter().enumerate() {
             while let Some((_, op)) = ddl.next_if(|(at, _)| *at <= position) {
                 ops.push(op.clone());
-            }
-            if entry.kind == WriteKind::Lock {
-                continue;
             }
             let table = entry.table.id();
             let row_id = entry.row_id;
@@ -179,6 +197,12 @@ impl Transaction {
             return Ok(());
         };
         let own = shared.id();
+        if self.ssi_tracked
+            && let Err(error) = db.shared.manager.ssi().pre_commit(own)
+        {
+            self.abort(db, shared);
+            return Err(error);
+        }
         let wal = &db.shared.wal;
         let mut ops = self.log_ops();
         let payloads = if ops.is_empty() {
@@ -240,17 +264,29 @@ impl Transaction {
                 DdlAction::DropIndex { table, index_id } => table.drop_index(index_id),
             }
         }
-        if let Some(lsn) = lsn {
-            db_storage_stamp(&self.write_set, own, lsn);
-        }
-        db.shared.manager.finish(&shared);
-        db.shared.manager.refresh_horizon();
+        self.finish_committed(db, &shared, lsn);
         self.release_ddl_lock(db, own);
+        Ok(())
+    }
+
+    /// The end of a commit once the commit record (if any) is durable and visible: re-stamp,
+    /// finish, tell SSI, release lock-only locks. Shared with `COMMIT PREPARED`.
+    pub(crate) fn finish_committed(&mut self, db: &Database, shared: &TxnShared, lsn: Option<u64>) {
+        let own = shared.id();
+        if let Some(lsn) = lsn {
+            db001_storage::stamp(&self.write_set, own, lsn);
+        }
+        db.shared.manager.finish(shared);
+        if self.ssi_tracked {
+            let did_write = self.did_write();
+            db.shared.manager.ssi().committed(own, lsn, did_write);
+        }
+        db001_storage::release_row_locks(&mut self.write_set, own);
+        db.shared.manager.refresh_horizon();
         db.shared
             .stats
             .commits
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        Ok(())
     }
 
     /// Rolls back everything.
@@ -264,9 +300,12 @@ impl Transaction {
         }
     }
 
-    fn abort(&mut self, db: &Database, shared: Arc<TxnShared>) {
+    pub(crate) fn abort(&mut self, db: &Database, shared: Arc<TxnShared>) {
         let own = shared.id();
         shared.set_aborted();
+        if self.ssi_tracked {
+            db.shared.manager.ssi().rolled_back(own);
+        }
         db001_storage::undo(&mut self.write_set, 0, own);
         for action in self.on_rollback.drain(..) {
             match action {
@@ -275,7 +314,21 @@ impl Transaction {
         }
         self.catalog = None;
         db.shared.manager.finish(&shared);
+        db001_storage::release_row_locks(&mut self.write_set, own);
         self.release_ddl_lock(db, own);
+    }
+
+    /// Aborts the transaction's effects now but keeps the (failed) block open: what an error
+    /// inside a block does.
+    pub(crate) fn abort_in_place(&mut self, db: &Database) {
+        if let Some(shared) = self.shared.take() {
+            self.abort(db, shared);
+        }
+    }
+
+    /// Whether the transaction ran DDL (two-phase commit refuses those).
+    pub(crate) fn ran_ddl(&self) -> bool {
+        self.catalog.is_some() || !self.ddl_log.is_empty() || self.holds_ddl_lock
     }
 
     fn release_ddl_lock(&mut self, db: &Database, own: TxnId) {
@@ -287,8 +340,4 @@ impl Transaction {
             self.holds_ddl_lock = false;
         }
     }
-}
-
-fn db_storage_stamp(write_set: &WriteSet, own: TxnId, ts: u64) {
-    db001_storage::stamp(write_set, own, ts);
 }

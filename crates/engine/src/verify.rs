@@ -172,7 +172,7 @@ pub fn verify(io: Arc<dyn WalIo>, data_dir: &Path) -> Result<VerifyReport> {
                 let rows: Vec<(u64, Arc<[u8]>)> = entry
                     .storage
                     .scan(everything, Arc::clone(&manager))
-                    .collect();
+                    .collect::<Result<_>>()?;
                 let mut line = format!(
                     "{}.{}: {} rows",
                     entry.schema.schema_name,

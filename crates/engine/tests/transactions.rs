@@ -152,7 +152,7 @@ async fn concurrent_inserts_of_one_key_admit_exactly_one() {
 }
 
 #[tokio::test]
-async fn deadlock_aborts_one_transaction_with_40p01() {
+async fn deadlock_aborts_the_first_waiter_with_40p01_after_deadlock_timeout() {
     let (db, _dir) = open();
     let mut setup = db.session();
     run(&mut setup, "CREATE TABLE t (id int PRIMARY KEY, v int)").await;
@@ -161,6 +161,8 @@ async fn deadlock_aborts_one_transaction_with_40p01() {
     let mut b = db.session();
     run(&mut a, "BEGIN").await;
     run(&mut b, "BEGIN").await;
+    run(&mut a, "SET deadlock_timeout = '200ms'").await;
+    run(&mut b, "SET deadlock_timeout = '200ms'").await;
     run(&mut a, "UPDATE t SET v = 1 WHERE id = 1").await;
     run(&mut b, "UPDATE t SET v = 2 WHERE id = 2").await;
     let a_task = tokio::spawn(async move {
@@ -168,15 +170,21 @@ async fn deadlock_aborts_one_transaction_with_40p01() {
         (a, result)
     });
     tokio::time::sleep(Duration::from_millis(50)).await;
-    let error = fail(&mut b, "UPDATE t SET v = 2 WHERE id = 1").await;
-    assert_eq!(error.code(), SqlState::DEADLOCK_DETECTED);
-    run(&mut b, "ROLLBACK").await;
+    // b closes the cycle; a, which waited first, runs the deadlock check first and is the
+    // victim (as in PostgreSQL); its transaction is aborted at once, so b proceeds.
+    run(&mut b, "UPDATE t SET v = 2 WHERE id = 1").await;
     let (mut a, result) = a_task.await.expect("task");
-    result.expect("the survivor proceeds");
-    run(&mut a, "COMMIT").await;
+    let error = result.expect_err("a is the victim");
+    assert_eq!(error.code(), SqlState::DEADLOCK_DETECTED);
+    assert_eq!(
+        fail(&mut a, "SELECT 1").await.code(),
+        SqlState::IN_FAILED_SQL_TRANSACTION
+    );
+    run(&mut a, "ROLLBACK").await;
+    run(&mut b, "COMMIT").await;
     assert_eq!(
         rows(&mut a, "SELECT v FROM t ORDER BY id").await,
-        vec![vec!["1"], vec!["1"]]
+        vec![vec!["2"], vec!["2"]]
     );
 }
 

@@ -19,6 +19,7 @@ pub mod eval;
 pub mod functions;
 pub mod join;
 pub mod library;
+pub mod locking;
 pub mod operators;
 pub mod project_set;
 pub mod series;

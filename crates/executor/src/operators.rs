@@ -234,7 +234,12 @@ pub fn collect(plan: &Plan, ctx: &ExecContext, outer: Option<Arc<Row>>) -> Resul
     Ok(rows)
 }
 
-fn count(expr: Option<&Expr>, env: Env<'_>, what: &str, code: SqlState) -> Result<Option<u64>> {
+pub(crate) fn count(
+    expr: Option<&Expr>,
+    env: Env<'_>,
+    what: &str,
+    code: SqlState,
+) -> Result<Option<u64>> {
     let Some(expr) = expr else {
         return Ok(None);
     };
@@ -336,7 +341,7 @@ impl Operator for ScanOp<'_> {
         loop {
             let (row_id, data) = match &mut self.source {
                 Source::Table(scan) => match scan.next() {
-                    Some(item) => item,
+                    Some(item) => item?,
                     None => return Ok(None),
                 },
                 Source::Index(scan) => match scan.next() {

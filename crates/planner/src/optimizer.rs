@@ -53,8 +53,8 @@ pub fn optimize_statement(statement: BoundStatement) -> BoundStatement {
             plan: optimize(plan),
             columns,
             lock: lock.map(|lock| crate::plan::LockRows {
-                table: lock.table,
                 scan: optimize(lock.scan),
+                ..lock
             }),
         },
         BoundStatement::Insert {

@@ -678,11 +678,16 @@ pub enum BoundStatement {
 }
 
 /// The rows a `SELECT ... FOR UPDATE` locks: a scan of one table (with row ids) filtered by the
-/// query's WHERE clause.
+/// query's WHERE clause; the strongest requested lock strength and the strictest wait policy
+/// (NOWAIT over SKIP LOCKED over waiting, as PostgreSQL combines clauses).
 #[derive(Debug, Clone)]
 pub struct LockRows {
     pub table: TableRef,
+    /// The table's alias in FROM, if it has one (`FOR UPDATE OF` may name it).
+    pub alias: Option<String>,
     pub scan: Plan,
+    pub strength: db001_sql::ast::LockStrength,
+    pub wait: db001_sql::ast::LockWait,
 }
 
 /// A RETURNING list: expressions over the written row.

@@ -52,6 +52,9 @@ pub struct Settings {
     pub shutdown_grace: Duration,
     /// `log_level`: error, warn, info, debug or trace.
     pub log_level: tracing::Level,
+    /// `max_prepared_transactions`: transactions that may wait prepared for two-phase commit
+    /// at once (0, PostgreSQL's default, disables PREPARE TRANSACTION).
+    pub max_prepared_transactions: usize,
 }
 
 impl Default for Settings {
@@ -71,6 +74,7 @@ impl Default for Settings {
             archive_dir: None,
             shutdown_grace: Duration::from_secs(5),
             log_level: tracing::Level::INFO,
+            max_prepared_transactions: 0,
         }
     }
 }
@@ -91,6 +95,7 @@ pub const KEYS: &[&str] = &[
     "archive_dir",
     "shutdown_grace",
     "log_level",
+    "max_prepared_transactions",
 ];
 
 /// The file's shape. Unknown keys are an error.
@@ -111,6 +116,7 @@ struct FileSettings {
     archive_dir: Option<String>,
     shutdown_grace: Option<String>,
     log_level: Option<String>,
+    max_prepared_transactions: Option<String>,
 }
 
 impl FileSettings {
@@ -130,6 +136,7 @@ impl FileSettings {
             ("archive_dir", self.archive_dir),
             ("shutdown_grace", self.shutdown_grace),
             ("log_level", self.log_level),
+            ("max_prepared_transactions", self.max_prepared_transactions),
         ]
         .into_iter()
         .filter_map(|(key, value)| value.map(|value| (key, value)))
@@ -355,6 +362,12 @@ impl Settings {
                     }
                 }
             }
+            "max_prepared_transactions" => {
+                self.max_prepared_transactions = integer(value)?;
+                if self.max_prepared_transactions > 10_000 {
+                    return Err(format!("{value} is outside 0..=10000"));
+                }
+            }
             other => return Err(format!("unknown setting '{other}'")),
         }
         Ok(())
@@ -382,6 +395,7 @@ impl Settings {
         } else {
             None
         };
+        config.max_prepared_transactions = self.max_prepared_transactions;
         config
     }
 }

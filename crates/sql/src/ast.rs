@@ -144,6 +144,21 @@ pub enum Statement {
     Unlisten(Option<Ident>),
     /// `DEALLOCATE [PREPARE] name` / `DEALLOCATE [PREPARE] ALL` (`None`).
     Deallocate(Option<Ident>),
+    /// `PREPARE TRANSACTION 'gid'`.
+    PrepareTransaction(String),
+    /// `COMMIT PREPARED 'gid'`.
+    CommitPrepared(String),
+    /// `ROLLBACK PREPARED 'gid'`.
+    RollbackPrepared(String),
+    /// `VACUUM [ (option [, ...]) | FULL FREEZE VERBOSE ANALYZE ] [table [, ...]]`.
+    Vacuum(Vacuum),
+}
+
+/// `VACUUM`: options (lower-cased names, each on or off) and the tables (none: all).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Vacuum {
+    pub options: Vec<(Ident, bool)>,
+    pub tables: Vec<ObjectName>,
 }
 
 /// `ISOLATION LEVEL ...`, `READ ONLY`, `READ WRITE`, `[NOT] DEFERRABLE`.

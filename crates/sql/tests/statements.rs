@@ -688,9 +688,77 @@ fn transaction_control() {
                 to: "/var/backups/it's".to_string(),
             },
         ),
+        (
+            "PREPARE TRANSACTION 'g1'",
+            Statement::PrepareTransaction("g1".to_string()),
+        ),
+        (
+            "COMMIT PREPARED 'g1'",
+            Statement::CommitPrepared("g1".to_string()),
+        ),
+        (
+            "ROLLBACK PREPARED 'it''s'",
+            Statement::RollbackPrepared("it's".to_string()),
+        ),
     ] {
         assert_eq!(statement(sql), expected, "{sql}");
     }
+}
+
+#[test]
+fn vacuum_and_two_phase_commit() {
+    let vacuum = |sql: &str| match statement(sql) {
+        Statement::Vacuum(vacuum) => (
+            vacuum
+                .options
+                .iter()
+                .map(|(name, on)| (name.value.clone(), *on))
+                .collect::<Vec<_>>(),
+            vacuum
+                .tables
+                .iter()
+                .map(|t| t.to_string())
+                .collect::<Vec<_>>(),
+        ),
+        other => panic!("{sql}: {other:?}"),
+    };
+    assert_eq!(vacuum("VACUUM"), (vec![], vec![]));
+    assert_eq!(
+        vacuum("vacuum full verbose t, s.u"),
+        (
+            vec![("full".to_string(), true), ("verbose".to_string(), true)],
+            vec!["t".to_string(), "s.u".to_string()]
+        )
+    );
+    assert_eq!(
+        vacuum("VACUUM (ANALYZE, VERBOSE false) t"),
+        (
+            vec![
+                ("analyze".to_string(), true),
+                ("verbose".to_string(), false)
+            ],
+            vec!["t".to_string()]
+        )
+    );
+    for sql in [
+        "VACUUM",
+        "VACUUM (full, verbose false) t, s.u",
+        "PREPARE TRANSACTION 'a''b'",
+        "COMMIT PREPARED 'x'",
+        "ROLLBACK PREPARED 'x'",
+    ] {
+        common::assert_round_trip(sql);
+    }
+    // END PREPARED and ABORT PREPARED are not PostgreSQL.
+    assert!(db001_sql::parse("END PREPARED 'x'").is_err());
+    assert!(db001_sql::parse("COMMIT PREPARED x").is_err());
+    assert_eq!(
+        db001_sql::parse("VACUUM t (a)")
+            .expect_err("column lists")
+            .code()
+            .code(),
+        "0A000"
+    );
 }
 
 #[test]

@@ -21,17 +21,26 @@
 //! never block on another transaction: a row held by a live writer yields a "wait for
 //! transaction T" error, and the engine waits (asynchronously) and re-runs the statement.
 //!
-//! Not done yet: garbage collection of dead versions and stale index entries; reuse of the row
-//! ids of deleted rows.
+//! Modules: [`table`](Table) (writes, undo, stamping, recovery), `scan` (sequential and index
+//! scans), `locking` (`FOR UPDATE`/`FOR SHARE` and READ COMMITTED's newest-version re-read),
+//! `row_locks` (the lock-only lock table), `serializable` (the SSI hooks), `gc` (VACUUM and
+//! the background collector: precise version pruning, dead rows, stale index entries, row id
+//! reuse).
 
+mod gc;
 pub mod index;
+mod locking;
+mod row_locks;
+mod scan;
+mod serializable;
 mod slots;
 mod table;
 mod version;
 mod write_set;
 
+pub use gc::VacuumStats;
 pub use index::{Index, IndexSpec};
-pub use table::{
-    IndexScan, KeyBound, Table, TableScan, TxnContext, concurrent_update, stamp, undo,
-};
-pub use write_set::{WriteEntry, WriteKind, WriteSet};
+pub use locking::{LockOutcome, release_row_locks};
+pub use scan::{IndexScan, TableScan};
+pub use table::{KeyBound, Table, TxnContext, concurrent_delete, concurrent_update, stamp, undo};
+pub use write_set::{HeldLock, WriteEntry, WriteKind, WriteSet};

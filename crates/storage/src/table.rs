@@ -1,19 +1,31 @@
-//! A table: row slots with version chains, plus its indexes.
+//! A table: row slots with version chains, plus its indexes; inserts, updates and deletes.
 //!
 //! Lock order, which every path here keeps: an index tree's lock may be held while a row slot's
-//! lock is taken (unique checks), never the other way round. Writers release the slot lock
-//! before they touch indexes.
+//! lock is taken (unique checks, garbage collection), never the other way round. Writers
+//! release the slot lock before they touch indexes. The lock-only row locks
+//! ([`crate::row_locks`]) are consulted and changed only under the row's slot lock.
+//!
+//! A writer meets three kinds of competitor on a row, all checked under the slot lock:
+//! - a newer version by a live transaction: wait for it (`Error::wait_for`);
+//! - a newer version committed after the statement's snapshot: a *concurrent update* — under
+//!   READ COMMITTED the executor re-checks the newest version (PostgreSQL's EvalPlanQual, see
+//!   `db001_executor::dml`), under the snapshot levels it is 40001;
+//! - a lock-only lock in a conflicting mode (`FOR SHARE` blocks an UPDATE): wait for its holder.
+//!
+//! Row ids of rows that garbage collection removed (and of rolled-back inserts) are recycled
+//! through a free list once no index entry points at them any more.
 
 use std::ops::Bound;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, AtomicUsize, Ordering};
 
 use db001_common::{Error, Result, Row, SqlState, Value, row_codec};
-use db001_txn::{IsolationLevel, Snapshot, TxnManager, is_txn_id};
-use parking_lot::RwLock;
+use db001_txn::{IsolationLevel, LockMode, Snapshot, TxnManager, is_txn_id};
+use parking_lot::{Mutex, RwLock};
 
 use crate::index::{Index, IndexSpec, split_entry};
-use crate::slots::SlotArray;
+use crate::row_locks::RowLockTable;
+use crate::slots::{Slot, SlotArray};
 use crate::version::{Version, has_key_changes, prune, visible};
 use crate::write_set::{WriteEntry, WriteKind, WriteSet};
 
@@ -26,15 +38,25 @@ pub struct TxnContext<'a> {
 }
 
 /// The error for "this row changed after the statement's snapshot": under READ COMMITTED the
-/// statement re-runs on a fresh snapshot (signalled as a wait for transaction 0, i.e. nobody),
-/// under the snapshot levels it is a serialization failure, as in PostgreSQL.
+/// executor re-checks the row's newest version (signalled as a wait for transaction 0, i.e.
+/// nobody), under the snapshot levels it is a serialization failure, as in PostgreSQL.
 pub fn concurrent_update(isolation: IsolationLevel) -> Error {
+    concurrent_change(isolation, "update")
+}
+
+/// [`concurrent_update`] for a row deleted since the snapshot (PostgreSQL's UPDATE and DELETE
+/// say "concurrent delete" then).
+pub fn concurrent_delete(isolation: IsolationLevel) -> Error {
+    concurrent_change(isolation, "delete")
+}
+
+fn concurrent_change(isolation: IsolationLevel, what: &str) -> Error {
     if isolation.snapshot_per_statement() {
         Error::wait_for(0)
     } else {
         Error::new(
             SqlState::SERIALIZATION_FAILURE,
-            "could not serialize access due to concurrent update",
+            format!("could not serialize access due to concurrent {what}"),
         )
     }
 }
@@ -53,11 +75,18 @@ pub enum KeyBound {
 #[derive(Debug)]
 pub struct Table {
     id: u32,
-    slots: SlotArray,
-    next_row_id: AtomicU64,
+    pub(crate) slots: SlotArray,
+    pub(crate) next_row_id: AtomicU64,
     indexes: RwLock<Vec<Arc<Index>>>,
     /// Rows inserted minus rows deleted, committed or not: a planner estimate.
     live_rows: AtomicI64,
+    /// Lock-only row locks (`FOR SHARE` ...).
+    pub(crate) row_locks: RowLockTable,
+    /// Row ids free for reuse: empty slots no index entry points at.
+    free: Mutex<Vec<u64>>,
+    free_count: AtomicUsize,
+    /// Updates and deletes since the last garbage collection of this table.
+    pub(crate) changes: AtomicU64,
 }
 
 impl Table {
@@ -74,6 +103,10 @@ impl Table {
                     .collect(),
             ),
             live_rows: AtomicI64::new(0),
+            row_locks: RowLockTable::default(),
+            free: Mutex::new(Vec::new()),
+            free_count: AtomicUsize::new(0),
+            changes: AtomicU64::new(0),
         })
     }
 
@@ -110,7 +143,62 @@ impl Table {
         self.indexes.read().clone()
     }
 
-    fn index_by_id(&self, id: u32) -> Option<Arc<Index>> {
+    /// Updates and deletes since the table was last garbage-collected.
+    pub fn changes_since_vacuum(&self) -> u64 {
+        self.changes.load(Ordering::Relaxed)
+    }
+
+    /// Rows that currently have lock-only locks (diagnostics and tests).
+    pub fn locked_row_count(&self) -> usize {
+        self.row_locks.len()
+    }
+
+    /// Row ids waiting for reuse (diagnostics and tests).
+    pub fn free_row_ids(&self) -> usize {
+        self.free_count.load(Ordering::Acquire)
+    }
+
+    /// Makes an emptied row id available to inserts. The caller guarantees that no index entry
+    /// points at it and that nothing will write its slot except through a new insert.
+    pub(crate) fn free_row_id(&self, row_id: u64) {
+        self.row_locks.forget(row_id);
+        let mut free = self.free.lock();
+        free.push(row_id);
+        self.free_count.store(free.len(), Ordering::Release);
+    }
+
+    /// A row id for a new row: a recycled one if any, else the next never used.
+    fn allocate_row_id(&self) -> u64 {
+        if self.free_count.load(Ordering::Acquire) > 0 {
+            let mut free = self.free.lock();
+            let recycled = free.pop();
+            self.free_count.store(free.len(), Ordering::Release);
+            if let Some(row_id) = recycled {
+                return row_id;
+            }
+        }
+        self.next_row_id.fetch_add(1, Ordering::AcqRel)
+    }
+
+    /// After recovery (nothing else running): every empty slot below the highest row id is
+    /// free for reuse.
+    pub fn rebuild_free_list(&self) {
+        let end = self.next_row_id.load(Ordering::Acquire);
+        let mut free = self.free.lock();
+        free.clear();
+        for row_id in (0..end).rev() {
+            let empty = self
+                .slots
+                .get(row_id)
+                .is_none_or(|slot| slot.chain.read().is_none());
+            if empty && self.slots.get_or_create(row_id).is_some() {
+                free.push(row_id);
+            }
+        }
+        self.free_count.store(free.len(), Ordering::Release);
+    }
+
+    pub(crate) fn index_by_id(&self, id: u32) -> Option<Arc<Index>> {
         self.indexes
             .read()
             .iter()
@@ -127,57 +215,6 @@ impl Table {
         visible(&chain, snapshot, manager).map(|(version, _)| Arc::clone(&version.data))
     }
 
-    /// Every row visible to `snapshot`, in row id order.
-    pub fn scan(self: &Arc<Self>, snapshot: Snapshot, manager: Arc<TxnManager>) -> TableScan {
-        TableScan {
-            table: Arc::clone(self),
-            next: 0,
-            end: self.next_row_id.load(Ordering::Acquire),
-            snapshot,
-            manager,
-        }
-    }
-
-    /// Rows visible to `snapshot` whose key in index `index_id` lies between the bounds, in key
-    /// order (or reverse key order).
-    pub fn index_scan(
-        self: &Arc<Self>,
-        index_id: u32,
-        lower: KeyBound,
-        upper: KeyBound,
-        reverse: bool,
-        snapshot: Snapshot,
-        manager: Arc<TxnManager>,
-    ) -> Result<IndexScan> {
-        let index = self
-            .index_by_id(index_id)
-            .ok_or_else(|| Error::internal(format!("index {index_id} not found")))?;
-        let lower = match lower {
-            KeyBound::Unbounded => Bound::Unbounded,
-            KeyBound::Included(prefix) => Bound::Included(prefix),
-            KeyBound::Excluded(prefix) => match db001_btree::prefix_range(&prefix).1 {
-                Bound::Excluded(end) => Bound::Included(end),
-                _ => return Ok(IndexScan::empty(self, index, snapshot, manager)),
-            },
-        };
-        let upper = match upper {
-            KeyBound::Unbounded => Bound::Unbounded,
-            KeyBound::Included(prefix) => db001_btree::prefix_range(&prefix).1,
-            KeyBound::Excluded(prefix) => Bound::Excluded(prefix),
-        };
-        Ok(IndexScan {
-            table: Arc::clone(self),
-            index,
-            lower,
-            upper,
-            reverse,
-            batch: Vec::new(),
-            done: false,
-            snapshot,
-            manager,
-        })
-    }
-
     // ---------------------------------------------------------------- writes
 
     /// Inserts a row; checks unique indexes (waiting for, or failing on, conflicting writers).
@@ -187,20 +224,58 @@ impl Table {
         ws: &mut WriteSet,
         row: &Row,
     ) -> Result<u64> {
+        let (row_id, slot) = self.empty_slot()?;
+        self.insert_into(ctx, ws, row_id, slot, row)?;
+        Ok(row_id)
+    }
+
+    /// Inserts a row at a given row id, whose slot must be empty: a prepared transaction's
+    /// insert restored from the log at start-up.
+    pub fn insert_at(
+        self: &Arc<Self>,
+        ctx: &TxnContext<'_>,
+        ws: &mut WriteSet,
+        row_id: u64,
+        row: &Row,
+    ) -> Result<()> {
+        let slot = self.slots.get_or_create(row_id).ok_or_else(|| {
+            Error::new(
+                SqlState::DATA_CORRUPTED,
+                format!("row id {row_id} out of range"),
+            )
+        })?;
+        if slot.chain.read().is_some() {
+            return Err(Error::new(
+                SqlState::DATA_CORRUPTED,
+                format!("row id {row_id} of table {} is already in use", self.id),
+            ));
+        }
+        self.next_row_id.fetch_max(row_id + 1, Ordering::AcqRel);
+        self.insert_into(ctx, ws, row_id, slot, row)
+    }
+
+    fn insert_into(
+        self: &Arc<Self>,
+        ctx: &TxnContext<'_>,
+        ws: &mut WriteSet,
+        row_id: u64,
+        slot: &Slot,
+        row: &Row,
+    ) -> Result<()> {
         let mut encoded = Vec::with_capacity(64);
         row_codec::encode_row(row, &mut encoded);
         let data: Arc<[u8]> = encoded.into();
-        let row_id = self.next_row_id.fetch_add(1, Ordering::AcqRel);
-        let slot = self.slots.get_or_create(row_id).ok_or_else(|| {
-            Error::new(SqlState::PROGRAM_LIMIT_EXCEEDED, "table has too many rows")
-        })?;
-        *slot.chain.write() = Some(Box::new(Version {
-            xmin: ctx.snapshot.own,
-            xmax: 0,
-            data: Arc::clone(&data),
-            next: None,
-            keys_changed: false,
-        }));
+        {
+            let mut chain = slot.chain.write();
+            debug_assert!(chain.is_none(), "an allocated row id has an empty slot");
+            *chain = Some(Box::new(Version {
+                xmin: ctx.snapshot.own,
+                xmax: 0,
+                data: Arc::clone(&data),
+                next: None,
+                keys_changed: false,
+            }));
+        }
         self.live_rows.fetch_add(1, Ordering::Relaxed);
         ws.entries.push(WriteEntry {
             table: Arc::clone(self),
@@ -210,13 +285,38 @@ impl Table {
             added_keys: Vec::new(),
         });
         let entry = ws.entries.len() - 1;
+        let serializable = crate::serializable::writes_checked(ctx);
+        let mut written_entries = Vec::new();
         for index in self.indexes() {
             let (key, has_null) = index.key_of(row);
+            if serializable {
+                written_entries.push((index.spec.id, Index::entry(&key, row_id).into_vec()));
+            }
             if self.add_entry_checked(ctx, &index, &key, has_null, row_id, row)? {
                 ws.entries[entry].added_keys.push((index.spec.id, key));
             }
         }
-        Ok(row_id)
+        if serializable {
+            crate::serializable::check_write(ctx, self.id, &written_entries)?;
+        }
+        Ok(())
+    }
+
+    /// An allocated row id whose slot is empty. A recycled id's slot is empty by the free
+    /// list's contract; one that is not (a bug) is skipped rather than overwritten.
+    fn empty_slot(&self) -> Result<(u64, &Slot)> {
+        for _ in 0..1024 {
+            let row_id = self.allocate_row_id();
+            let slot = self.slots.get_or_create(row_id).ok_or_else(|| {
+                Error::new(SqlState::PROGRAM_LIMIT_EXCEEDED, "table has too many rows")
+            })?;
+            if slot.chain.read().is_none() {
+                return Ok((row_id, slot));
+            }
+        }
+        Err(Error::internal(
+            "no empty row slot found among recycled row ids",
+        ))
     }
 
     /// Replaces the row `row_id` (which the statement read as `old`) with `new`. Returns false
@@ -243,12 +343,23 @@ impl Table {
             }
         }
         let keys_changed = !changed_keys.is_empty();
+        let mode = if keys_changed {
+            LockMode::Update
+        } else {
+            LockMode::NoKeyUpdate
+        };
         let slot = self.slot(row_id)?;
         let kind = {
             let mut chain = slot.chain.write();
             let Some(head) = chain.as_deref_mut() else {
                 return Ok(false);
             };
+            if let Some(holder) = self
+                .row_locks
+                .conflicting_holder(row_id, own, mode, ctx.manager)
+            {
+                return Err(Error::wait_for(holder));
+            }
             if head.xmin == own {
                 if head.xmax == own {
                     return Ok(false);
@@ -281,56 +392,27 @@ impl Table {
             added_keys: Vec::new(),
         });
         let entry = ws.entries.len() - 1;
+        self.changes.fetch_add(1, Ordering::Relaxed);
+        let serializable = crate::serializable::writes_checked(ctx);
+        let mut written_entries = Vec::new();
+        if serializable {
+            // The row's old keys (readers of ranges holding it) and its new ones.
+            for index in &indexes {
+                let old_key = index.key_of(old).0;
+                written_entries.push((index.spec.id, Index::entry(&old_key, row_id).into_vec()));
+            }
+        }
         for (index, new_key, has_null) in changed_keys {
+            if serializable {
+                written_entries.push((index.spec.id, Index::entry(&new_key, row_id).into_vec()));
+            }
             if self.add_entry_checked(ctx, &index, &new_key, has_null, row_id, new)? {
                 ws.entries[entry].added_keys.push((index.spec.id, new_key));
             }
         }
-        Ok(true)
-    }
-
-    /// Locks the row `row_id` for this transaction (`SELECT ... FOR UPDATE`): later writers
-    /// wait for it exactly as for an update. The lock is a new version with the same bytes, so
-    /// readers see no change and the transaction's own later update of the row is in place.
-    /// Returns false when this transaction already deleted the row.
-    pub fn lock(
-        self: &Arc<Self>,
-        ctx: &TxnContext<'_>,
-        ws: &mut WriteSet,
-        row_id: u64,
-    ) -> Result<bool> {
-        let own = ctx.snapshot.own;
-        let slot = self.slot(row_id)?;
-        {
-            let mut chain = slot.chain.write();
-            let Some(head) = chain.as_deref_mut() else {
-                return Ok(false);
-            };
-            if head.xmin == own {
-                return Ok(head.xmax != own);
-            }
-            if !writable(ctx, head)? {
-                return Ok(false);
-            }
-            let mut old_head = chain.take().expect("checked above");
-            old_head.xmax = own;
-            let data = Arc::clone(&old_head.data);
-            *chain = Some(Box::new(Version {
-                xmin: own,
-                xmax: 0,
-                data,
-                next: Some(old_head),
-                keys_changed: false,
-            }));
-            prune(&mut chain, ctx.manager.gc_horizon());
+        if serializable {
+            crate::serializable::check_write(ctx, self.id, &written_entries)?;
         }
-        ws.entries.push(WriteEntry {
-            table: Arc::clone(self),
-            row_id,
-            kind: WriteKind::Lock,
-            data: None,
-            added_keys: Vec::new(),
-        });
         Ok(true)
     }
 
@@ -343,11 +425,17 @@ impl Table {
     ) -> Result<bool> {
         let own = ctx.snapshot.own;
         let slot = self.slot(row_id)?;
-        {
+        let old_data = {
             let mut chain = slot.chain.write();
             let Some(head) = chain.as_deref_mut() else {
                 return Ok(false);
             };
+            if let Some(holder) =
+                self.row_locks
+                    .conflicting_holder(row_id, own, LockMode::Update, ctx.manager)
+            {
+                return Err(Error::wait_for(holder));
+            }
             if head.xmin == own {
                 if head.xmax == own {
                     return Ok(false);
@@ -356,8 +444,10 @@ impl Table {
                 return Ok(false);
             }
             head.xmax = own;
-        }
+            Arc::clone(&head.data)
+        };
         self.live_rows.fetch_sub(1, Ordering::Relaxed);
+        self.changes.fetch_add(1, Ordering::Relaxed);
         ws.entries.push(WriteEntry {
             table: Arc::clone(self),
             row_id,
@@ -365,10 +455,22 @@ impl Table {
             data: None,
             added_keys: Vec::new(),
         });
+        if crate::serializable::writes_checked(ctx) {
+            let row = row_codec::decode_row(&old_data)?;
+            let entries: Vec<(u32, Vec<u8>)> = self
+                .indexes()
+                .iter()
+                .map(|index| {
+                    let key = index.key_of(&row).0;
+                    (index.spec.id, Index::entry(&key, row_id).into_vec())
+                })
+                .collect();
+            crate::serializable::check_write(ctx, self.id, &entries)?;
+        }
         Ok(true)
     }
 
-    fn slot(&self, row_id: u64) -> Result<&crate::slots::Slot> {
+    pub(crate) fn slot(&self, row_id: u64) -> Result<&Slot> {
         self.slots
             .get(row_id)
             .ok_or_else(|| Error::internal(format!("row {row_id} does not exist")))
@@ -569,7 +671,7 @@ impl Table {
 /// Whether the newest version `head` (not written by this transaction) may be replaced by this
 /// transaction. `Ok(false)`: this transaction already deleted it. Errors: wait for its writer, or
 /// a concurrent update.
-fn writable(ctx: &TxnContext<'_>, head: &Version) -> Result<bool> {
+pub(crate) fn writable(ctx: &TxnContext<'_>, head: &Version) -> Result<bool> {
     let own = ctx.snapshot.own;
     if is_txn_id(head.xmin) {
         // A newer version by a writer that has not finished (or is rolling back).
@@ -582,7 +684,7 @@ fn writable(ctx: &TxnContext<'_>, head: &Version) -> Result<bool> {
         0 => Ok(true),
         xmax if xmax == own => Ok(false),
         xmax if is_txn_id(xmax) => Err(Error::wait_for(xmax)),
-        _ => Err(concurrent_update(ctx.isolation)),
+        _ => Err(concurrent_delete(ctx.isolation)),
     }
 }
 
@@ -612,7 +714,7 @@ fn describe_key(index: &Index, row: &Row) -> String {
     format!("({names})=({})", values.join(", "))
 }
 
-fn bound_ref(bound: &Bound<Vec<u8>>) -> Bound<&[u8]> {
+pub(crate) fn bound_ref(bound: &Bound<Vec<u8>>) -> Bound<&[u8]> {
     match bound {
         Bound::Included(b) => Bound::Included(b.as_slice()),
         Bound::Excluded(b) => Bound::Excluded(b.as_slice()),
@@ -642,11 +744,17 @@ pub fn undo(ws: &mut WriteSet, to: usize, own: u64) {
             WriteKind::Insert => {
                 if head.xmin == own {
                     let next = head.next.take();
+                    let emptied = next.is_none();
                     *chain = next;
                     table.live_rows.fetch_sub(1, Ordering::Relaxed);
+                    drop(chain);
+                    if emptied {
+                        // Its index entries went above; nobody else ever saw the row.
+                        table.free_row_id(entry.row_id);
+                    }
                 }
             }
-            WriteKind::Update | WriteKind::Lock => {
+            WriteKind::Update => {
                 if head.xmin == own {
                     let mut next = head.next.take();
                     if let Some(older) = next.as_deref_mut()
@@ -694,136 +802,6 @@ pub fn stamp(ws: &WriteSet, own: u64, ts: u64) {
                 break;
             }
             cursor = version.next.as_deref_mut();
-        }
-    }
-}
-
-/// A sequential scan (owns what it needs, so operators can hold it).
-#[derive(Debug)]
-pub struct TableScan {
-    table: Arc<Table>,
-    next: u64,
-    end: u64,
-    snapshot: Snapshot,
-    manager: Arc<TxnManager>,
-}
-
-impl Iterator for TableScan {
-    type Item = (u64, Arc<[u8]>);
-
-    fn next(&mut self) -> Option<(u64, Arc<[u8]>)> {
-        while self.next < self.end {
-            let row_id = self.next;
-            self.next += 1;
-            let Some(slot) = self.table.slots.get(row_id) else {
-                continue;
-            };
-            let chain = slot.chain.read();
-            if let Some((version, _)) = visible(&chain, &self.snapshot, &self.manager) {
-                return Some((row_id, Arc::clone(&version.data)));
-            }
-        }
-        None
-    }
-}
-
-/// Entries fetched from the tree per lock acquisition.
-const INDEX_BATCH: usize = 64;
-
-/// An index range scan. Fetches entries in batches so the tree's lock is never held while rows
-/// are read, and re-checks each entry's key against the visible version when the row has
-/// several versions (the entry may belong to an older version).
-#[derive(Debug)]
-pub struct IndexScan {
-    table: Arc<Table>,
-    index: Arc<Index>,
-    lower: Bound<Vec<u8>>,
-    upper: Bound<Vec<u8>>,
-    reverse: bool,
-    /// Fetched entries, in the order they are handed out, reversed (pop from the end).
-    batch: Vec<Box<[u8]>>,
-    done: bool,
-    snapshot: Snapshot,
-    manager: Arc<TxnManager>,
-}
-
-impl IndexScan {
-    fn empty(
-        table: &Arc<Table>,
-        index: Arc<Index>,
-        snapshot: Snapshot,
-        manager: Arc<TxnManager>,
-    ) -> IndexScan {
-        IndexScan {
-            table: Arc::clone(table),
-            index,
-            lower: Bound::Unbounded,
-            upper: Bound::Unbounded,
-            reverse: false,
-            batch: Vec::new(),
-            done: true,
-            snapshot,
-            manager,
-        }
-    }
-
-    fn refill(&mut self) {
-        let tree = self.index.tree.read();
-        let range = tree.range::<[u8], _>((bound_ref(&self.lower), bound_ref(&self.upper)));
-        let fetched: Vec<Box<[u8]>> = if self.reverse {
-            range
-                .rev()
-                .take(INDEX_BATCH)
-                .map(|(k, _)| k.clone())
-                .collect()
-        } else {
-            range.take(INDEX_BATCH).map(|(k, _)| k.clone()).collect()
-        };
-        drop(tree);
-        if fetched.len() < INDEX_BATCH {
-            self.done = true;
-        }
-        if let Some(last) = fetched.last() {
-            if self.reverse {
-                self.upper = Bound::Excluded(last.to_vec());
-            } else {
-                self.lower = Bound::Excluded(last.to_vec());
-            }
-        }
-        self.batch = fetched;
-        self.batch.reverse();
-    }
-}
-
-impl Iterator for IndexScan {
-    type Item = Result<(u64, Arc<[u8]>)>;
-
-    fn next(&mut self) -> Option<Result<(u64, Arc<[u8]>)>> {
-        loop {
-            if self.batch.is_empty() {
-                if self.done {
-                    return None;
-                }
-                self.refill();
-                continue;
-            }
-            let entry = self.batch.pop().expect("checked non-empty");
-            let (key, row_id) = split_entry(&entry);
-            let Some(slot) = self.table.slots.get(row_id) else {
-                continue;
-            };
-            let chain = slot.chain.read();
-            let Some((version, _)) = visible(&chain, &self.snapshot, &self.manager) else {
-                continue;
-            };
-            if has_key_changes(&chain) {
-                match self.index.key_of_data(&version.data) {
-                    Ok((current, _)) if current == key => {}
-                    Ok(_) => continue,
-                    Err(error) => return Some(Err(error)),
-                }
-            }
-            return Some(Ok((row_id, Arc::clone(&version.data))));
         }
     }
 }

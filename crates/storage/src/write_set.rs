@@ -1,7 +1,10 @@
 //! What a transaction has written: enough to undo it (statement or whole transaction), re-stamp
-//! it at commit, and log it to the WAL.
+//! it at commit, and log it to the WAL; plus the lock-only row locks it holds, so they can be
+//! released when it ends and logged when it prepares.
 
 use std::sync::Arc;
+
+use db001_txn::LockMode;
 
 use crate::table::Table;
 
@@ -16,8 +19,6 @@ pub enum WriteKind {
         prior: Arc<[u8]>,
     },
     Delete,
-    /// A row lock (`SELECT ... FOR UPDATE`): a new version with unchanged bytes; not logged.
-    Lock,
 }
 
 /// One write.
@@ -32,10 +33,19 @@ pub struct WriteEntry {
     pub(crate) added_keys: Vec<(u32, Vec<u8>)>,
 }
 
-/// A transaction's writes in the order they happened.
+/// A lock-only row lock a transaction took (`SELECT ... FOR SHARE` and friends).
+#[derive(Debug, Clone)]
+pub struct HeldLock {
+    pub table: Arc<Table>,
+    pub row_id: u64,
+    pub mode: LockMode,
+}
+
+/// A transaction's writes in the order they happened, and its lock-only row locks.
 #[derive(Debug, Default)]
 pub struct WriteSet {
     pub(crate) entries: Vec<WriteEntry>,
+    pub(crate) locks: Vec<HeldLock>,
 }
 
 impl WriteSet {
@@ -53,5 +63,10 @@ impl WriteSet {
 
     pub fn entries(&self) -> &[WriteEntry] {
         &self.entries
+    }
+
+    /// The lock-only row locks taken (a row may appear more than once, with growing modes).
+    pub fn row_locks(&self) -> &[HeldLock] {
+        &self.locks
     }
 }

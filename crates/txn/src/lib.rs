@@ -86,11 +86,17 @@
 //! are kept until then); serializable (SSI) validation; shared row locks (`FOR SHARE` locks
 //! exclusively); two-phase commit.
 
+pub mod deadline;
+mod horizon;
 mod manager;
+mod row_lock;
 mod snapshot;
+pub mod ssi;
 mod wait;
 
+pub use horizon::VisibilityView;
 pub use manager::{ReaderSlot, TxnManager, TxnShared, TxnStatus};
+pub use row_lock::{LockMode, WaitPolicy};
 pub use snapshot::{IsolationLevel, Snapshot};
 pub use wait::{TxnDone, WaitFuture};
 

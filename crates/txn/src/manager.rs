@@ -1,13 +1,16 @@
 //! The transaction manager: live transactions, the visibility watermark, waits and deadlocks.
 
 use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use db001_common::{Error, Result, SqlState};
 use parking_lot::{Mutex, RwLock};
 
+use crate::horizon::VisibilityView;
 use crate::snapshot::Snapshot;
+use crate::ssi::Ssi;
 use crate::wait::{TxnDone, WaitFuture};
 use crate::{TXN_ID_BIT, Timestamp, TxnId, is_txn_id};
 
@@ -74,16 +77,29 @@ pub struct TxnManager {
     /// and visible to new snapshots.
     visible_ts: AtomicU64,
     live: [RwLock<HashMap<TxnId, Arc<TxnShared>>>; SHARDS],
-    /// The wait-for graph: waiter → transaction it waits for.
-    waits: Mutex<HashMap<TxnId, TxnId>>,
+    /// The wait-for graph: waiter → the transaction it waits for (each waiter waits for one).
+    waits: Mutex<HashMap<TxnId, WaitEdge>>,
     /// One slot per session: the read timestamp of the snapshot it is using, or `IDLE`.
     readers: Mutex<Vec<Arc<AtomicU64>>>,
     /// No snapshot in use reads below this: versions superseded at or before it are garbage.
     horizon: AtomicU64,
+    /// Serializable snapshot isolation's bookkeeping.
+    ssi: Ssi,
+}
+
+/// One edge of the wait-for graph.
+#[derive(Debug, Clone, Copy)]
+struct WaitEdge {
+    holder: TxnId,
+    /// The waiting session's process id, for the deadlock report.
+    pid: i32,
 }
 
 /// A reader slot's value while its session holds no snapshot.
 const IDLE: u64 = u64::MAX;
+/// Set in a reader slot's value while the session is taking a snapshot: the rest of the value
+/// is a lower bound of the read timestamp to come (see [`ReaderSlot::snapshot`]).
+pub(crate) const PENDING: u64 = TXN_ID_BIT;
 
 /// A session's published snapshot, which holds back garbage collection (see
 /// [`TxnManager::register_reader`]). Unregisters itself when dropped.
@@ -96,11 +112,14 @@ pub struct ReaderSlot {
 impl ReaderSlot {
     /// Takes a snapshot for `own` and publishes its read timestamp.
     ///
-    /// The slot first holds the current horizon, so a horizon computed concurrently can never
-    /// pass the read timestamp that is about to be loaded (see [`TxnManager::refresh_horizon`]).
+    /// The slot first holds the current horizon marked [`PENDING`], so a horizon or a
+    /// visibility view computed concurrently can never pass the read timestamp that is about to
+    /// be loaded (see [`TxnManager::refresh_horizon`] and [`TxnManager::visibility_view`]).
     pub fn snapshot(&self, manager: &TxnManager, own: TxnId) -> Snapshot {
-        self.slot
-            .store(manager.horizon.load(Ordering::SeqCst), Ordering::SeqCst);
+        self.slot.store(
+            manager.horizon.load(Ordering::SeqCst) | PENDING,
+            Ordering::SeqCst,
+        );
         let read_ts = manager.visible_ts.load(Ordering::SeqCst);
         self.slot.store(read_ts, Ordering::SeqCst);
         Snapshot { read_ts, own }
@@ -133,7 +152,21 @@ impl TxnManager {
             waits: Mutex::new(HashMap::new()),
             readers: Mutex::new(Vec::new()),
             horizon: AtomicU64::new(visible_ts),
+            ssi: Ssi::default(),
         }
+    }
+
+    /// Makes every transaction id handed out from now on greater than `id` (recovery: ids
+    /// found in the log must not be reused, or a crashed transaction's data records would be
+    /// taken for a new transaction's).
+    pub fn reserve_ids_above(&self, id: TxnId) {
+        self.next_id
+            .fetch_max((id | TXN_ID_BIT).saturating_add(1), Ordering::AcqRel);
+    }
+
+    /// Serializable snapshot isolation's state.
+    pub fn ssi(&self) -> &Ssi {
+        &self.ssi
     }
 
     /// Registers a session as a reader. Its snapshots (taken through the slot) hold back the
@@ -155,7 +188,10 @@ impl TxnManager {
     pub fn refresh_horizon(&self) -> Timestamp {
         let mut horizon = self.visible_ts.load(Ordering::SeqCst);
         for slot in self.readers.lock().iter() {
-            horizon = horizon.min(slot.load(Ordering::SeqCst));
+            let value = slot.load(Ordering::SeqCst);
+            if value != IDLE {
+                horizon = horizon.min(value & !PENDING);
+            }
         }
         self.horizon
             .fetch_max(horizon, Ordering::SeqCst)
@@ -166,6 +202,27 @@ impl TxnManager {
     /// to every snapshot in use and to every snapshot still to come.
     pub fn gc_horizon(&self) -> Timestamp {
         self.horizon.load(Ordering::SeqCst)
+    }
+
+    /// What every published snapshot (and every snapshot still to come) can see: the input of
+    /// precise garbage collection (see [`VisibilityView`]).
+    pub fn visibility_view(&self) -> VisibilityView {
+        let mut watermark = self.visible_ts.load(Ordering::SeqCst);
+        let mut snapshots = Vec::new();
+        for slot in self.readers.lock().iter() {
+            let value = slot.load(Ordering::SeqCst);
+            if value == IDLE {
+                continue;
+            }
+            if value & PENDING != 0 {
+                // A snapshot being taken reads at or above this bound: treat it like a future
+                // snapshot.
+                watermark = watermark.min(value & !PENDING);
+            } else {
+                snapshots.push(value);
+            }
+        }
+        VisibilityView::new(watermark, snapshots)
     }
 
     fn shard(&self, id: TxnId) -> &RwLock<HashMap<TxnId, Arc<TxnShared>>> {
@@ -232,38 +289,68 @@ impl TxnManager {
         txn.done.set();
     }
 
-    /// Waits for `other` to finish on behalf of `me`. Fails at once with 40P01 when the wait
-    /// would close a cycle in the wait-for graph. Call [`TxnManager::end_wait`] when done.
-    pub fn wait(&self, me: TxnId, other: TxnId) -> Result<WaitFuture> {
+    /// Waits for `other` to finish on behalf of `me` (whose session has process id `pid`):
+    /// records the edge `me → other` in the wait-for graph and returns a future that resolves
+    /// when `other` finishes. Never fails: as in PostgreSQL, a waiter looks for a deadlock only
+    /// after `deadlock_timeout` ([`TxnManager::check_deadlock`]). Call
+    /// [`TxnManager::end_wait`] when done.
+    pub fn wait(&self, me: TxnId, other: TxnId, pid: i32) -> WaitFuture {
         let done = match self.shard(other).read().get(&other) {
             Some(shared) => Arc::clone(&shared.done),
             // Already finished: a future that is ready at once.
             None => {
                 let done = Arc::new(TxnDone::default());
                 done.set();
-                return Ok(WaitFuture { done });
+                return WaitFuture { done };
             }
         };
+        self.waits
+            .lock()
+            .insert(me, WaitEdge { holder: other, pid });
+        WaitFuture { done }
+    }
+
+    /// The deadlock check a waiter runs once it has waited `deadlock_timeout`: if the wait-for
+    /// graph has a cycle through `me`, removes `me`'s edge and fails with 40P01 (so `me` is the
+    /// victim and the others proceed); otherwise `me` keeps waiting.
+    pub fn check_deadlock(&self, me: TxnId) -> Result<()> {
         let mut waits = self.waits.lock();
-        let mut cursor = other;
-        // The graph has at most one outgoing edge per transaction, so the walk ends within
-        // waits.len() steps unless it finds a cycle through `me`.
+        let mut cycle = Vec::new();
+        let mut cursor = me;
+        // Each transaction waits for at most one other, so the walk either ends or returns to a
+        // transaction already seen within waits.len() steps.
         for _ in 0..=waits.len() {
+            let Some(edge) = waits.get(&cursor) else {
+                return Ok(());
+            };
+            cycle.push((cursor, *edge));
+            cursor = edge.holder;
             if cursor == me {
+                let mut detail = String::new();
+                for (position, (_, edge)) in cycle.iter().enumerate() {
+                    let blocker_pid = cycle[(position + 1) % cycle.len()].1.pid;
+                    if position > 0 {
+                        detail.push('\n');
+                    }
+                    let _ = write!(
+                        detail,
+                        "Process {} waits for ShareLock on transaction {}; blocked by process {}.",
+                        edge.pid,
+                        edge.holder & !TXN_ID_BIT,
+                        blocker_pid
+                    );
+                }
+                waits.remove(&me);
                 return Err(Error::new(SqlState::DEADLOCK_DETECTED, "deadlock detected")
-                    .with_detail(format!(
-                        "Transaction {} waits for transaction {}, which waits (directly or not) for it.",
-                        me & !TXN_ID_BIT,
-                        other & !TXN_ID_BIT
-                    )));
+                    .with_detail(detail)
+                    .with_hint("See server log for query details."));
             }
-            match waits.get(&cursor) {
-                Some(next) => cursor = *next,
-                None => break,
+            if cycle.iter().any(|(waiter, _)| *waiter == cursor) {
+                // A cycle that does not pass through `me`: its own members will find it.
+                return Ok(());
             }
         }
-        waits.insert(me, other);
-        Ok(WaitFuture { done })
+        Ok(())
     }
 
     /// Removes `me`'s edge from the wait-for graph.
@@ -295,20 +382,52 @@ mod tests {
     }
 
     #[test]
-    fn deadlock_is_detected_for_the_transaction_closing_the_cycle() {
+    fn the_waiter_that_checks_first_is_the_deadlock_victim() {
         let manager = TxnManager::new(1);
         let a = manager.begin();
         let b = manager.begin();
         let c = manager.begin();
-        let _wait_ab = manager.wait(a.id(), b.id()).expect("no cycle yet");
-        let _wait_bc = manager.wait(b.id(), c.id()).expect("no cycle yet");
-        let error = manager
-            .wait(c.id(), a.id())
-            .expect_err("c → a closes a cycle");
+        let _wait_ab = manager.wait(a.id(), b.id(), 101);
+        let _wait_bc = manager.wait(b.id(), c.id(), 102);
+        assert!(manager.check_deadlock(a.id()).is_ok(), "no cycle yet");
+        let _wait_ca = manager.wait(c.id(), a.id(), 103);
+        // Whoever checks first (after its deadlock_timeout) is the victim, as in PostgreSQL.
+        let error = manager.check_deadlock(a.id()).expect_err("a → b → c → a");
         assert_eq!(error.code(), SqlState::DEADLOCK_DETECTED);
-        // Once b stops waiting, c may wait for a.
-        manager.end_wait(b.id());
-        assert!(manager.wait(c.id(), a.id()).is_ok());
+        assert!(
+            error
+                .detail()
+                .is_some_and(|d| d.starts_with("Process 101 waits for ShareLock")
+                    && d.contains("blocked by process 101.")),
+            "{:?}",
+            error.detail()
+        );
+        // The victim's edge is gone, so the others see no cycle.
+        assert!(manager.check_deadlock(b.id()).is_ok());
+        assert!(manager.check_deadlock(c.id()).is_ok());
+    }
+
+    #[test]
+    fn a_cycle_elsewhere_is_not_this_waiters_deadlock() {
+        let manager = TxnManager::new(1);
+        let a = manager.begin();
+        let b = manager.begin();
+        let c = manager.begin();
+        let _ab = manager.wait(a.id(), b.id(), 1);
+        let _bc = manager.wait(b.id(), c.id(), 2);
+        let _cb = manager.wait(c.id(), b.id(), 3);
+        assert!(
+            manager.check_deadlock(a.id()).is_ok(),
+            "a only waits on the cycle"
+        );
+        assert!(manager.check_deadlock(b.id()).is_err());
+    }
+
+    #[test]
+    fn reserved_ids_are_never_handed_out() {
+        let manager = TxnManager::new(1);
+        manager.reserve_ids_above(TXN_ID_BIT | 500);
+        assert!(manager.begin().id() > (TXN_ID_BIT | 500));
     }
 
     #[test]
@@ -316,11 +435,11 @@ mod tests {
         let manager = TxnManager::new(1);
         let a = manager.begin();
         let b = manager.begin();
-        let future = manager.wait(a.id(), b.id()).expect("no cycle");
+        let future = manager.wait(a.id(), b.id(), 1);
         b.set_aborted();
         manager.finish(&b);
         assert!(future.done.is_set());
-        let again = manager.wait(a.id(), b.id()).expect("finished");
+        let again = manager.wait(a.id(), b.id(), 1);
         assert!(again.done.is_set());
     }
 

@@ -56,10 +56,18 @@ impl TxnDone {
     }
 }
 
-/// Resolves when a transaction has finished (committed or aborted).
+/// Resolves when a transaction has finished (committed or aborted), or in general when its
+/// [`TxnDone`] event is set.
 #[derive(Debug)]
 pub struct WaitFuture {
     pub(crate) done: Arc<TxnDone>,
+}
+
+impl WaitFuture {
+    /// A future that resolves when `done` is set.
+    pub fn new(done: Arc<TxnDone>) -> WaitFuture {
+        WaitFuture { done }
+    }
 }
 
 impl Future for WaitFuture {

@@ -78,7 +78,8 @@ pub(crate) fn write_content(
         let table_id = entry.schema.id;
         let mut count = 0u32;
         payload.clear();
-        for (row_id, data) in entry.storage.scan(snapshot, Arc::clone(manager)) {
+        for item in entry.storage.scan(snapshot, Arc::clone(manager)) {
+            let (row_id, data) = item?;
             if count == 0 {
                 payload.extend_from_slice(&table_id.to_le_bytes());
                 payload.extend_from_slice(&0u32.to_le_bytes());

@@ -83,6 +83,34 @@ impl CommitTracker {
         })
     }
 
+    /// Registers the log start of a prepared transaction (call before its first append). It
+    /// stays registered until [`CommitTracker::finish_prepared`] and then until the watermark
+    /// passes its final record, so a checkpoint taken meanwhile replays from before its
+    /// prepare record, and recovery finds the prepared transaction its commit or rollback
+    /// record names. Returns the registration.
+    pub(crate) fn register_prepared(&self, start: Lsn) -> u64 {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        self.starts.lock().insert(id, (start, None));
+        id
+    }
+
+    /// Ends a registration from [`CommitTracker::register_prepared`]: `final_lsn` is the end of
+    /// its COMMIT/ROLLBACK PREPARED record (kept until visible), `None` drops it now (nothing
+    /// of the prepare reached the log).
+    pub(crate) fn finish_prepared(&self, id: u64, final_lsn: Option<Lsn>) {
+        let mut starts = self.starts.lock();
+        match final_lsn {
+            Some(lsn) => {
+                if let Some(entry) = starts.get_mut(&id) {
+                    entry.1 = Some(lsn);
+                }
+            }
+            None => {
+                starts.remove(&id);
+            }
+        }
+    }
+
     /// The smallest registered start, or `end_of_log` when it is smaller (read under the same
     /// lock, see the module docs).
     pub(crate) fn oldest_start(&self, wal: &Wal, visible_ts: Lsn) -> Lsn {

@@ -38,6 +38,7 @@ impl Session {
             password_encryption: self.settings.get("password_encryption"),
         };
         self.ensure_transaction();
+        let limits = self.wait_limits();
         let mut attempts = 0;
         loop {
             let txn = self.txn.as_mut().expect("ensured above");
@@ -60,9 +61,14 @@ impl Session {
                 return result;
             }
             let own = txn.id();
-            let wait = db.shared.manager.wait(own, other)?;
-            wait.await;
-            db.shared.manager.end_wait(own);
+            crate::waiting::wait_for_transaction(
+                &db.shared.manager,
+                own,
+                other,
+                self.info.backend_pid,
+                limits,
+            )
+            .await?;
         }
     }
 }

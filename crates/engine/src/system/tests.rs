@@ -71,7 +71,10 @@ fn rows(system: &SystemCatalog, catalog: &Catalog, schema: &str, name: &str) -> 
     table
         .storage
         .scan(snapshot, manager)
-        .map(|(_, data)| row_codec::decode_row(&data).expect("decodes"))
+        .map(|entry| {
+            let (_, data) = entry.expect("scans");
+            row_codec::decode_row(&data).expect("decodes")
+        })
         .collect()
 }
 

@@ -27,6 +27,7 @@ mod coerce;
 mod expr;
 mod from;
 mod functions;
+mod locking;
 mod names;
 mod operators;
 mod query;

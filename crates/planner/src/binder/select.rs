@@ -487,8 +487,10 @@ impl Binder<'_> {
         Ok(positions.iter().map(|&p| Expr::Column(p)).collect())
     }
 
-    /// The rows a `SELECT ... FOR UPDATE` locks (PostgreSQL locks the rows the query returns;
-    /// db001 locks every row matching FROM and WHERE, the same set unless LIMIT cuts it).
+    /// The rows a `SELECT ... FOR UPDATE` locks: the executor locks the rows the query returns
+    /// as PostgreSQL does (see `db001_executor::locking`); this scan of every row matching FROM
+    /// and WHERE is its fallback for plan shapes it cannot follow. Strength and wait policy are
+    /// filled in from the clauses afterwards.
     fn lock_rows(&self, select: &ast::Select, plan: &Plan) -> Result<crate::plan::LockRows> {
         let not_allowed = |what: &str| {
             Error::feature_not_supported(format!("FOR UPDATE is not allowed with {what}"))
@@ -523,6 +525,14 @@ impl Binder<'_> {
                 alias: None,
             },
             table,
+            alias: select.from.first().and_then(|item| match &item.relation {
+                ast::TableFactor::Table { alias, .. } => {
+                    alias.as_ref().map(|a| a.name.value.clone())
+                }
+                _ => None,
+            }),
+            strength: ast::LockStrength::KeyShare,
+            wait: ast::LockWait::Wait,
         })
     }
 }

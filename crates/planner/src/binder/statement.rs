@@ -17,24 +17,15 @@ impl Binder<'_> {
         let bound = match statement {
             ast::Statement::Select(query) => {
                 self.locking = !query.locking.is_empty();
-                for clause in &query.locking {
-                    if clause.wait != ast::LockWait::Wait {
-                        return Err(Error::feature_not_supported(
-                            "NOWAIT and SKIP LOCKED are not supported yet",
-                        ));
-                    }
-                    if !clause.of.is_empty() {
-                        return Err(Error::feature_not_supported(
-                            "FOR UPDATE OF is not supported yet",
-                        ));
-                    }
-                }
                 let (plan, columns) = self.bind_query(query)?;
-                let lock = self.lock_target.take();
+                let mut lock = self.lock_target.take();
                 if self.locking && lock.is_none() {
                     return Err(Error::feature_not_supported(
                         "FOR UPDATE/SHARE is supported on a single-table SELECT only",
                     ));
+                }
+                if let Some(lock) = &mut lock {
+                    super::locking::apply_clauses(lock, &query.locking, self.sql)?;
                 }
                 BoundStatement::Query {
                     plan,

@@ -78,8 +78,8 @@ pub(super) fn inline_single_references(statement: BoundStatement) -> BoundStatem
             plan: inline_plan(plan),
             columns,
             lock: lock.map(|lock| crate::plan::LockRows {
-                table: lock.table,
                 scan: inline_plan(lock.scan),
+                ..lock
             }),
         },
         BoundStatement::Insert {

@@ -139,6 +139,40 @@ impl Display for Statement {
             Statement::Listen(channel) => write!(f, "LISTEN {channel}"),
             Statement::Unlisten(None) => f.write_str("UNLISTEN *"),
             Statement::Unlisten(Some(channel)) => write!(f, "UNLISTEN {channel}"),
+            Statement::PrepareTransaction(gid) => {
+                f.write_str("PREPARE TRANSACTION ")?;
+                write!(f, "{}", QuotedString(gid))
+            }
+            Statement::CommitPrepared(gid) => {
+                f.write_str("COMMIT PREPARED ")?;
+                write!(f, "{}", QuotedString(gid))
+            }
+            Statement::RollbackPrepared(gid) => {
+                f.write_str("ROLLBACK PREPARED ")?;
+                write!(f, "{}", QuotedString(gid))
+            }
+            Statement::Vacuum(vacuum) => {
+                f.write_str("VACUUM")?;
+                if !vacuum.options.is_empty() {
+                    f.write_str(" (")?;
+                    for (i, (name, on)) in vacuum.options.iter().enumerate() {
+                        if i > 0 {
+                            f.write_str(", ")?;
+                        }
+                        // Option names are plain lower-case words.
+                        f.write_str(&name.value)?;
+                        if !on {
+                            f.write_str(" false")?;
+                        }
+                    }
+                    f.write_char(')')?;
+                }
+                if !vacuum.tables.is_empty() {
+                    f.write_char(' ')?;
+                    comma_list(f, &vacuum.tables)?;
+                }
+                Ok(())
+            }
         }
     }
 }

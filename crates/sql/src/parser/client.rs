@@ -37,21 +37,6 @@ impl Parser<'_, '_> {
         }
     }
 
-    /// A string literal's value.
-    fn expect_string(&mut self) -> Result<String> {
-        match &self.peek().kind {
-            TokenKind::String {
-                value,
-                national: false,
-            } => {
-                let value = value.to_string();
-                self.advance();
-                Ok(value)
-            }
-            _ => Err(self.error_here()),
-        }
-    }
-
     /// `COPY table [(columns)] | (query)  FROM STDIN | TO STDOUT  [[WITH] options]`.
     pub(super) fn parse_copy(&mut self) -> Result<Statement> {
         let copy = self.advance().span;

@@ -495,12 +495,12 @@ impl<'a, 't> Parser<'a, 't> {
             {
                 self.parse_alter_role()
             }
+            kw::PREPARE => self.parse_prepare(),
+            kw::VACUUM => self.parse_vacuum(),
             kw::ALTER
             | kw::ANALYZE
             | kw::ANALYSE
-            | kw::VACUUM
             | kw::TRUNCATE
-            | kw::PREPARE
             | kw::EXECUTE
             | kw::SAVEPOINT
             | kw::RELEASE

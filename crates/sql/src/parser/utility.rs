@@ -27,21 +27,24 @@ impl Parser<'_, '_> {
         Self::keyword_of(self.advance())
     }
 
-    /// `COMMIT | END [WORK | TRANSACTION] [AND NO CHAIN]`.
+    /// `COMMIT | END [WORK | TRANSACTION] [AND NO CHAIN]`, `COMMIT PREPARED 'gid'`.
     pub(super) fn parse_commit(&mut self) -> Result<Statement> {
-        let first = self.advance().span;
-        if self.is_keyword(kw::PREPARED) {
-            return Err(self.unsupported("COMMIT PREPARED", first));
+        let first = self.advance();
+        let is_commit = Self::keyword_of(first) == Some(kw::COMMIT);
+        if is_commit && self.eat_keyword(kw::PREPARED) {
+            return Ok(Statement::CommitPrepared(self.expect_string()?));
         }
         self.parse_transaction_end_tail()?;
         Ok(Statement::Commit)
     }
 
-    /// `ROLLBACK | ABORT [WORK | TRANSACTION] [AND NO CHAIN]`.
+    /// `ROLLBACK | ABORT [WORK | TRANSACTION] [AND NO CHAIN]`, `ROLLBACK PREPARED 'gid'`.
     pub(super) fn parse_rollback(&mut self) -> Result<Statement> {
-        let first = self.advance().span;
-        if self.is_keyword(kw::PREPARED) {
-            return Err(self.unsupported("ROLLBACK PREPARED", first));
+        let token = self.advance();
+        let first = token.span;
+        let is_rollback = Self::keyword_of(token) == Some(kw::ROLLBACK);
+        if is_rollback && self.eat_keyword(kw::PREPARED) {
+            return Ok(Statement::RollbackPrepared(self.expect_string()?));
         }
         if !self.eat_keyword(kw::WORK) {
             self.eat_keyword(kw::TRANSACTION);
@@ -51,6 +54,58 @@ impl Parser<'_, '_> {
         }
         self.parse_chain_clause()?;
         Ok(Statement::Rollback)
+    }
+
+    /// `PREPARE TRANSACTION 'gid'` (`PREPARE name AS statement` is not supported).
+    pub(super) fn parse_prepare(&mut self) -> Result<Statement> {
+        let first = self.advance().span;
+        if !self.eat_keyword(kw::TRANSACTION) {
+            return Err(self.unsupported("PREPARE", first));
+        }
+        Ok(Statement::PrepareTransaction(self.expect_string()?))
+    }
+
+    /// A plain string literal (a transaction identifier, a password, a file name).
+    pub(super) fn expect_string(&mut self) -> Result<String> {
+        let TokenKind::String {
+            value,
+            national: false,
+        } = &self.peek().kind
+        else {
+            return Err(self.error_here());
+        };
+        let value = value.to_string();
+        self.advance();
+        Ok(value)
+    }
+
+    /// `VACUUM [ ( option [boolean] [, ...] ) ] [FULL] [FREEZE] [VERBOSE] [ANALYZE]
+    /// [table [, ...]]`. Column lists are not supported.
+    pub(super) fn parse_vacuum(&mut self) -> Result<Statement> {
+        self.advance();
+        let mut options = Vec::new();
+        if self.eat_symbol(Symbol::LeftParen) {
+            options = self.comma_separated(|parser| {
+                let name = parser.expect_non_reserved_word_or_analyze()?;
+                let value = parser.parse_explain_option_value()?.unwrap_or(true);
+                Ok((name, value))
+            })?;
+            self.expect_symbol(Symbol::RightParen)?;
+        } else {
+            for keyword in [kw::FULL, kw::FREEZE, kw::VERBOSE, kw::ANALYZE] {
+                if self.is_keyword(keyword) {
+                    options.push((Self::ident_of(self.advance()), true));
+                }
+            }
+        }
+        let mut tables = Vec::new();
+        if !self.at_statement_end() {
+            tables = self.comma_separated(Self::parse_object_name)?;
+            if self.is_symbol(Symbol::LeftParen) {
+                return Err(self.unsupported("VACUUM with a column list", self.peek().span));
+            }
+        }
+        Ok(Statement::Vacuum(crate::ast::Vacuum { options, tables }))
     }
 
     fn parse_transaction_end_tail(&mut self) -> Result<()> {
