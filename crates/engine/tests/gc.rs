@@ -80,10 +80,14 @@ async fn a_long_snapshot_holds_back_only_the_version_it_reads() {
         run(&mut writer, "UPDATE hot SET n = n + 1 WHERE id = 1").await;
     }
     let t = table(&db, "hot");
+    // Writers alone prune nothing, but the background collector (every 500 ms, once a table
+    // has 50 changes) may pass while the updates run on a slow machine, so the count here is
+    // anything from "all 201 versions" down to "the old snapshot's version and the current
+    // one"; what must hold is that those two survive (checked through the reads below).
+    let before = t.version_count(0);
     assert!(
-        t.version_count(0) > 150,
-        "writers alone keep everything newer than the oldest snapshot: {}",
-        t.version_count(0)
+        before >= 2,
+        "the old snapshot's version and the current one remain: {before}"
     );
     run(&mut writer, "VACUUM hot").await;
     assert!(
