@@ -16,6 +16,8 @@ use db001_sql::ast::{CopyOption, CopyOptionValue};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct CopyFormat {
     pub(crate) csv: bool,
+    /// `FORMAT binary` (COPY FROM only; see `copy_binary`).
+    pub(crate) binary: bool,
     pub(crate) delimiter: char,
     pub(crate) null: String,
     pub(crate) quote: char,
@@ -66,6 +68,7 @@ impl CopyFormat {
     /// Checks COPY's options (`from`: COPY FROM).
     pub(crate) fn from_options(options: &[CopyOption], from: bool) -> Result<CopyFormat> {
         let mut csv = false;
+        let mut binary = false;
         let mut delimiter = None;
         let mut null = None;
         let mut quote = None;
@@ -80,9 +83,10 @@ impl CopyFormat {
                 "format" => match text(name, value)?.to_ascii_lowercase().as_str() {
                     "text" => csv = false,
                     "csv" => csv = true,
+                    "binary" if from => binary = true,
                     "binary" => {
                         return Err(Error::feature_not_supported(
-                            "COPY in binary format is not supported by db001",
+                            "COPY TO in binary format is not supported by db001",
                         ));
                     }
                     other => {
@@ -144,10 +148,23 @@ impl CopyFormat {
                 "COPY force quote only available using COPY TO",
             ));
         }
+        if binary && (delimiter.is_some() || null.is_some() || header) {
+            let option = if delimiter.is_some() {
+                "DELIMITER"
+            } else if null.is_some() {
+                "NULL"
+            } else {
+                "HEADER"
+            };
+            return Err(option_error(format!(
+                "cannot specify {option} in BINARY mode"
+            )));
+        }
         let delimiter = delimiter.unwrap_or(if csv { ',' } else { '\t' });
         let quote = quote.unwrap_or('"');
         Ok(CopyFormat {
             csv,
+            binary,
             delimiter,
             null: null.unwrap_or_else(|| {
                 if csv {
@@ -498,7 +515,19 @@ mod tests {
         );
         assert!(CopyFormat::from_options(&options(&[("quote", Some("'"))]), true).is_err());
         assert!(CopyFormat::from_options(&options(&[("delimiter", Some("ab"))]), true).is_err());
-        assert!(CopyFormat::from_options(&options(&[("format", Some("binary"))]), true).is_err());
+        assert!(
+            CopyFormat::from_options(&options(&[("format", Some("binary"))]), true)
+                .expect("binary COPY FROM")
+                .binary
+        );
+        assert!(CopyFormat::from_options(&options(&[("format", Some("binary"))]), false).is_err());
+        assert!(
+            CopyFormat::from_options(
+                &options(&[("format", Some("binary")), ("null", Some("x"))]),
+                true
+            )
+            .is_err()
+        );
         assert!(CopyFormat::from_options(&options(&[("bogus", None)]), true).is_err());
     }
 }

@@ -30,6 +30,7 @@ mod backup;
 mod checkpoint;
 mod checkpointer;
 mod collector;
+mod copy_binary;
 mod copy_format;
 mod database;
 mod ddl;

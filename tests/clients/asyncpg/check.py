@@ -165,7 +165,14 @@ async def check_types(conn):
 async def check_copy(conn):
     await conn.execute("DROP TABLE IF EXISTS copied")
     await conn.execute("CREATE TABLE copied (id integer, name text)")
-    # COPY FROM STDIN in CSV; copy_records_to_table (binary COPY) is not supported by db001.
+    # Binary COPY FROM STDIN (copy_records_to_table), then CSV both ways.
+    status = await conn.copy_records_to_table(
+        "copied", records=[(10, "ten"), (11, None)], columns=["id", "name"]
+    )
+    assert status == "COPY 2", status
+    rows = await conn.fetch("SELECT id, name FROM copied ORDER BY id")
+    assert [tuple(r) for r in rows] == [(10, "ten"), (11, None)], rows
+    await conn.execute("DELETE FROM copied")
     status = await conn.copy_to_table(
         "copied", source=io.BytesIO(b"1,a\n2,\n"), columns=["id", "name"], format="csv"
     )

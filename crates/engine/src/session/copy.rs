@@ -21,6 +21,7 @@ use db001_planner::BoundStatement;
 use db001_sql::ast;
 
 use super::Session;
+use crate::copy_binary::BinaryItem;
 use crate::copy_format::CopyFormat;
 use crate::result::{CommandTag, StatementResult};
 
@@ -115,7 +116,8 @@ impl Session {
             quote(table_name),
             column_list.join(", ")
         );
-        let header_pending = format.header;
+        // In binary format the "header" is the signature block every stream starts with.
+        let header_pending = format.header || format.binary;
         let mut state = CopyIn {
             table: table_name.clone(),
             columns: targets,
@@ -200,6 +202,9 @@ impl Session {
         if state.ended {
             return Ok(());
         }
+        if state.format.binary {
+            return self.feed_binary(state, data).await;
+        }
         let mut bytes = std::mem::take(&mut state.partial);
         bytes.extend_from_slice(data);
         let valid_up_to = match std::str::from_utf8(&bytes) {
@@ -280,6 +285,56 @@ impl Session {
         state.batch_rows += 1;
         if state.batch_rows == COPY_BATCH_ROWS {
             self.flush_copy_batch(state).await?;
+        }
+        Ok(())
+    }
+
+    /// Binary COPY data: whole rows out of the byte buffer (`partial`), as they complete.
+    async fn feed_binary(&mut self, state: &mut CopyIn, data: &[u8]) -> Result<()> {
+        state.partial.extend_from_slice(data);
+        loop {
+            let item = crate::copy_binary::next_item(
+                &state.partial,
+                !state.header_pending,
+                &state.columns,
+            )
+            .map_err(|error| {
+                let line = format!("COPY {}, line {}", state.table, state.line + 1);
+                match error.context() {
+                    Some(column) => {
+                        let column = column.to_string();
+                        error.with_context(format!("{line}, {column}"))
+                    }
+                    None => error.with_context(line),
+                }
+            })?;
+            match item {
+                BinaryItem::Incomplete => break,
+                BinaryItem::Header { consumed } => {
+                    state.header_pending = false;
+                    state.partial.drain(..consumed);
+                }
+                BinaryItem::Row { consumed, values } => {
+                    state.partial.drain(..consumed);
+                    state.line += 1;
+                    state.batch.extend(values);
+                    state.batch_rows += 1;
+                    if state.batch_rows == COPY_BATCH_ROWS {
+                        self.flush_copy_batch(state).await?;
+                    }
+                }
+                BinaryItem::Trailer => {
+                    state.ended = true;
+                    state.partial.clear();
+                    return Ok(());
+                }
+            }
+        }
+        if state.partial.len() > COPY_RECORD_BYTES_MAX {
+            return Err(
+                Error::new(SqlState::PROGRAM_LIMIT_EXCEEDED, "COPY record is too long")
+                    .with_context(format!("COPY {}, line {}", state.table, state.line + 1)),
+            );
         }
         Ok(())
     }
