@@ -19,10 +19,23 @@ node_packages=("pg@8.16.3")
 stamp_python="$cache/venv/.installed-$(printf '%s ' "${python_packages[@]}" | sha256sum | cut -c1-16)"
 stamp_node="$cache/node/.installed-$(printf '%s ' "${node_packages[@]}" | sha256sum | cut -c1-16)"
 
+sudo_cmd=()
+[[ $(id -u) -ne 0 ]] && sudo_cmd=(sudo -n)
+apt_install() {
+    export DEBIAN_FRONTEND=noninteractive
+    "${sudo_cmd[@]}" apt-get update -qq >&2
+    "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "$@" >&2
+}
+
 if [[ ! -e "$stamp_python" ]]; then
     echo "installing ${python_packages[*]}" >&2
     rm -rf "$cache/venv"
-    python3 -m venv "$cache/venv"
+    if ! python3 -m venv "$cache/venv" >&2; then
+        # Debian's python3 ships venv/ensurepip separately.
+        rm -rf "$cache/venv"
+        apt_install python3-venv
+        python3 -m venv "$cache/venv"
+    fi
     "$cache/venv/bin/pip" install --quiet --disable-pip-version-check "${python_packages[@]}" >&2
     touch "$stamp_python"
 fi
@@ -38,11 +51,7 @@ fi
 jdbc_jar=/usr/share/java/postgresql.jar
 if [[ ! -e "$jdbc_jar" ]]; then
     echo "installing libpostgresql-jdbc-java" >&2
-    sudo_cmd=()
-    [[ $(id -u) -ne 0 ]] && sudo_cmd=(sudo -n)
-    export DEBIAN_FRONTEND=noninteractive
-    "${sudo_cmd[@]}" apt-get update -qq >&2
-    "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends libpostgresql-jdbc-java >&2
+    apt_install libpostgresql-jdbc-java
 fi
 [[ -e "$jdbc_jar" ]] || { echo "pgjdbc not installed at $jdbc_jar" >&2; exit 1; }
 

@@ -20,11 +20,13 @@
 //! read needs, and never past `max_message_bytes`.
 //!
 //! **Failure.** Client-caused problems become ErrorResponses; only framing errors, FATAL engine
-//! errors and socket errors end the connection, and they end only this one. Dropping the
-//! session rolls back whatever transaction it had open.
+//! errors, socket errors and `idle_in_transaction_session_timeout` (idle.rs) end the
+//! connection, and they end only this one. Dropping the session rolls back whatever
+//! transaction it had open.
 
 mod copy;
 mod extended;
+mod idle;
 mod startup;
 
 use std::collections::HashMap;
@@ -222,12 +224,21 @@ impl<S: QuerySession> Connection<S> {
     async fn message_loop(&mut self) -> io::Result<()> {
         let max_message_bytes = self.shared.options.max_message_bytes;
         loop {
-            let incoming = self
-                .io
-                .read_frame(&mut self.shutdown, |input| {
-                    frontend::take_message(input, max_message_bytes)
-                })
-                .await?;
+            let idle_limit = idle::limit(&self.session);
+            let read = self.io.read_frame(&mut self.shutdown, |input| {
+                frontend::take_message(input, max_message_bytes)
+            });
+            let incoming = match idle_limit {
+                None => read.await?,
+                Some(limit) => match tokio::time::timeout(limit, read).await {
+                    Ok(incoming) => incoming?,
+                    Err(_) => {
+                        let error = idle::timeout_error();
+                        self.shared.metrics.record_error(&error);
+                        return self.io.send_fatal(&error).await;
+                    }
+                },
+            };
             let (tag, body) = match incoming {
                 Incoming::Frame(frame) => frame,
                 Incoming::Closed => return Ok(()),
