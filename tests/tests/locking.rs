@@ -10,10 +10,19 @@
 //!   with LIMIT hands each worker its own row (only returned rows are locked).
 //! - READ COMMITTED `FOR UPDATE` re-checks a row changed while it waited, and returns its new
 //!   version or drops it; REPEATABLE READ fails with 40001.
-//! - `lock_timeout` (55P03) and `statement_timeout` (57014) cancel a wait.
+//! - `lock_timeout` (55P03) and `statement_timeout` (57014) cancel a wait; `statement_timeout`
+//!   also cancels a long statement that waits for nothing.
+//! - A transaction that only locked rows (autocommit `SELECT ... FOR UPDATE`, or a block of
+//!   lock-only statements) leaves nothing behind once it ends: the next UPDATE of the row, from
+//!   any session and at any level, neither waits nor fails with 40001.
 //! - Deadlocks: the waiter whose `deadlock_timeout` expires first while the cycle exists is the
 //!   victim (40P01) and its transaction is aborted at once, so the other proceeds.
+//! - A deadlock of three: the waiter with the shortest `deadlock_timeout` is the victim; the
+//!   other two proceed in turn.
 //! - 25006 for writes in read-only transactions; 25001 for late SET TRANSACTION.
+//! - `default_transaction_isolation`, `SET TRANSACTION` and `SET SESSION CHARACTERISTICS`
+//!   change what the next transactions do (their snapshots, 40001, 25006), not just what SHOW
+//!   prints.
 //! - `SERIALIZABLE READ ONLY DEFERRABLE` waits for a safe snapshot.
 //! - `PREPARE TRANSACTION` keeps the row locked; `COMMIT PREPARED` from another session.
 
@@ -191,6 +200,51 @@ const SCENARIOS: &[(Scenario, &[&str])] = &[
     ),
     (
         Scenario {
+            name: "statement_timeout cancels a long statement that waits for nothing",
+            setup: SETUP,
+            steps: &[
+                (1, "SET statement_timeout = '200ms'"),
+                (1, "SELECT count(*) FROM generate_series(1, 1000000000)"),
+                (1, "begin"),
+                (1, "SELECT count(*) FROM generate_series(1, 1000000000)"),
+                (1, "SELECT 1"),
+                (1, "ROLLBACK"),
+                (1, "SELECT count(*) FROM generate_series(1, 1000)"),
+            ],
+        },
+        RC,
+    ),
+    (
+        Scenario {
+            name: "a finished lock-only transaction leaves nothing behind",
+            setup: SETUP,
+            steps: &[
+                (1, "SELECT * FROM acct WHERE id = 1 FOR UPDATE"),
+                (1, "UPDATE acct SET balance = balance + 1 WHERE id = 1"),
+                (1, "SELECT * FROM acct WHERE id = 1 FOR SHARE"),
+                (2, "UPDATE acct SET balance = balance + 1 WHERE id = 1"),
+                (1, "begin"),
+                (1, "SELECT * FROM acct WHERE id = 1 FOR SHARE"),
+                (1, "COMMIT"),
+                (2, "begin"),
+                (2, "UPDATE acct SET balance = balance + 1 WHERE id = 1"),
+                (2, "COMMIT"),
+                (3, "begin"),
+                (3, "SELECT balance FROM acct WHERE id = 2"),
+                (1, "SELECT * FROM acct WHERE id = 2 FOR UPDATE"),
+                (1, "begin"),
+                (1, "SELECT * FROM acct WHERE id = 2 FOR KEY SHARE"),
+                (1, "COMMIT"),
+                (2, "SELECT * FROM acct WHERE id = 2 FOR NO KEY UPDATE"),
+                (3, "UPDATE acct SET balance = balance + 1 WHERE id = 2"),
+                (3, "COMMIT"),
+                (1, "SELECT * FROM acct ORDER BY id"),
+            ],
+        },
+        BOTH,
+    ),
+    (
+        Scenario {
             name: "deadlock: the closing waiter checks first",
             setup: SETUP,
             steps: &[
@@ -226,6 +280,31 @@ const SCENARIOS: &[(Scenario, &[&str])] = &[
             ],
         },
         RC,
+    ),
+    (
+        Scenario {
+            name: "deadlock of three: one victim, the other two proceed",
+            setup: SETUP,
+            steps: &[
+                (1, "begin"),
+                (2, "begin"),
+                (3, "begin"),
+                (1, "SET deadlock_timeout = '2s'"),
+                (2, "SET deadlock_timeout = '2s'"),
+                (3, "SET deadlock_timeout = '100ms'"),
+                (1, "UPDATE acct SET balance = 11 WHERE id = 1"),
+                (2, "UPDATE acct SET balance = 22 WHERE id = 2"),
+                (3, "UPDATE acct SET balance = 33 WHERE id = 3"),
+                (1, "UPDATE acct SET balance = 12 WHERE id = 2"),
+                (2, "UPDATE acct SET balance = 23 WHERE id = 3"),
+                (3, "SELECT * FROM acct WHERE id = 1 FOR SHARE"),
+                (3, "ROLLBACK"),
+                (2, "COMMIT"),
+                (1, "COMMIT"),
+                (1, "SELECT * FROM acct ORDER BY id"),
+            ],
+        },
+        BOTH,
     ),
     (
         Scenario {
@@ -265,6 +344,48 @@ const SCENARIOS: &[(Scenario, &[&str])] = &[
                     "SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL REPEATABLE READ",
                 ),
                 (1, "SHOW default_transaction_isolation"),
+            ],
+        },
+        RC,
+    ),
+    (
+        Scenario {
+            name: "session defaults and SET TRANSACTION change what a transaction does",
+            setup: SETUP,
+            steps: &[
+                (1, "SET default_transaction_isolation = 'repeatable read'"),
+                (1, "START TRANSACTION"),
+                (1, "SELECT balance FROM acct WHERE id = 1"),
+                (2, "UPDATE acct SET balance = 1 WHERE id = 1"),
+                (1, "SELECT balance FROM acct WHERE id = 1"),
+                (1, "UPDATE acct SET balance = 2 WHERE id = 1"),
+                (1, "ROLLBACK"),
+                (1, "RESET default_transaction_isolation"),
+                (1, "START TRANSACTION"),
+                (1, "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"),
+                (1, "SHOW transaction_isolation"),
+                (1, "SELECT balance FROM acct WHERE id = 2"),
+                (2, "UPDATE acct SET balance = 3 WHERE id = 2"),
+                (1, "SELECT balance FROM acct WHERE id = 2"),
+                (1, "COMMIT"),
+                (1, "SET TRANSACTION READ ONLY"),
+                (1, "BEGIN ISOLATION LEVEL SERIALIZABLE, READ ONLY"),
+                (1, "SHOW transaction_read_only"),
+                (1, "CREATE TABLE other (a int)"),
+                (1, "ROLLBACK"),
+                (
+                    1,
+                    "SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL SERIALIZABLE READ ONLY",
+                ),
+                (1, "SHOW default_transaction_isolation"),
+                (1, "SHOW default_transaction_read_only"),
+                (1, "UPDATE acct SET balance = 0"),
+                (1, "SELECT * FROM acct WHERE id = 3 FOR UPDATE"),
+                (1, "BEGIN READ WRITE"),
+                (1, "SHOW transaction_isolation"),
+                (1, "UPDATE acct SET balance = 5 WHERE id = 3"),
+                (1, "COMMIT"),
+                (1, "SELECT * FROM acct ORDER BY id"),
             ],
         },
         RC,

@@ -170,3 +170,63 @@ async fn prepared_transactions_are_disabled_by_default_as_in_postgresql() {
     // The failed PREPARE ended the block.
     client.batch_execute("SELECT 1").await.expect("no block");
 }
+
+/// PostgreSQL 15 with `max_prepared_transactions = 2`: the third PREPARE fails with 53200 and
+/// a hint naming the setting, the failed transaction is rolled back (its row never appears and
+/// the block is over), and committing one prepared transaction makes room again.
+#[tokio::test]
+async fn max_prepared_transactions_limits_prepared_transactions() {
+    let server = TestServer::start_with_args(&["--max-prepared-transactions", "2"]);
+    let client = server.client().await;
+    client
+        .batch_execute("CREATE TABLE t (id int PRIMARY KEY)")
+        .await
+        .expect("create");
+    for (id, gid) in [(1, "a"), (2, "b")] {
+        client
+            .batch_execute(&format!(
+                "BEGIN; INSERT INTO t VALUES ({id}); PREPARE TRANSACTION '{gid}'"
+            ))
+            .await
+            .expect("prepare within the limit");
+    }
+    let error = client
+        .batch_execute("BEGIN; INSERT INTO t VALUES (3); PREPARE TRANSACTION 'c'")
+        .await
+        .expect_err("over the limit");
+    let db_error = error.as_db_error().expect("a server error");
+    assert_eq!(db_error.code().code(), "53200");
+    assert_eq!(
+        db_error.message(),
+        "maximum number of prepared transactions reached"
+    );
+    assert_eq!(
+        db_error.hint(),
+        Some("Increase max_prepared_transactions (currently 2).")
+    );
+    assert_eq!(
+        rows(&client, "SHOW transaction_isolation").await,
+        vec!["read committed"],
+        "the failed PREPARE ended the block"
+    );
+    assert_eq!(
+        rows(&client, "SELECT count(*) FROM pg_prepared_xacts").await,
+        vec!["2"]
+    );
+    client
+        .batch_execute("COMMIT PREPARED 'a'")
+        .await
+        .expect("commit a");
+    client
+        .batch_execute("BEGIN; INSERT INTO t VALUES (3); PREPARE TRANSACTION 'c'")
+        .await
+        .expect("room again");
+    client
+        .batch_execute("COMMIT PREPARED 'b'; COMMIT PREPARED 'c'")
+        .await
+        .expect("commit b and c");
+    assert_eq!(
+        rows(&client, "SELECT id FROM t ORDER BY id").await,
+        vec!["1", "2", "3"]
+    );
+}

@@ -1,26 +1,39 @@
-//! The byte layout of a table schema, as the WAL stores it in CREATE TABLE and CREATE INDEX
-//! records. Our own, versioned format (no serde encoding of Rust structs):
+//! The byte layout of a table schema, as the WAL stores it in CREATE TABLE, ALTER TABLE and
+//! CREATE INDEX records and checkpoints store it in table blocks. Our own, versioned format (no
+//! serde encoding of Rust structs):
 //!
 //! ```text
-//! table    := version:u8(=1) id:u32 name:str schema:str ncolumns:u16 column* nindexes:u16 index*
-//! column   := name:str type nullable:u8 has_default:u8 [default:str]
+//! table    := version:u8(=2) id:u32 name:str schema:str ncolumns:u16 column* nindexes:u16 index*
+//!             nchecks:u16 check* nforeign:u16 foreign*
+//! column   := name:str type nullable:u8 has_default:u8 [default:str] identity:u8
+//!             (identity: 0 none, 1 ALWAYS, 2 BY DEFAULT)
 //! type     := tag:u8 [params]    1 bool  2 int2  3 int4  4 int8  5 float8  7 text  9 timestamp
 //!                                6 numeric has:u8 [precision:u16 scale:u16]
 //!                                8 varchar has:u8 [length:u32]
 //!                                10 float4  11 bpchar has:u8 [length:u32]  12 bytea  13 date
 //!                                14 time  15 timestamptz  16 interval  17 uuid  18 json  19 jsonb
 //!                                20 array element:type (a scalar type, no nested array)
-//! index    := id:u32 name:str ncolumns:u16 column:u16* unique:u8 primary:u8
+//! index    := id:u32 name:str ncolumns:u16 column:u16* unique:u8 primary:u8 constraint:u8
+//! check    := name:str expr:str
+//! foreign  := name:str ncolumns:u16 column:u16* referenced-table:u32 nreferenced:u16
+//!             column:u16* on-delete:u8 on-update:u8      (actions: ReferentialAction::code)
 //! str      := length:u32 bytes (UTF-8)
 //! ```
+//!
+//! Version 1 (before constraints) had no identity byte, no constraint byte and no checks or
+//! foreign keys; it still decodes. A standalone index (the CREATE INDEX log record) is encoded
+//! without a version and without the constraint byte, as version 1 wrote it: CREATE INDEX never
+//! makes a constraint's index.
 //!
 //! All integers little-endian. Decoding never panics: malformed input is `XX001`.
 
 use db001_common::{DataType, ElementType, Error, NumericTypmod, Result, SqlState};
 
+use crate::objects::{CheckConstraint, ForeignKey, Identity, ReferentialAction};
 use crate::{ColumnSchema, IndexSchema, TableSchema};
 
-const FORMAT_VERSION: u8 = 1;
+const FORMAT_VERSION: u8 = 2;
+const FIRST_FORMAT_VERSION: u8 = 1;
 
 /// Appends the encoding of a table schema.
 pub fn encode_table(table: &TableSchema, out: &mut Vec<u8>) {
@@ -40,14 +53,41 @@ pub fn encode_table(table: &TableSchema, out: &mut Vec<u8>) {
             }
             None => out.push(0),
         }
+        out.push(match column.identity {
+            None => 0,
+            Some(Identity::Always) => 1,
+            Some(Identity::ByDefault) => 2,
+        });
     }
     out.extend_from_slice(&(table.indexes.len() as u16).to_le_bytes());
     for index in &table.indexes {
         encode_index(index, out);
+        out.push(index.constraint as u8);
+    }
+    out.extend_from_slice(&(table.checks.len() as u16).to_le_bytes());
+    for check in &table.checks {
+        put_str(out, &check.name);
+        put_str(out, &check.expr);
+    }
+    out.extend_from_slice(&(table.foreign_keys.len() as u16).to_le_bytes());
+    for foreign in &table.foreign_keys {
+        put_str(out, &foreign.name);
+        put_positions(out, &foreign.columns);
+        out.extend_from_slice(&foreign.referenced_table.to_le_bytes());
+        put_positions(out, &foreign.referenced_columns);
+        out.push(foreign.on_delete.code());
+        out.push(foreign.on_update.code());
     }
 }
 
-/// Appends the encoding of one index.
+fn put_positions(out: &mut Vec<u8>, positions: &[usize]) {
+    out.extend_from_slice(&(positions.len() as u16).to_le_bytes());
+    for &position in positions {
+        out.extend_from_slice(&(position as u16).to_le_bytes());
+    }
+}
+
+/// Appends the encoding of one index (without the constraint byte; see the module docs).
 pub fn encode_index(index: &IndexSchema, out: &mut Vec<u8>) {
     out.extend_from_slice(&index.id.to_le_bytes());
     put_str(out, &index.name);
@@ -59,15 +99,16 @@ pub fn encode_index(index: &IndexSchema, out: &mut Vec<u8>) {
     out.push(index.primary as u8);
 }
 
-/// Decodes a table schema.
+/// Decodes a table schema (format version 1 or 2).
 pub fn decode_table(bytes: &[u8]) -> Result<TableSchema> {
     let mut reader = Reader { bytes, at: 0 };
     let version = reader.u8()?;
-    if version != FORMAT_VERSION {
+    if version != FORMAT_VERSION && version != FIRST_FORMAT_VERSION {
         return Err(corrupt(&format!(
             "unknown table schema format version {version}"
         )));
     }
+    let current = version == FORMAT_VERSION;
     let id = reader.u32()?;
     let name = reader.string()?;
     let schema_name = reader.string()?;
@@ -82,17 +123,68 @@ pub fn decode_table(bytes: &[u8]) -> Result<TableSchema> {
         } else {
             None
         };
+        let identity = if current {
+            match reader.u8()? {
+                0 => None,
+                1 => Some(Identity::Always),
+                2 => Some(Identity::ByDefault),
+                other => return Err(corrupt(&format!("unknown identity kind {other}"))),
+            }
+        } else {
+            None
+        };
         columns.push(ColumnSchema {
             name,
             data_type,
             nullable,
             default,
+            identity,
         });
     }
     let index_count = reader.u16()?;
     let mut indexes = Vec::with_capacity(index_count as usize);
     for _ in 0..index_count {
-        indexes.push(decode_index_from(&mut reader, columns.len())?);
+        let mut index = decode_index_from(&mut reader, columns.len())?;
+        if current {
+            index.constraint = reader.u8()? != 0;
+        } else {
+            // Version 1 made indexes only for PRIMARY KEY and UNIQUE in CREATE TABLE, and
+            // by CREATE INDEX; only the primary key can be told apart.
+            index.constraint = index.primary;
+        }
+        indexes.push(index);
+    }
+    let mut checks = Vec::new();
+    let mut foreign_keys = Vec::new();
+    if current {
+        for _ in 0..reader.u16()? {
+            let name = reader.string()?;
+            let expr = reader.string()?;
+            checks.push(CheckConstraint { name, expr });
+        }
+        for _ in 0..reader.u16()? {
+            let name = reader.string()?;
+            let own = reader.positions(columns.len())?;
+            let referenced_table = reader.u32()?;
+            let referenced_columns = reader.positions(usize::from(u16::MAX))?;
+            let action = |code: u8| {
+                ReferentialAction::from_code(code)
+                    .ok_or_else(|| corrupt(&format!("unknown referential action {code}")))
+            };
+            let on_delete = action(reader.u8()?)?;
+            let on_update = action(reader.u8()?)?;
+            foreign_keys.push(ForeignKey {
+                name,
+                columns: own,
+                referenced_table,
+                referenced_columns,
+                on_delete,
+                on_update,
+            });
+        }
+    }
+    if reader.at != bytes.len() {
+        return Err(corrupt("trailing bytes"));
     }
     Ok(TableSchema {
         id,
@@ -100,6 +192,8 @@ pub fn decode_table(bytes: &[u8]) -> Result<TableSchema> {
         schema_name,
         columns,
         indexes,
+        checks,
+        foreign_keys,
     })
 }
 
@@ -128,10 +222,11 @@ fn decode_index_from(reader: &mut Reader<'_>, column_count: usize) -> Result<Ind
         columns,
         unique,
         primary,
+        constraint: false,
     })
 }
 
-fn encode_type(data_type: DataType, out: &mut Vec<u8>) {
+pub(crate) fn encode_type(data_type: DataType, out: &mut Vec<u8>) {
     match data_type {
         DataType::Bool => out.push(1),
         DataType::SmallInt => out.push(2),
@@ -187,7 +282,7 @@ fn encode_type(data_type: DataType, out: &mut Vec<u8>) {
     }
 }
 
-fn decode_type(reader: &mut Reader<'_>) -> Result<DataType> {
+pub(crate) fn decode_type(reader: &mut Reader<'_>) -> Result<DataType> {
     decode_type_at(reader, false)
 }
 
@@ -237,12 +332,12 @@ fn decode_type_at(reader: &mut Reader<'_>, in_array: bool) -> Result<DataType> {
     })
 }
 
-fn put_str(out: &mut Vec<u8>, s: &str) {
+pub(crate) fn put_str(out: &mut Vec<u8>, s: &str) {
     out.extend_from_slice(&(s.len() as u32).to_le_bytes());
     out.extend_from_slice(s.as_bytes());
 }
 
-fn corrupt(what: &str) -> Error {
+pub(crate) fn corrupt(what: &str) -> Error {
     Error::new(
         SqlState::DATA_CORRUPTED,
         format!("corrupt table schema: {what}"),
@@ -250,9 +345,9 @@ fn corrupt(what: &str) -> Error {
 }
 
 /// A bounds-checked cursor over bytes.
-struct Reader<'a> {
-    bytes: &'a [u8],
-    at: usize,
+pub(crate) struct Reader<'a> {
+    pub(crate) bytes: &'a [u8],
+    pub(crate) at: usize,
 }
 
 impl Reader<'_> {
@@ -267,24 +362,50 @@ impl Reader<'_> {
         Ok(slice)
     }
 
-    fn u8(&mut self) -> Result<u8> {
+    pub(crate) fn u8(&mut self) -> Result<u8> {
         Ok(self.take(1)?[0])
     }
 
-    fn u16(&mut self) -> Result<u16> {
+    pub(crate) fn u16(&mut self) -> Result<u16> {
         let b = self.take(2)?;
         Ok(u16::from_le_bytes([b[0], b[1]]))
     }
 
-    fn u32(&mut self) -> Result<u32> {
+    pub(crate) fn u32(&mut self) -> Result<u32> {
         let b = self.take(4)?;
         Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
     }
 
-    fn string(&mut self) -> Result<String> {
+    pub(crate) fn u64(&mut self) -> Result<u64> {
+        let b = self.take(8)?;
+        let mut word = [0u8; 8];
+        word.copy_from_slice(b);
+        Ok(u64::from_le_bytes(word))
+    }
+
+    pub(crate) fn string(&mut self) -> Result<String> {
         let len = self.u32()? as usize;
         let bytes = self.take(len)?;
         String::from_utf8(bytes.to_vec()).map_err(|_| corrupt("invalid UTF-8"))
+    }
+
+    /// A list of column positions, each below `limit`.
+    fn positions(&mut self, limit: usize) -> Result<Vec<usize>> {
+        let count = self.u16()?;
+        let mut positions = Vec::with_capacity(count as usize);
+        for _ in 0..count {
+            let position = self.u16()? as usize;
+            if position >= limit {
+                return Err(corrupt("column position out of range"));
+            }
+            positions.push(position);
+        }
+        Ok(positions)
+    }
+
+    /// Whether every byte was read.
+    pub(crate) fn finished(&self) -> bool {
+        self.at == self.bytes.len()
     }
 }
 
@@ -303,6 +424,7 @@ mod tests {
                     data_type: DataType::BigInt,
                     nullable: false,
                     default: None,
+                    identity: Some(Identity::Always),
                 },
                 ColumnSchema {
                     name: "balance".to_string(),
@@ -312,22 +434,86 @@ mod tests {
                     })),
                     nullable: true,
                     default: Some("0".to_string()),
+                    identity: None,
                 },
                 ColumnSchema {
                     name: "owner".to_string(),
                     data_type: DataType::Varchar(Some(20)),
                     nullable: true,
                     default: None,
+                    identity: None,
                 },
             ],
-            indexes: vec![IndexSchema {
-                id: 16391,
-                name: "accounts_pkey".to_string(),
-                columns: vec![0],
-                unique: true,
-                primary: true,
+            indexes: vec![
+                IndexSchema {
+                    id: 16391,
+                    name: "accounts_pkey".to_string(),
+                    columns: vec![0],
+                    unique: true,
+                    primary: true,
+                    constraint: true,
+                },
+                IndexSchema {
+                    id: 16392,
+                    name: "accounts_owner_idx".to_string(),
+                    columns: vec![2, 1],
+                    unique: false,
+                    primary: false,
+                    constraint: false,
+                },
+            ],
+            checks: vec![CheckConstraint {
+                name: "accounts_balance_check".to_string(),
+                expr: "balance >= 0".to_string(),
+            }],
+            foreign_keys: vec![ForeignKey {
+                name: "accounts_owner_fkey".to_string(),
+                columns: vec![2],
+                referenced_table: 16380,
+                referenced_columns: vec![1],
+                on_delete: ReferentialAction::Cascade,
+                on_update: ReferentialAction::SetNull,
             }],
         }
+    }
+
+    /// A version-1 encoding, as databases written before constraints hold it.
+    fn version_one(table: &TableSchema) -> Vec<u8> {
+        let mut out = vec![FIRST_FORMAT_VERSION];
+        out.extend_from_slice(&table.id.to_le_bytes());
+        put_str(&mut out, &table.name);
+        put_str(&mut out, &table.schema_name);
+        out.extend_from_slice(&(table.columns.len() as u16).to_le_bytes());
+        for column in &table.columns {
+            put_str(&mut out, &column.name);
+            encode_type(column.data_type, &mut out);
+            out.push(column.nullable as u8);
+            match &column.default {
+                Some(default) => {
+                    out.push(1);
+                    put_str(&mut out, default);
+                }
+                None => out.push(0),
+            }
+        }
+        out.extend_from_slice(&(table.indexes.len() as u16).to_le_bytes());
+        for index in &table.indexes {
+            encode_index(index, &mut out);
+        }
+        out
+    }
+
+    #[test]
+    fn version_one_schemas_still_decode() {
+        let decoded = decode_table(&version_one(&sample())).expect("version 1");
+        assert_eq!(decoded.columns.len(), 3);
+        assert_eq!(decoded.columns[0].identity, None);
+        assert!(
+            decoded.indexes[0].constraint,
+            "a primary key is a constraint"
+        );
+        assert!(!decoded.indexes[1].constraint);
+        assert!(decoded.checks.is_empty() && decoded.foreign_keys.is_empty());
     }
 
     #[test]

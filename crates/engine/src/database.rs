@@ -6,7 +6,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
 
-use db001_catalog::{Catalog, TableSchema, codec};
+use db001_catalog::{Catalog, TableSchema, codec, codec_objects};
 use db001_common::{Error, Result, SqlState};
 use db001_storage::Table;
 use db001_txn::{Snapshot, TXN_ID_BIT, TxnId, TxnManager};
@@ -18,8 +18,8 @@ use crate::checkpoint::tracker::CommitTracker;
 use crate::checkpoint::{CheckpointInfo, CheckpointReason};
 use crate::checkpointer::{CheckpointStatus, Checkpointer};
 use crate::log_record::{
-    KIND_RESTART, KIND_TXN_COMMIT, KIND_TXN_DATA, LogOp, decode_payload, encode_restart,
-    unix_micros_now,
+    KIND_RESTART, KIND_SEQUENCE, KIND_TXN_COMMIT, KIND_TXN_DATA, LogOp, decode_payload,
+    decode_sequence_record, encode_restart, unix_micros_now,
 };
 use crate::two_phase::PreparedRegistry;
 use crate::two_phase::recovery::{RecoveredPrepared, is_two_phase};
@@ -50,6 +50,12 @@ pub(crate) struct Shared {
     pub(crate) wal: Wal,
     /// The transaction that may run DDL right now (DDL transactions run one at a time).
     pub(crate) ddl_owner: Mutex<Option<TxnId>>,
+    /// Table locks between DDL and writers (see `table_locks`).
+    pub(crate) table_locks: crate::table_locks::TableLocks,
+    /// Object ids below this may have been used by DDL that rolled back; new DDL starts above.
+    pub(crate) oid_floor: std::sync::atomic::AtomicU32,
+    /// Every sequence's value by id, committed or not (see `sequences`).
+    pub(crate) sequences: crate::sequences::SequenceRegistry,
     pub(crate) shutting_down: AtomicBool,
     pub(crate) next_backend_pid: AtomicI32,
     pub(crate) stats: Stats,
@@ -114,6 +120,9 @@ impl Database {
             manager,
             wal,
             ddl_owner: Mutex::new(None),
+            table_locks: crate::table_locks::TableLocks::default(),
+            oid_floor: std::sync::atomic::AtomicU32::new(0),
+            sequences: crate::sequences::SequenceRegistry::default(),
             shutting_down: AtomicBool::new(false),
             next_backend_pid: AtomicI32::new(1000),
             stats: Stats::default(),
@@ -121,13 +130,16 @@ impl Database {
             start_micros: unix_micros_now() - POSTGRES_EPOCH_MICROS,
             prepared: PreparedRegistry::default(),
         });
+        shared.sequences.register_all(&shared.catalog.read());
         let db = Database { shared };
         crate::two_phase::recovery::restore(&db, prepared, report.replay_from)?;
         for entry in db.catalog().tables() {
             entry.storage.rebuild_free_list();
         }
         db.shared.checkpointer.start(Arc::downgrade(&db.shared))?;
-        crate::collector::start(&db);
+        if db.shared.config.autovacuum {
+            crate::collector::start(&db);
+        }
         Ok((db, report))
     }
 
@@ -270,6 +282,14 @@ impl Database {
     }
 }
 
+/// A snapshot that sees every committed version (recovery builds indexes with it).
+fn replay_snapshot() -> Snapshot {
+    Snapshot {
+        read_ts: u64::MAX >> 1,
+        own: TXN_ID_BIT,
+    }
+}
+
 /// Replays committed transactions from the WAL into a catalog: empty, or loaded from a
 /// checkpoint whose LSN is `skip_through`.
 #[derive(Debug, Default)]
@@ -278,6 +298,9 @@ pub(crate) struct Recovery {
     tables: HashMap<u32, Arc<Table>>,
     /// Data records of transactions whose commit record has not been seen yet.
     pending: HashMap<u64, Vec<LogOp>>,
+    /// Sequence records for sequences not (yet) in the catalog: a transaction that created a
+    /// sequence and used it logs the use before its commit record creates the sequence.
+    pending_sequences: HashMap<u32, db001_catalog::SequenceValue>,
     pub(crate) replayed: u64,
     /// Commits at or below this timestamp are already in the checkpoint and are skipped.
     skip_through: u64,
@@ -310,6 +333,16 @@ impl Recovery {
             // Whatever is pending was cut off by a crash; ids start again after this.
             // (Prepared transactions left `pending` at their prepare record.)
             self.pending.clear();
+            return Ok(());
+        }
+        if kind == KIND_SEQUENCE {
+            let (sequence, value) = decode_sequence_record(payload)?;
+            match self.catalog.sequence_by_id(sequence) {
+                Some(entry) => entry.state.replay(value),
+                None => {
+                    self.pending_sequences.insert(sequence, value);
+                }
+            }
             return Ok(());
         }
         if is_two_phase(kind) {
@@ -414,13 +447,12 @@ impl Recovery {
             LogOp::CreateIndex { table, index } => {
                 let mut schema = self.schema(table)?;
                 let index = codec::decode_index(&index, schema.columns.len())?;
-                let everything = Snapshot {
-                    read_ts: u64::MAX >> 1,
-                    own: TXN_ID_BIT,
-                };
                 let manager = TxnManager::new(0);
-                self.table(table)?
-                    .add_index(schema.index_spec(&index), &everything, &manager)?;
+                self.table(table)?.add_index(
+                    schema.index_spec(&index),
+                    &replay_snapshot(),
+                    &manager,
+                )?;
                 schema.indexes.push(index);
                 self.catalog.replace_schema(schema)
             }
@@ -438,6 +470,77 @@ impl Recovery {
             LogOp::DropRole { name } => {
                 self.catalog.remove_role(&name);
                 Ok(())
+            }
+            LogOp::AlterTable { schema } => {
+                let new = codec::decode_table(&schema)?;
+                let old = self.schema(new.id)?;
+                let storage = Arc::clone(self.table(new.id)?);
+                for index in &old.indexes {
+                    if !new.indexes.iter().any(|i| i.id == index.id) {
+                        storage.drop_index(index.id);
+                    }
+                }
+                for index in &new.indexes {
+                    if !old.indexes.iter().any(|i| i.id == index.id) {
+                        let manager = TxnManager::new(0);
+                        storage.add_index(new.index_spec(index), &replay_snapshot(), &manager)?;
+                    }
+                }
+                self.catalog.replace_schema(new)
+            }
+            LogOp::RewriteTable { schema } => {
+                let new = codec::decode_table(&schema)?;
+                let entry = self.catalog.replace_storage(new)?;
+                self.tables
+                    .insert(entry.schema.id, Arc::clone(&entry.storage));
+                Ok(())
+            }
+            LogOp::CreateView { view } => {
+                let view = codec_objects::decode_view(&view)?;
+                self.catalog.add_view(view, true)
+            }
+            LogOp::DropView { view } => {
+                let found = self
+                    .catalog
+                    .views()
+                    .find(|v| v.id == view)
+                    .map(|v| (v.schema_name.clone(), v.name.clone()));
+                if let Some((schema, name)) = found {
+                    self.catalog.remove_view(&schema, &name);
+                }
+                Ok(())
+            }
+            LogOp::CreateSequence { sequence } => {
+                let (schema, mut value) = codec_objects::decode_sequence(&sequence)?;
+                if let Some(used) = self.pending_sequences.remove(&schema.id) {
+                    value = used;
+                }
+                self.catalog.add_sequence(db001_catalog::SequenceEntry {
+                    schema: Arc::new(schema),
+                    state: Arc::new(db001_catalog::SequenceState::restored(value)),
+                })
+            }
+            LogOp::DropSequence { sequence } => {
+                let found = self
+                    .catalog
+                    .sequence_by_id(sequence)
+                    .map(|s| (s.schema.schema_name.clone(), s.schema.name.clone()));
+                if let Some((schema, name)) = found {
+                    self.catalog.remove_sequence(&schema, &name);
+                }
+                Ok(())
+            }
+            LogOp::CreateSchema { schema } => {
+                let (oid, name) = codec_objects::decode_schema(&schema)?;
+                self.catalog.add_schema(&name, oid)
+            }
+            LogOp::DropSchema { name } => {
+                self.catalog.remove_schema(&name);
+                Ok(())
+            }
+            LogOp::AlterSequence { sequence } => {
+                let (schema, _) = codec_objects::decode_sequence(&sequence)?;
+                self.catalog.replace_sequence(schema)
             }
         }
     }

@@ -39,9 +39,11 @@ mod pitr;
 mod recovery;
 mod result;
 mod roles;
+mod sequences;
 mod session;
 mod settings;
 mod system;
+mod table_locks;
 mod transaction;
 mod transaction_control;
 mod two_phase;
@@ -97,6 +99,9 @@ pub struct Config {
     /// `max_prepared_transactions`: how many transactions may be prepared for two-phase commit
     /// at once; 0 (PostgreSQL's default) disables `PREPARE TRANSACTION`.
     pub max_prepared_transactions: usize,
+    /// `autovacuum`: whether the background collector runs (writers' pruning and `VACUUM`
+    /// work either way). Tests that count versions turn it off to count deterministically.
+    pub autovacuum: bool,
 }
 
 impl Config {
@@ -112,6 +117,7 @@ impl Config {
             archive_dir: None,
             io: Arc::new(StdIo),
             max_prepared_transactions: 0,
+            autovacuum: true,
         }
     }
 }

@@ -23,12 +23,31 @@
 //!          | 6 create-index table:u32 len:u32 index-bytes     (db001_catalog::codec)
 //!          | 7 drop-index table:u32 index:u32
 //!          | 8 commit-time unix-micros:i64                     (last op of every commit)
+//!          | 9 alter-table len:u32 schema-bytes               (the table's new schema; indexes
+//!                                                               it gains are built, indexes it
+//!                                                               lost dropped)
+//!          | 10 rewrite-table len:u32 schema-bytes            (new schema and new, empty
+//!                                                               storage: TRUNCATE, or a rewrite
+//!                                                               whose rows follow as inserts)
+//!          | 11 create-view len:u32 view-bytes                (db001_catalog::codec_objects)
+//!          | 12 drop-view view:u32
+//!          | 13 create-sequence len:u32 sequence-bytes        (with its value at commit)
+//!          | 14 drop-sequence sequence:u32
+//!          | 15 create-schema len:u32 schema-bytes
+//!          | 16 drop-schema len:u32 name-bytes
+//!          | 17 alter-sequence len:u32 sequence-bytes         (a new definition; the value
+//!                                                               in it is ignored)
 //!          | 40 put-role len:u32 role-bytes                    (db001_catalog::encode_role)
 //!          | 41 drop-role len:u32 name-bytes                   (UTF-8)
+//! sequence := version:u8(=1) sequence:u32 last-value:i64 is-called:u8   (kind SEQUENCE)
 //! ```
 //!
 //! (Role ops have numbers of their own, far from the table ops, so other kinds of catalog
 //! objects can be added in between without renumbering.)
+//!
+//! `SEQUENCE` records are not part of any transaction: `nextval` and `setval` are not rolled
+//! back, so their records count the moment they are in the log (see
+//! `db001_catalog::sequence` for why a record covers the next 32 values).
 //!
 //! Integers are little-endian. The commit timestamp is not stored: it is the record's end LSN.
 //! The commit *time* (wall clock) is, so point-in-time recovery can stop at a time.
@@ -47,6 +66,7 @@ pub const KIND_RESTART: u8 = 3;
 pub const KIND_TXN_PREPARE: u8 = 4;
 pub const KIND_TXN_COMMIT_PREPARED: u8 = 5;
 pub const KIND_TXN_ROLLBACK_PREPARED: u8 = 6;
+pub const KIND_SEQUENCE: u8 = 7;
 
 const FORMAT_VERSION: u8 = 1;
 /// Fixed header: version, transaction id, op count.
@@ -94,6 +114,47 @@ pub enum LogOp {
     DropRole {
         name: String,
     },
+    AlterTable {
+        schema: Vec<u8>,
+    },
+    RewriteTable {
+        schema: Vec<u8>,
+    },
+    CreateView {
+        view: Vec<u8>,
+    },
+    DropView {
+        view: u32,
+    },
+    CreateSequence {
+        sequence: Vec<u8>,
+    },
+    DropSequence {
+        sequence: u32,
+    },
+    CreateSchema {
+        schema: Vec<u8>,
+    },
+    DropSchema {
+        name: String,
+    },
+    AlterSequence {
+        sequence: Vec<u8>,
+    },
+}
+
+/// Tags of the ops that carry one length-prefixed byte string.
+fn bytes_op(op: &LogOp) -> Option<(u8, &[u8])> {
+    match op {
+        LogOp::AlterTable { schema } => Some((9, schema)),
+        LogOp::RewriteTable { schema } => Some((10, schema)),
+        LogOp::CreateView { view } => Some((11, view)),
+        LogOp::CreateSequence { sequence } => Some((13, sequence)),
+        LogOp::CreateSchema { schema } => Some((15, schema)),
+        LogOp::DropSchema { name } => Some((16, name.as_bytes())),
+        LogOp::AlterSequence { sequence } => Some((17, sequence)),
+        _ => None,
+    }
 }
 
 impl LogOp {
@@ -108,6 +169,8 @@ impl LogOp {
             LogOp::CommitTime { .. } => 1 + 8,
             LogOp::PutRole { role } => 1 + 4 + role.len(),
             LogOp::DropRole { name } => 1 + 4 + name.len(),
+            LogOp::DropView { .. } | LogOp::DropSequence { .. } => 1 + 4,
+            other => bytes_op(other).map_or(0, |(_, bytes)| 1 + 4 + bytes.len()),
         }
     }
 
@@ -169,6 +232,21 @@ impl LogOp {
                 out.extend_from_slice(&(name.len() as u32).to_le_bytes());
                 out.extend_from_slice(name.as_bytes());
             }
+            LogOp::DropView { view } => {
+                out.push(12);
+                out.extend_from_slice(&view.to_le_bytes());
+            }
+            LogOp::DropSequence { sequence } => {
+                out.push(14);
+                out.extend_from_slice(&sequence.to_le_bytes());
+            }
+            other => {
+                if let Some((tag, bytes)) = bytes_op(other) {
+                    out.push(tag);
+                    out.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
+                    out.extend_from_slice(bytes);
+                }
+            }
         }
     }
 }
@@ -204,6 +282,40 @@ pub fn encode_restart(unix_micros: i64) -> Vec<u8> {
     payload.push(FORMAT_VERSION);
     payload.extend_from_slice(&unix_micros.to_le_bytes());
     payload
+}
+
+/// The payload of a `SEQUENCE` record.
+pub fn encode_sequence_record(sequence: u32, value: db001_catalog::SequenceValue) -> Vec<u8> {
+    let mut payload = Vec::with_capacity(14);
+    payload.push(FORMAT_VERSION);
+    payload.extend_from_slice(&sequence.to_le_bytes());
+    payload.extend_from_slice(&value.last_value.to_le_bytes());
+    payload.push(value.is_called as u8);
+    payload
+}
+
+/// Decodes a `SEQUENCE` record.
+pub fn decode_sequence_record(bytes: &[u8]) -> Result<(u32, db001_catalog::SequenceValue)> {
+    let mut r = Reader { bytes, at: 0 };
+    let version = r.u8()?;
+    if version != FORMAT_VERSION {
+        return Err(corrupt(&format!(
+            "unknown sequence record version {version}"
+        )));
+    }
+    let sequence = r.u32()?;
+    let last_value = r.u64()? as i64;
+    let is_called = r.u8()? != 0;
+    if r.at != bytes.len() {
+        return Err(corrupt("trailing bytes after a sequence record"));
+    }
+    Ok((
+        sequence,
+        db001_catalog::SequenceValue {
+            last_value,
+            is_called,
+        },
+    ))
 }
 
 /// The commit time stored in a commit record's ops, if any.
@@ -292,6 +404,24 @@ pub fn decode_payload(bytes: &[u8]) -> Result<(u64, Vec<LogOp>)> {
                     .map_err(|_| corrupt("role name is not UTF-8"))?;
                 LogOp::DropRole { name }
             }
+            12 => LogOp::DropView { view: r.u32()? },
+            14 => LogOp::DropSequence { sequence: r.u32()? },
+            tag @ (9 | 10 | 11 | 13 | 15 | 16 | 17) => {
+                let len = r.u32()? as usize;
+                let bytes = r.take(len)?.to_vec();
+                match tag {
+                    9 => LogOp::AlterTable { schema: bytes },
+                    10 => LogOp::RewriteTable { schema: bytes },
+                    11 => LogOp::CreateView { view: bytes },
+                    13 => LogOp::CreateSequence { sequence: bytes },
+                    15 => LogOp::CreateSchema { schema: bytes },
+                    17 => LogOp::AlterSequence { sequence: bytes },
+                    _ => LogOp::DropSchema {
+                        name: String::from_utf8(bytes)
+                            .map_err(|_| corrupt("a schema name that is not UTF-8"))?,
+                    },
+                }
+            }
             tag => return Err(corrupt(&format!("unknown log op {tag}"))),
         };
         ops.push(op);
@@ -375,6 +505,21 @@ mod tests {
                 index: 16390,
             },
             LogOp::DropTable { table: 16384 },
+            LogOp::AlterTable { schema: vec![2; 5] },
+            LogOp::RewriteTable { schema: vec![3; 6] },
+            LogOp::CreateView { view: vec![4; 3] },
+            LogOp::DropView { view: 16500 },
+            LogOp::CreateSequence {
+                sequence: vec![6; 9],
+            },
+            LogOp::DropSequence { sequence: 16501 },
+            LogOp::CreateSchema { schema: vec![7; 2] },
+            LogOp::DropSchema {
+                name: "app".to_string(),
+            },
+            LogOp::AlterSequence {
+                sequence: vec![8; 4],
+            },
             LogOp::CommitTime {
                 unix_micros: 1_700_000_000_123_456,
             },
@@ -408,6 +553,22 @@ mod tests {
         assert_eq!(commit_time(&sample_ops()), Some(1_700_000_000_123_456));
         assert_eq!(commit_time(&sample_ops()[..3]), None);
         assert_eq!(encode_restart(5).len(), 9);
+    }
+
+    #[test]
+    fn sequence_records_round_trip() {
+        let value = db001_catalog::SequenceValue {
+            last_value: -42,
+            is_called: true,
+        };
+        let payload = encode_sequence_record(16501, value);
+        assert_eq!(
+            decode_sequence_record(&payload).expect("valid"),
+            (16501, value)
+        );
+        for len in 0..payload.len() {
+            assert!(decode_sequence_record(&payload[..len]).is_err());
+        }
     }
 
     #[test]

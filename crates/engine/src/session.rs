@@ -21,11 +21,17 @@ use parking_lot::Mutex;
 
 use crate::database::Database;
 use crate::result::{Column, CommandTag, StatementResult, TransactionStatus};
+use crate::sequences::SessionSequences;
 use crate::settings::{Settings, parse_isolation};
 use crate::system::{SessionIdentity, SystemCatalog};
 use crate::transaction::Transaction;
 use crate::waiting::{WaitLimits, wait_for_transaction};
 use crate::{VERSION_STRING, ddl, two_phase};
+
+mod locking;
+mod named;
+mod savepoints;
+mod writes;
 
 /// How often one statement may be re-run after waiting for other writers before giving up.
 const STATEMENT_RETRIES_MAX: u32 = 10_000;
@@ -64,6 +70,10 @@ pub struct Session {
     pub(crate) reader: ReaderSlot,
     /// A COPY FROM STDIN waiting for data (see `copy`).
     copy_in: Option<Box<copy::CopyIn>>,
+    /// `currval`, `lastval`, and the sequence records to wait for at commit.
+    sequences: Arc<SessionSequences>,
+    /// Statements prepared with SQL `PREPARE`, by name.
+    named: std::collections::HashMap<String, Arc<Prepared>>,
 }
 
 impl Session {
@@ -87,9 +97,9 @@ impl Session {
             db.shared.start_micros,
         ));
         let functions: Arc<dyn db001_executor::SystemFunctions> = system.clone();
+        let sequences = Arc::new(SessionSequences::new(db.clone()));
         Session {
             reader,
-            db,
             txn: None,
             settings,
             system,
@@ -100,7 +110,11 @@ impl Session {
                 version: VERSION_STRING.to_string(),
                 backend_pid,
                 system: Some(functions),
+                sequences: Some(Arc::clone(&sequences) as Arc<dyn db001_executor::SequenceAccess>),
             }),
+            db,
+            sequences,
+            named: std::collections::HashMap::new(),
         }
     }
 
@@ -252,18 +266,23 @@ impl Session {
                 plan: Mutex::new(None),
             }));
         };
-        if self.txn.as_ref().is_some_and(|t| t.failed) && !is_transaction_end(&statement) {
+        if self.txn.as_ref().is_some_and(|t| t.failed)
+            && !is_transaction_end(&statement)
+            && !matches!(statement, ast::Statement::RollbackToSavepoint(_))
+        {
             return Err(aborted_error());
         }
         let (columns, param_types, plan) = match planned_kind(&statement) {
             Some(inner) => {
                 let catalog = self.planning_catalog(sql)?;
-                let (bound, param_types) = db001_planner::plan_statement_with_system(
+                let search_path = self.search_path();
+                let (bound, param_types) = db001_planner::plan_statement_with_system_in(
                     &catalog,
                     self.system.as_ref(),
                     sql,
                     inner,
                     &types,
+                    &search_path,
                 )?;
                 let volatile = self.system.take_volatile();
                 let columns = if matches!(statement, ast::Statement::Explain { .. }) {
@@ -389,8 +408,16 @@ impl Session {
         match &mut self.txn {
             Some(txn) if txn.explicit => {
                 txn.failed = true;
-                txn.abort_in_place(&self.db);
-                self.reader.release();
+                // An error aborts the innermost subtransaction at once, as in PostgreSQL: with
+                // a savepoint, what was done since it (ROLLBACK TO then resumes from there);
+                // without one, the whole transaction (its locks go now, not at ROLLBACK).
+                if let Some(savepoint) = txn.savepoints.pop() {
+                    txn.rollback_to(&self.db, &savepoint.mark);
+                    txn.savepoints.push(savepoint);
+                } else {
+                    txn.abort_in_place(&self.db);
+                    self.reader.release();
+                }
             }
             Some(_) => {
                 if let Some(txn) = self.take_transaction() {
@@ -408,6 +435,9 @@ impl Session {
         if txn.failed {
             txn.rollback(&self.db);
             return Ok(());
+        }
+        if self.settings.synchronous_commit() {
+            self.sequences.wait_durable().await?;
         }
         txn.commit(&self.db, self.settings.synchronous_commit())
             .await
@@ -439,6 +469,7 @@ impl Session {
                 }
                 return Ok(StatementResult::command(CommandTag::Rollback));
             }
+            ast::Statement::RollbackToSavepoint(name) => return self.rollback_to_savepoint(name),
             _ => {}
         }
         if self.txn.as_ref().is_some_and(|t| t.failed) {
@@ -483,17 +514,16 @@ impl Session {
                     tag: CommandTag::Explain,
                 })
             }
-            ast::Statement::CreateTable(_)
-            | ast::Statement::DropTable(_)
-            | ast::Statement::CreateIndex(_)
-            | ast::Statement::DropIndex(_) => self.run_ddl(statement, sql).await,
+            statement if ddl::is_ddl(statement) => self.run_ddl(statement, sql).await,
             ast::Statement::Select(_)
             | ast::Statement::Insert(_)
             | ast::Statement::Update(_)
-            | ast::Statement::Delete(_) => {
-                let bound = self.bound_plan(statement, sql, prepared)?;
-                self.run_planned(&bound, params).await
-            }
+            | ast::Statement::Delete(_) => self.run_dml(statement, sql, prepared, params).await,
+            ast::Statement::Savepoint(name) => self.savepoint(name),
+            ast::Statement::ReleaseSavepoint(name) => self.release_savepoint(name),
+            ast::Statement::Prepare(prepare) => self.prepare_named(prepare),
+            ast::Statement::Execute(execute) => self.execute_named(execute).await,
+            ast::Statement::Deallocate(name) => self.deallocate(name.as_ref()),
             ast::Statement::Begin(_)
             | ast::Statement::Commit
             | ast::Statement::Rollback
@@ -513,14 +543,11 @@ impl Session {
             )),
             // Nothing is ever listened to, so there is nothing to stop listening to.
             ast::Statement::Unlisten(_) => Ok(StatementResult::command(CommandTag::Unlisten)),
-            // Prepared statements are the wire's (protocol-level); it drops them on this tag.
-            ast::Statement::Deallocate(name) => Ok(StatementResult::command(
-                CommandTag::Deallocate(name.as_ref().map(|name| name.value.clone())),
-            )),
             ast::Statement::Listen(_) => Err(Error::feature_not_supported(
                 "LISTEN/NOTIFY is not supported by db001",
             )),
             ast::Statement::Copy(copy) => self.copy(copy, sql).await,
+            _ => Err(Error::internal("transaction control handled above")),
         }
     }
 
@@ -542,6 +569,9 @@ impl Session {
         if txn.failed {
             txn.rollback(&self.db);
             return Ok(StatementResult::command(CommandTag::Rollback));
+        }
+        if self.settings.synchronous_commit() {
+            self.sequences.wait_durable().await?;
         }
         txn.commit(&self.db, self.settings.synchronous_commit())
             .await?;
@@ -707,12 +737,14 @@ impl Session {
                 return Ok(Arc::clone(plan));
             }
             let inner = planned_kind(statement).unwrap_or(statement);
-            let (bound, _) = db001_planner::plan_statement_with_system(
+            let search_path = self.search_path();
+            let (bound, _) = db001_planner::plan_statement_with_system_in(
                 &catalog,
                 self.system.as_ref(),
                 sql,
                 inner,
                 &prepared.param_types,
+                &search_path,
             )?;
             let volatile = self.system.take_volatile();
             let columns = bound.columns().map(to_columns);
@@ -729,12 +761,14 @@ impl Session {
             return Ok(bound);
         }
         let inner = planned_kind(statement).unwrap_or(statement);
-        let (bound, _) = db001_planner::plan_statement_with_system(
+        let search_path = self.search_path();
+        let (bound, _) = db001_planner::plan_statement_with_system_in(
             &catalog,
             self.system.as_ref(),
             sql,
             inner,
             &[],
+            &search_path,
         )?;
         self.system.take_volatile();
         Ok(Arc::new(bound))
@@ -789,6 +823,7 @@ impl Session {
             db.check_writable()?;
             txn.ensure_writer(&db);
         }
+        let written = locking::written_tables(bound);
         let mut snapshot = self.statement_snapshot(limits.deadline).await?;
         let mut attempts = 0;
         loop {
@@ -806,7 +841,8 @@ impl Session {
             };
             let result = {
                 let _deadline = db001_txn::deadline::DeadlineGuard::new(limits.deadline);
-                execute_bound(&db, txn, &ctx, bound)
+                locking::lock_written(&db, txn, &written)
+                    .and_then(|()| execute_bound(&db, txn, &ctx, bound))
             };
             let Err(error) = &result else {
                 return result;
@@ -838,45 +874,6 @@ impl Session {
                 )
                 .await?;
             }
-        }
-    }
-
-    async fn run_ddl(&mut self, statement: &ast::Statement, sql: &str) -> Result<StatementResult> {
-        let db = self.db.clone();
-        let limits = self.wait_limits();
-        self.ensure_transaction();
-        let mut attempts = 0;
-        loop {
-            let txn = self.txn.as_mut().expect("ensured above");
-            if txn.read_only {
-                return Err(Error::new(
-                    SqlState::READ_ONLY_SQL_TRANSACTION,
-                    "cannot execute DDL in a read-only transaction",
-                ));
-            }
-            db.check_writable()?;
-            let snapshot = self.statement_snapshot(limits.deadline).await?;
-            let txn = self.txn.as_mut().expect("ensured above");
-            let result = ddl::execute(&db, txn, snapshot, statement, sql);
-            let Err(error) = &result else {
-                return result;
-            };
-            let Some(other) = error.waiting_for() else {
-                return result;
-            };
-            attempts += 1;
-            if attempts > STATEMENT_RETRIES_MAX || other == 0 {
-                return result;
-            }
-            let own = txn.id();
-            wait_for_transaction(
-                &db.shared.manager,
-                own,
-                other,
-                self.info.backend_pid,
-                limits,
-            )
-            .await?;
         }
     }
 }
@@ -926,15 +923,27 @@ fn execute_bound(
             source,
             values,
             returning,
+            on_conflict,
         } => {
-            let (count, rows) = db001_executor::dml::insert(
-                ctx,
-                &mut write,
-                table,
-                source,
-                values,
-                returning.as_ref(),
-            )?;
+            let (count, rows) = match on_conflict {
+                None => db001_executor::dml::insert(
+                    ctx,
+                    &mut write,
+                    table,
+                    source,
+                    values,
+                    returning.as_ref(),
+                )?,
+                Some(on_conflict) => db001_executor::upsert::insert(
+                    ctx,
+                    &mut write,
+                    table,
+                    source,
+                    values,
+                    returning.as_ref(),
+                    on_conflict,
+                )?,
+            };
             (
                 CommandTag::Insert(count),
                 rows,

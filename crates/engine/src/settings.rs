@@ -912,3 +912,39 @@ mod tests {
         );
     }
 }
+
+/// Parses a `search_path` value (`"$user", public`) into schema names, `$user` replaced by
+/// `user`, quotes removed, empty items dropped.
+pub(crate) fn search_path(value: &str, user: &str) -> Vec<String> {
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+        .map(|item| {
+            let unquoted = item
+                .strip_prefix('"')
+                .and_then(|rest| rest.strip_suffix('"'))
+                .map_or_else(
+                    || item.to_ascii_lowercase(),
+                    |inner| inner.replace("\"\"", "\""),
+                );
+            if unquoted == "$user" {
+                user.to_string()
+            } else {
+                unquoted
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod search_path_tests {
+    #[test]
+    fn user_is_replaced_and_quotes_removed() {
+        assert_eq!(
+            super::search_path("\"$user\", public, \"My Schema\", App", "alice"),
+            ["alice", "public", "My Schema", "app"]
+        );
+        assert!(super::search_path("", "alice").is_empty());
+    }
+}

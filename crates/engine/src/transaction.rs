@@ -28,6 +28,42 @@ use crate::log_record::{KIND_TXN_COMMIT, KIND_TXN_DATA, LogOp, encode_payloads, 
 pub(crate) enum DdlAction {
     /// An index added to a table's storage.
     DropIndex { table: Arc<Table>, index_id: u32 },
+    /// `TRUNCATE ... RESTART IDENTITY`: the sequence goes back to its start when the
+    /// transaction commits. (Resetting it earlier would be unsafe: values handed out after the
+    /// reset are logged ahead before the commit record, and replaying the reset after them
+    /// would hand them out again.)
+    ResetSequence { sequence: u32 },
+}
+
+impl DdlAction {
+    fn run(self, db: &Database) {
+        match self {
+            DdlAction::DropIndex { table, index_id } => table.drop_index(index_id),
+            DdlAction::ResetSequence { sequence } => {
+                if let Err(error) = crate::sequences::reset(db, sequence) {
+                    tracing::warn!("RESTART IDENTITY of sequence {sequence} failed: {error}");
+                }
+            }
+        }
+    }
+}
+
+/// Where a transaction stood at a point in time: what `ROLLBACK TO SAVEPOINT` (and a DDL
+/// statement that has to wait and run again) returns to.
+#[derive(Debug)]
+pub(crate) struct TxnMark {
+    write_set_len: usize,
+    ddl_log_len: usize,
+    catalog: Option<Catalog>,
+    on_rollback_len: usize,
+    on_commit_len: usize,
+}
+
+/// A named savepoint.
+#[derive(Debug)]
+pub(crate) struct Savepoint {
+    pub(crate) name: String,
+    pub(crate) mark: TxnMark,
 }
 
 /// The state of one transaction.
@@ -60,6 +96,10 @@ pub(crate) struct Transaction {
     pub(crate) holds_ddl_lock: bool,
     /// `now()`: µs since 2000-01-01.
     pub(crate) start_micros: i64,
+    /// Tables this transaction holds a lock on (see `table_locks`).
+    pub(crate) table_locks: Vec<u32>,
+    /// Open savepoints, oldest first.
+    pub(crate) savepoints: Vec<Savepoint>,
 }
 
 /// Microseconds between the Unix epoch and PostgreSQL's (2000-01-01).
@@ -86,7 +126,56 @@ impl Transaction {
             on_commit: Vec::new(),
             holds_ddl_lock: false,
             start_micros: unix_micros - POSTGRES_EPOCH_MICROS,
+            table_locks: Vec::new(),
+            savepoints: Vec::new(),
         }
+    }
+
+    /// Where the transaction stands now.
+    pub(crate) fn mark(&self) -> TxnMark {
+        TxnMark {
+            write_set_len: self.write_set.len(),
+            ddl_log_len: self.ddl_log.len(),
+            catalog: self.catalog.clone(),
+            on_rollback_len: self.on_rollback.len(),
+            on_commit_len: self.on_commit.len(),
+        }
+    }
+
+    /// Undoes everything done since `mark`: row writes, DDL (the private catalog goes back to
+    /// its copy at the mark), and DDL side effects on shared storage. Locks stay held, and
+    /// sequences keep their values, as in PostgreSQL.
+    pub(crate) fn rollback_to(&mut self, db: &Database, mark: &TxnMark) {
+        let own = self.id();
+        db001_storage::undo(&mut self.write_set, mark.write_set_len, own);
+        self.ddl_log.truncate(mark.ddl_log_len);
+        self.catalog = mark.catalog.clone();
+        while self.on_rollback.len() > mark.on_rollback_len {
+            if let Some(action) = self.on_rollback.pop() {
+                action.run(db);
+            }
+        }
+        self.on_commit.truncate(mark.on_commit_len);
+    }
+
+    /// Takes a lock on a table for this transaction (see `table_locks`).
+    pub(crate) fn lock_table(&mut self, db: &Database, table: u32, exclusive: bool) -> Result<()> {
+        let own = self.ensure_writer(db);
+        let locks = &db.shared.table_locks;
+        let new = if exclusive {
+            locks.lock_exclusive(table, own)?
+        } else {
+            locks.lock_shared(table, own)?
+        };
+        if new {
+            self.table_locks.push(table);
+        }
+        Ok(())
+    }
+
+    fn release_table_locks(&mut self, db: &Database, own: TxnId) {
+        db.shared.table_locks.release(&self.table_locks, own);
+        self.table_locks.clear();
     }
 
     /// The transaction id (`TXN_ID_BIT` alone, which matches nothing, before the first write).
@@ -152,7 +241,14 @@ impl Transaction {
             self.holds_ddl_lock = true;
         }
         if self.catalog.is_none() {
-            self.catalog = Some(db.catalog().as_ref().clone());
+            let mut catalog = db.catalog().as_ref().clone();
+            // Ids a rolled-back DDL transaction used are not handed out again.
+            catalog.reserve_oid(
+                db.shared
+                    .oid_floor
+                    .load(std::sync::atomic::Ordering::Acquire),
+            );
+            self.catalog = Some(catalog);
         }
         Ok(self.catalog.as_mut().expect("set above"))
     }
@@ -259,12 +355,11 @@ impl Transaction {
             catalog.bump_version(published.version());
             *published = Arc::new(catalog);
         }
-        for action in self.on_commit.drain(..) {
-            match action {
-                DdlAction::DropIndex { table, index_id } => table.drop_index(index_id),
-            }
+        for action in std::mem::take(&mut self.on_commit) {
+            action.run(db);
         }
         self.finish_committed(db, &shared, lsn);
+        self.release_table_locks(db, own);
         self.release_ddl_lock(db, own);
         Ok(())
     }
@@ -307,12 +402,15 @@ impl Transaction {
             db.shared.manager.ssi().rolled_back(own);
         }
         db001_storage::undo(&mut self.write_set, 0, own);
-        for action in self.on_rollback.drain(..) {
-            match action {
-                DdlAction::DropIndex { table, index_id } => table.drop_index(index_id),
-            }
+        while let Some(action) = self.on_rollback.pop() {
+            action.run(db);
         }
-        self.catalog = None;
+        if let Some(mut catalog) = self.catalog.take() {
+            db.shared
+                .oid_floor
+                .fetch_max(catalog.allocate_oid(), std::sync::atomic::Ordering::AcqRel);
+        }
+        self.release_table_locks(db, own);
         db.shared.manager.finish(&shared);
         db001_storage::release_row_locks(&mut self.write_set, own);
         self.release_ddl_lock(db, own);

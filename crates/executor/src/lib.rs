@@ -14,6 +14,7 @@
 //! expressions in [`subquery`].
 
 pub mod aggregate;
+pub mod constraints;
 pub mod dml;
 pub mod eval;
 pub mod functions;
@@ -22,10 +23,12 @@ pub mod library;
 pub mod locking;
 pub mod operators;
 pub mod project_set;
+pub mod sequences;
 pub mod series;
 pub mod setops;
 pub mod subquery;
 pub mod system;
+pub mod upsert;
 pub mod window;
 
 use std::collections::HashMap;
@@ -36,6 +39,7 @@ use db001_txn::{Snapshot, TxnManager};
 
 pub use dml::WriteContext;
 pub use operators::collect;
+pub use sequences::SequenceAccess;
 pub use system::SystemFunctions;
 
 /// Facts about the session that functions like `now()` and `current_user` report.
@@ -48,6 +52,8 @@ pub struct SessionInfo {
     /// The engine's answers to system functions; `None` where no engine is behind the
     /// executor (they then fail with 0A000).
     pub system: Option<Arc<dyn SystemFunctions>>,
+    /// What runs `nextval` and friends for this session (`None`: they fail with 0A000).
+    pub sequences: Option<Arc<dyn SequenceAccess>>,
 }
 
 /// Everything a statement's operators read.

@@ -3,7 +3,9 @@
 //!
 //! Rows are produced one at a time, so `generate_series(1, 1000000000) LIMIT 5` is cheap.
 //! As in PostgreSQL: a NULL argument gives no rows, a zero step is an error (22023), and a
-//! series stops before it would overflow its type.
+//! series stops before it would overflow its type. A long series honours `statement_timeout`
+//! (57014): it checks the statement's deadline every [`DEADLINE_CHECK_ROWS`] rows, as the
+//! storage scans do, since nothing else interrupts a query that reads no table.
 
 use std::cmp::Ordering;
 
@@ -14,10 +16,15 @@ use crate::ExecContext;
 use crate::eval::{Env, eval};
 use crate::operators::Operator;
 
+/// Rows produced between two looks at the statement's deadline.
+const DEADLINE_CHECK_ROWS: u32 = 1024;
+
 /// Produces the series.
 #[derive(Debug)]
 pub struct SeriesOp {
     state: State,
+    /// Rows since the deadline was last checked.
+    since_check: u32,
 }
 
 #[derive(Debug)]
@@ -62,7 +69,10 @@ impl SeriesOp {
         let [start, stop, step] = <[Value; 3]>::try_from(values)
             .map_err(|_| Error::internal("generate_series takes two or three arguments"))?;
         if start.is_null() || stop.is_null() || step.is_null() {
-            return Ok(SeriesOp { state: State::Done });
+            return Ok(SeriesOp {
+                state: State::Done,
+                since_check: 0,
+            });
         }
         let zero_step = || {
             Error::new(
@@ -97,12 +107,23 @@ impl SeriesOp {
                 }
             }
         };
-        Ok(SeriesOp { state })
+        Ok(SeriesOp {
+            state,
+            since_check: 0,
+        })
     }
 }
 
 impl Operator for SeriesOp {
     fn next(&mut self, _ctx: &ExecContext) -> Result<Option<Row>> {
+        self.since_check += 1;
+        if self.since_check >= DEADLINE_CHECK_ROWS {
+            self.since_check = 0;
+            if let Err(error) = db001_txn::deadline::check() {
+                self.state = State::Done;
+                return Err(error);
+            }
+        }
         match &mut self.state {
             State::Done => Ok(None),
             State::Integer {

@@ -29,6 +29,22 @@ pub enum Builtin {
         case_insensitive: bool,
         negated: bool,
     },
+    /// `nextval`, `currval`, `setval`, `lastval`: the sequence is the first argument, as its
+    /// id (a `bigint` literal the binder resolved the name to).
+    Sequence(SequenceFunction),
+}
+
+/// Sequence functions (see `binder::sequences`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SequenceFunction {
+    /// `nextval(sequence)`.
+    NextValue,
+    /// `currval(sequence)`.
+    CurrentValue,
+    /// `setval(sequence, value)` and `setval(sequence, value, is_called)`.
+    SetValue,
+    /// `lastval()`.
+    LastValue,
 }
 
 /// Functions of strings and byte strings.
@@ -294,7 +310,9 @@ impl Builtin {
     pub fn is_volatile(&self) -> bool {
         matches!(
             self,
-            Builtin::GenRandomUuid | Builtin::DateTime(DateTimeFunction::ClockTimestamp)
+            Builtin::GenRandomUuid
+                | Builtin::DateTime(DateTimeFunction::ClockTimestamp)
+                | Builtin::Sequence(_)
         )
     }
 }

@@ -21,13 +21,14 @@ pub mod builtin;
 pub mod explain;
 pub mod optimizer;
 pub mod plan;
+pub mod rules;
 pub mod system;
 
 use db001_catalog::Catalog;
 use db001_common::{DataType, Result};
 use db001_sql::ast;
 
-pub use binder::{Binder, resolve_type};
+pub use binder::{Binder, bind_table_expression, resolve_type};
 pub use plan::{BoundStatement, OutputColumn, Plan};
 
 /// Binds and optimizes a SELECT / INSERT / UPDATE / DELETE. Returns the plan and the final
@@ -38,7 +39,22 @@ pub fn plan_statement(
     statement: &ast::Statement,
     param_types: &[DataType],
 ) -> Result<(BoundStatement, Vec<DataType>)> {
+    plan_statement_in(catalog, sql, statement, param_types, &[])
+}
+
+/// [`plan_statement`] with a `search_path`: the schemas unqualified names are looked up in,
+/// in order (empty: `public`).
+pub fn plan_statement_in(
+    catalog: &Catalog,
+    sql: &str,
+    statement: &ast::Statement,
+    param_types: &[DataType],
+    search_path: &[String],
+) -> Result<(BoundStatement, Vec<DataType>)> {
     let mut binder = Binder::new(catalog, sql, param_types);
+    if !search_path.is_empty() {
+        binder.set_search_path(search_path);
+    }
     let bound = binder.bind_statement(statement)?;
     Ok((bound, binder.param_types()))
 }
@@ -52,7 +68,22 @@ pub fn plan_statement_with_system(
     statement: &ast::Statement,
     param_types: &[DataType],
 ) -> Result<(BoundStatement, Vec<DataType>)> {
+    plan_statement_with_system_in(catalog, system, sql, statement, param_types, &[])
+}
+
+/// [`plan_statement_with_system`] with a `search_path` (as [`plan_statement_in`]).
+pub fn plan_statement_with_system_in(
+    catalog: &Catalog,
+    system: &dyn system::SystemRelations,
+    sql: &str,
+    statement: &ast::Statement,
+    param_types: &[DataType],
+    search_path: &[String],
+) -> Result<(BoundStatement, Vec<DataType>)> {
     let mut binder = Binder::new(catalog, sql, param_types).with_system(system);
+    if !search_path.is_empty() {
+        binder.set_search_path(search_path);
+    }
     let bound = binder.bind_statement(statement)?;
     Ok((bound, binder.param_types()))
 }

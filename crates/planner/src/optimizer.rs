@@ -62,11 +62,13 @@ pub fn optimize_statement(statement: BoundStatement) -> BoundStatement {
             source,
             values,
             returning,
+            on_conflict,
         } => BoundStatement::Insert {
             table,
             source: optimize(source),
             values,
             returning: returning.map(optimize_returning),
+            on_conflict,
         },
         BoundStatement::Update {
             table,

@@ -15,6 +15,9 @@ use db001_storage::Table;
 pub struct TableRef {
     pub schema: Arc<TableSchema>,
     pub storage: Arc<Table>,
+    /// For the target of INSERT, UPDATE and DELETE: the constraints its writes must keep
+    /// (see [`crate::rules`]); `None` for tables that are only read.
+    pub rules: Option<Arc<crate::rules::WriteRules>>,
 }
 
 /// A bound scalar expression.
@@ -661,6 +664,8 @@ pub enum BoundStatement {
         /// One entry per table column.
         values: Vec<InsertValue>,
         returning: Option<Returning>,
+        /// `ON CONFLICT ...`.
+        on_conflict: Option<Box<OnConflict>>,
     },
     Update {
         table: TableRef,
@@ -675,6 +680,25 @@ pub enum BoundStatement {
         scan: Plan,
         returning: Option<Returning>,
     },
+}
+
+/// `INSERT ... ON CONFLICT`: what counts as a conflict and what to do about it.
+#[derive(Debug, Clone)]
+pub struct OnConflict {
+    /// The unique indexes a conflict is looked for in (the arbiters). Empty for a DO NOTHING
+    /// without target: every unique index arbitrates then.
+    pub arbiters: Vec<u32>,
+    /// `None` for DO NOTHING.
+    pub update: Option<ConflictUpdate>,
+}
+
+/// `DO UPDATE SET ... [WHERE ...]`. Expressions read the existing row's columns followed by
+/// the proposed row's (`excluded`).
+#[derive(Debug, Clone)]
+pub struct ConflictUpdate {
+    /// (column position, new value).
+    pub assignments: Vec<(usize, Expr)>,
+    pub predicate: Option<Expr>,
 }
 
 /// The rows a `SELECT ... FOR UPDATE` locks: a scan of one table (with row ids) filtered by the

@@ -14,6 +14,7 @@ fn catalog() -> Catalog {
         data_type,
         nullable: true,
         default: None,
+        identity: None,
     };
     let mut add =
         |name: &str, columns: Vec<ColumnSchema>, indexes: Vec<(&str, Vec<usize>, bool)>| {
@@ -26,6 +27,7 @@ fn catalog() -> Catalog {
                     columns,
                     unique: primary,
                     primary,
+                    constraint: primary,
                 })
                 .collect();
             catalog
@@ -35,6 +37,8 @@ fn catalog() -> Catalog {
                     schema_name: "public".to_string(),
                     columns,
                     indexes,
+                    checks: Vec::new(),
+                    foreign_keys: Vec::new(),
                 })
                 .expect("new table");
         };

@@ -55,6 +55,9 @@ pub struct Settings {
     /// `max_prepared_transactions`: transactions that may wait prepared for two-phase commit
     /// at once (0, PostgreSQL's default, disables PREPARE TRANSACTION).
     pub max_prepared_transactions: usize,
+    /// `migrations_dir`: a directory of `V<n>__*.sql` migrations applied at start-up, before
+    /// clients are accepted (see `crate::migrate`); none when empty.
+    pub migrations_dir: Option<PathBuf>,
 }
 
 impl Default for Settings {
@@ -75,6 +78,7 @@ impl Default for Settings {
             shutdown_grace: Duration::from_secs(5),
             log_level: tracing::Level::INFO,
             max_prepared_transactions: 0,
+            migrations_dir: None,
         }
     }
 }
@@ -96,6 +100,7 @@ pub const KEYS: &[&str] = &[
     "shutdown_grace",
     "log_level",
     "max_prepared_transactions",
+    "migrations_dir",
 ];
 
 /// The file's shape. Unknown keys are an error.
@@ -117,6 +122,7 @@ struct FileSettings {
     shutdown_grace: Option<String>,
     log_level: Option<String>,
     max_prepared_transactions: Option<String>,
+    migrations_dir: Option<String>,
 }
 
 impl FileSettings {
@@ -137,6 +143,7 @@ impl FileSettings {
             ("shutdown_grace", self.shutdown_grace),
             ("log_level", self.log_level),
             ("max_prepared_transactions", self.max_prepared_transactions),
+            ("migrations_dir", self.migrations_dir),
         ]
         .into_iter()
         .filter_map(|(key, value)| value.map(|value| (key, value)))
@@ -339,6 +346,9 @@ impl Settings {
                 self.max_wal_bytes = bytes;
             }
             "archive_mode" => self.archive_mode = boolean(value)?,
+            "migrations_dir" => {
+                self.migrations_dir = (!value.is_empty()).then(|| PathBuf::from(value));
+            }
             "archive_dir" => {
                 self.archive_dir = (!value.is_empty()).then(|| PathBuf::from(value));
             }

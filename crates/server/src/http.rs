@@ -66,6 +66,8 @@ impl EngineStatus for Database {
             rollbacks: stats.rollbacks.load(Ordering::Relaxed),
             statements: stats.statements.load(Ordering::Relaxed),
             conflict_retries: stats.conflict_retries.load(Ordering::Relaxed),
+            versions_collected: stats.versions_collected.load(Ordering::Relaxed),
+            rows_collected: stats.rows_collected.load(Ordering::Relaxed),
         }
     }
 }

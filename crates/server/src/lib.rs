@@ -9,17 +9,21 @@
 //! 1. Settings: defaults < `config/database.yaml` < `DB001_*` < flags. A bad setting stops here
 //!    with exit code 2.
 //! 2. `Database::open` recovers the data directory. Failure: exit 1.
-//! 3. Both listeners are bound (port 0 works) and their real addresses printed on stdout, one
+//! 3. With `migrations_dir` set, its pending migrations are applied through an embedded
+//!    session ([`migrate`]); a failing or edited migration stops the server (exit 1) before it
+//!    accepts anyone.
+//! 4. Both listeners are bound (port 0 works) and their real addresses printed on stdout, one
 //!    line each, flushed — tests and scripts read them:
 //!    `db001: listening for PostgreSQL connections on 127.0.0.1:54321`,
 //!    `db001: HTTP on 127.0.0.1:54322`.
-//! 4. Serve until SIGTERM or SIGINT. Then: `/health` turns 503, the wire stops accepting and
+//! 5. Serve until SIGTERM or SIGINT. Then: `/health` turns 503, the wire stops accepting and
 //!    drains sessions for at most `shutdown_grace` (a second signal cuts the wait short),
 //!    `db.shutdown()` takes a last checkpoint and flushes the WAL, exit 0.
 
 pub mod config;
 pub mod http;
 pub mod metrics;
+pub mod migrate;
 pub mod tools;
 
 use std::io::Write;
@@ -46,6 +50,23 @@ impl std::fmt::Display for ServerError {
 }
 
 impl std::error::Error for ServerError {}
+
+/// Applies the pending migrations of `dir` (the `migrations_dir` setting).
+async fn apply_migrations(db: &Database, dir: &std::path::Path) -> Result<(), ServerError> {
+    let failed = |error: String| {
+        ServerError(format!(
+            "cannot apply the migrations in {}: {error}",
+            dir.display()
+        ))
+    };
+    let migrations = migrate::read_dir(dir).map_err(failed)?;
+    let mut session = db.session();
+    let outcome = migrate::up(&mut session, &migrations)
+        .await
+        .map_err(failed)?;
+    tracing::info!(dir = %dir.display(), "{}", migrate::summary(&outcome, false));
+    Ok(())
+}
 
 /// Installs the stderr logger: one timestamped line per event.
 pub fn init_logging(level: tracing::Level) {
@@ -81,6 +102,10 @@ pub async fn run(settings: Settings) -> Result<(), ServerError> {
                 error.code()
             ))
         })?;
+
+    if let Some(dir) = &settings.migrations_dir {
+        apply_migrations(&db, dir).await?;
+    }
 
     let listener = bind(&settings.listen, "PostgreSQL").await?;
     let http_listener = bind(&settings.http_listen, "HTTP").await?;

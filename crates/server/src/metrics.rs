@@ -27,6 +27,8 @@ struct Registered {
     commits_total: IntCounter,
     rollbacks_total: IntCounter,
     conflict_retries_total: IntCounter,
+    gc_versions_collected_total: IntCounter,
+    gc_rows_collected_total: IntCounter,
     errors_total: IntCounterVec,
     durable_lsn: IntGauge,
     uptime_seconds: IntGauge,
@@ -40,6 +42,10 @@ pub struct EngineCounters {
     pub rollbacks: u64,
     pub statements: u64,
     pub conflict_retries: u64,
+    /// Old row versions reclaimed by garbage collection (collector and VACUUM).
+    pub versions_collected: u64,
+    /// Deleted rows reclaimed entirely by garbage collection.
+    pub rows_collected: u64,
 }
 
 /// The values one scrape reports besides the wire's counters.
@@ -88,6 +94,14 @@ impl Metrics {
             conflict_retries_total: counter(
                 "db001_conflict_retries_total",
                 "Statements re-run after waiting for a concurrent writer.",
+            )?,
+            gc_versions_collected_total: counter(
+                "db001_gc_versions_collected_total",
+                "Old row versions reclaimed by garbage collection (collector and VACUUM).",
+            )?,
+            gc_rows_collected_total: counter(
+                "db001_gc_rows_collected_total",
+                "Deleted rows reclaimed entirely by garbage collection.",
             )?,
             errors_total: {
                 let errors = IntCounterVec::new(
@@ -138,6 +152,11 @@ impl Metrics {
             &registered.conflict_retries_total,
             counters.conflict_retries,
         );
+        advance(
+            &registered.gc_versions_collected_total,
+            counters.versions_collected,
+        );
+        advance(&registered.gc_rows_collected_total, counters.rows_collected);
         for (class, count) in wire.errors_by_class() {
             advance(&registered.errors_total.with_label_values(&[&class]), count);
         }
@@ -185,6 +204,8 @@ mod tests {
                 rollbacks: 1,
                 statements: 9,
                 conflict_retries: 0,
+                versions_collected: 11,
+                rows_collected: 2,
             },
             started: Instant::now(),
         };
@@ -197,6 +218,8 @@ mod tests {
             "db001_commits_total 3",
             "db001_rollbacks_total 1",
             "db001_conflict_retries_total 0",
+            "db001_gc_versions_collected_total 11",
+            "db001_gc_rows_collected_total 2",
             "db001_durable_lsn 42",
             "db001_uptime_seconds ",
             "db001_healthy 1",

@@ -4,6 +4,7 @@
 //! db001 backup  --url URL --to DIR
 //! db001 recover --data-dir DIR --from-backup DIR [--archive DIR]... --until TIME|LSN|latest
 //! db001 verify  --data-dir DIR
+//! db001 migrate --url URL --dir DIR [--down N]
 //! ```
 //!
 //! - **backup** connects to a running server (`URL` as libpq takes it, e.g.
@@ -21,6 +22,10 @@
 //! - **verify** checks every checksum of a data directory's checkpoints and WAL and that every
 //!   index agrees with its table (see `db001_engine::verify`); exit code 1 when it finds a
 //!   problem. Run it on a stopped server's data directory or on a backup.
+//!
+//! - **migrate** applies the pending `V<n>__*.sql` files of `DIR` to the database at `URL`, one
+//!   transaction each, recording them in `schema_migrations`; `--down N` undoes the newest N
+//!   with their `U<n>__*.sql` files (see [`crate::migrate`]).
 //!
 //! Exit codes: 0 success, 1 failure, 2 bad arguments.
 
@@ -41,6 +46,7 @@ pub fn run_tool(name: &str, args: &[String]) -> Option<ExitCode> {
         "backup" => backup,
         "recover" => recover,
         "verify" => verify_command,
+        "migrate" => migrate_command,
         _ => return None,
     };
     Some(match Flags::parse(args).map(|flags| (flags.help, flags)) {
@@ -60,7 +66,8 @@ pub fn run_tool(name: &str, args: &[String]) -> Option<ExitCode> {
 pub fn usage() -> &'static str {
     "db001 backup  --url URL --to DIR\n\
      db001 recover --data-dir DIR --from-backup DIR [--archive DIR]... --until TIME|LSN|latest\n\
-     db001 verify  --data-dir DIR\n"
+     db001 verify  --data-dir DIR\n\
+     db001 migrate --url URL --dir DIR [--down N]\n"
 }
 
 /// `--name value` pairs (also `--name=value`); `--archive` may repeat.
@@ -139,6 +146,48 @@ fn engine_error(error: &db001_common::Error) -> String {
         text.push_str(&format!("\nHINT: {hint}"));
     }
     text
+}
+
+// ---------------------------------------------------------------- migrate
+
+fn migrate_command(flags: &Flags) -> ExitCode {
+    let parsed = flags.only(&["url", "dir", "down"]).and_then(|()| {
+        let down = match flags.all("down").as_slice() {
+            [] => None,
+            [count] => Some(
+                count
+                    .parse::<usize>()
+                    .map_err(|_| format!("--down takes a count, not '{count}'"))?,
+            ),
+            _ => return Err("--down is given more than once".to_string()),
+        };
+        Ok((flags.one("url")?, flags.one("dir")?, down))
+    });
+    let (url, dir, down) = match parsed {
+        Ok(parsed) => parsed,
+        Err(error) => {
+            eprintln!("db001 migrate: {error}\n\n{}", usage());
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => return fail("migrate", &error),
+    };
+    match runtime.block_on(crate::migrate::migrate_over_the_wire(
+        url,
+        Path::new(dir),
+        down,
+    )) {
+        Ok(summary) => {
+            println!("{summary}");
+            ExitCode::SUCCESS
+        }
+        Err(error) => fail("migrate", &error),
+    }
 }
 
 // ---------------------------------------------------------------- backup

@@ -12,6 +12,11 @@
 
 use std::fmt;
 
+mod objects;
+pub mod visit;
+
+pub use objects::*;
+
 /// A byte range into the statement text. `start` is a byte offset; [`Span::position`] converts
 /// it to PostgreSQL's 1-based character position.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
@@ -142,7 +147,22 @@ pub enum Statement {
     Listen(Ident),
     /// `UNLISTEN channel` / `UNLISTEN *` (`None`).
     Unlisten(Option<Ident>),
-    /// `DEALLOCATE [PREPARE] name` / `DEALLOCATE [PREPARE] ALL` (`None`).
+    AlterTable(Box<AlterTable>),
+    Truncate(Truncate),
+    CreateView(Box<CreateView>),
+    /// `DROP VIEW`, `DROP SEQUENCE`, `DROP SCHEMA`.
+    DropObjects(DropObjects),
+    CreateSchema(CreateSchema),
+    CreateSequence(Box<CreateSequence>),
+    /// `SAVEPOINT name`.
+    Savepoint(Ident),
+    /// `RELEASE [SAVEPOINT] name`.
+    ReleaseSavepoint(Ident),
+    /// `ROLLBACK [WORK | TRANSACTION] TO [SAVEPOINT] name`.
+    RollbackToSavepoint(Ident),
+    Prepare(Box<Prepare>),
+    Execute(Execute),
+    /// `DEALLOCATE [PREPARE] name`, or `DEALLOCATE [PREPARE] ALL` (`None`).
     Deallocate(Option<Ident>),
     /// `PREPARE TRANSACTION 'gid'`.
     PrepareTransaction(String),
@@ -371,9 +391,20 @@ pub struct Insert {
     pub table: ObjectName,
     pub alias: Option<Ident>,
     pub columns: Vec<Ident>,
+    /// `OVERRIDING SYSTEM VALUE` / `OVERRIDING USER VALUE`.
+    pub overriding: Option<Overriding>,
     pub source: InsertSource,
     pub on_conflict: Option<OnConflict>,
     pub returning: Vec<SelectItem>,
+}
+
+/// Whose value an INSERT puts into identity columns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Overriding {
+    /// The statement's: explicit values go even into `GENERATED ALWAYS` columns.
+    System,
+    /// The sequence's: explicit values for identity columns are ignored.
+    User,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -384,7 +415,14 @@ pub enum InsertSource {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct OnConflict {
+    /// The conflict target's columns (empty when there is none or it names a constraint).
     pub target: Vec<Ident>,
+    /// `ON CONFLICT (columns) WHERE predicate`: selects partial unique indexes. db001 has no
+    /// partial indexes, and a full unique index satisfies every predicate, so it only has to
+    /// bind.
+    pub target_predicate: Option<Expr>,
+    /// `ON CONFLICT ON CONSTRAINT name`.
+    pub constraint: Option<Ident>,
     pub action: OnConflictAction,
 }
 
@@ -476,9 +514,10 @@ pub enum ColumnConstraintKind {
         on_delete: Option<ReferentialAction>,
         on_update: Option<ReferentialAction>,
     },
-    /// `GENERATED { ALWAYS | BY DEFAULT } AS IDENTITY`.
+    /// `GENERATED { ALWAYS | BY DEFAULT } AS IDENTITY [( sequence options )]`.
     Identity {
         always: bool,
+        options: Vec<SequenceOption>,
     },
 }
 

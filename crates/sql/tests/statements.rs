@@ -372,6 +372,8 @@ fn insert() {
             insert.on_conflict,
             Some(OnConflict {
                 target: Vec::new(),
+                target_predicate: None,
+                constraint: None,
                 action: OnConflictAction::DoNothing
             })
         ),
@@ -480,7 +482,10 @@ fn create_table() {
     );
     assert_eq!(
         create.columns[0].constraints[0].kind,
-        ColumnConstraintKind::Identity { always: false }
+        ColumnConstraintKind::Identity {
+            always: false,
+            options: Vec::new()
+        }
     );
     match &create.columns[1].constraints[0] {
         ColumnConstraint {

@@ -1,14 +1,24 @@
 //! What the blocks of a checkpoint file hold, written from a snapshot and loaded back.
 //!
 //! ```text
-//! catalog block (kind 1): version:u8(=1) tables:u32                 first block, exactly once
-//! table block   (kind 2): schema-bytes (db001_catalog::codec)       one per table
-//! rows block    (kind 3): table:u32 count:u32 row*                  any number, after the
-//!                         row := row-id:u64 length:u32 row-bytes     table's own block
-//!                         (row-bytes: db001_common::row_codec, as in the WAL)
-//! role block    (kind 4): role-bytes (db001_catalog::encode_role)   one per role other than
-//!                                                                   the bootstrap superuser
+//! catalog block  (kind 1): version:u8(=2) tables:u32 schemas:u32   first block, exactly once
+//!                          views:u32 sequences:u32
+//! schema block   (kind 4): schema-bytes (codec_objects)           one per schema, before the
+//!                                                                  tables
+//! table block    (kind 2): schema-bytes (db001_catalog::codec)     one per table
+//! rows block     (kind 3): table:u32 count:u32 row*                any number, after the
+//!                          row := row-id:u64 length:u32 row-bytes   table's own block
+//!                          (row-bytes: db001_common::row_codec, as in the WAL)
+//! sequence block (kind 5): sequence-bytes (codec_objects)         one per sequence, with a
+//!                                                                  value no lower than any
+//!                                                                  handed out
+//! view block     (kind 6): view-bytes (codec_objects)             one per view
+//! role block     (kind 7): role-bytes (db001_catalog::encode_role)  one per role other than
+//!                                                                  the bootstrap superuser
 //! ```
+//!
+//! Version 1 files (before schemas, sequences and views) hold a catalog block with the table
+//! count only and no blocks of kinds 4 to 6; they still load, into a catalog with `public`.
 //!
 //! Integers are little-endian. Each row is stored with its row id, so the WAL records written
 //! after the checkpoint (which name rows by id) apply to the loaded rows unchanged. Rows blocks
@@ -19,7 +29,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use db001_catalog::{Catalog, codec};
+use db001_catalog::{Catalog, codec, codec_objects};
 use db001_common::{Error, Result, SqlState};
 use db001_storage::Table;
 use db001_txn::{Snapshot, TxnManager};
@@ -28,9 +38,13 @@ use db001_wal::checkpoint::{Block, CheckpointReader, CheckpointWriter};
 pub(crate) const BLOCK_CATALOG: u8 = 1;
 pub(crate) const BLOCK_TABLE: u8 = 2;
 pub(crate) const BLOCK_ROWS: u8 = 3;
-pub(crate) const BLOCK_ROLE: u8 = 4;
+pub(crate) const BLOCK_SCHEMA: u8 = 4;
+pub(crate) const BLOCK_SEQUENCE: u8 = 5;
+pub(crate) const BLOCK_VIEW: u8 = 6;
+pub(crate) const BLOCK_ROLE: u8 = 7;
 
-const CONTENT_VERSION: u8 = 1;
+const CONTENT_VERSION: u8 = 2;
+const FIRST_CONTENT_VERSION: u8 = 1;
 /// A rows block is closed once its payload reaches this size.
 pub(crate) const ROWS_BLOCK_BYTES: usize = 1 << 20;
 /// Progress is logged at most this often while a checkpoint is written or loaded.
@@ -52,9 +66,14 @@ pub(crate) fn write_content(
     manager: &Arc<TxnManager>,
 ) -> Result<ContentTotals> {
     let tables: Vec<_> = catalog.tables().collect();
+    let schemas: Vec<_> = catalog.schemas().collect();
+    let views: Vec<_> = catalog.views().collect();
+    let sequences: Vec<_> = catalog.sequences().collect();
     let mut payload = Vec::with_capacity(ROWS_BLOCK_BYTES + 4096);
     payload.push(CONTENT_VERSION);
-    payload.extend_from_slice(&(tables.len() as u32).to_le_bytes());
+    for count in [tables.len(), schemas.len(), views.len(), sequences.len()] {
+        payload.extend_from_slice(&(count as u32).to_le_bytes());
+    }
     writer.block(BLOCK_CATALOG, &payload)?;
     for role in catalog.roles() {
         if role.oid == db001_catalog::BOOTSTRAP_ROLE_OID
@@ -65,6 +84,11 @@ pub(crate) fn write_content(
         payload.clear();
         db001_catalog::encode_role(role, &mut payload);
         writer.block(BLOCK_ROLE, &payload)?;
+    }
+    for (name, oid) in schemas {
+        payload.clear();
+        codec_objects::encode_schema(oid, name, &mut payload);
+        writer.block(BLOCK_SCHEMA, &payload)?;
     }
     let mut totals = ContentTotals {
         tables: tables.len() as u64,
@@ -110,6 +134,16 @@ pub(crate) fn write_content(
             writer.block(BLOCK_ROWS, &payload)?;
         }
     }
+    for entry in sequences {
+        payload.clear();
+        codec_objects::encode_sequence(&entry.schema, entry.state.durable_value(), &mut payload);
+        writer.block(BLOCK_SEQUENCE, &payload)?;
+    }
+    for view in views {
+        payload.clear();
+        codec_objects::encode_view(view, &mut payload);
+        writer.block(BLOCK_VIEW, &payload)?;
+    }
     Ok(totals)
 }
 
@@ -130,14 +164,21 @@ pub(crate) fn load(reader: &CheckpointReader) -> Result<Loaded> {
     let mut tables: HashMap<u32, Arc<Table>> = HashMap::new();
     let mut totals = ContentTotals::default();
     let mut expected_tables = None;
+    // Schemas, views and sequences the catalog block announced, and those found.
+    let mut expected_objects = [0u32; 3];
+    let mut found_objects = [0u32; 3];
     let mut last_progress = Instant::now();
     for block in reader.blocks() {
         let block = block?;
+        if block.kind != BLOCK_CATALOG && expected_tables.is_none() {
+            return Err(bad(reader, &block, "a block before the catalog block"));
+        }
         match block.kind {
             BLOCK_CATALOG => {
                 let mut fields = Fields::new(reader, &block);
                 let version = fields.u8()?;
-                if version != CONTENT_VERSION || expected_tables.is_some() {
+                let known = version == CONTENT_VERSION || version == FIRST_CONTENT_VERSION;
+                if !known || expected_tables.is_some() {
                     return Err(bad(
                         reader,
                         &block,
@@ -145,12 +186,44 @@ pub(crate) fn load(reader: &CheckpointReader) -> Result<Loaded> {
                     ));
                 }
                 expected_tables = Some(u64::from(fields.u32()?));
+                // Version 1 knew only `public`, which a new catalog has; version 2 lists
+                // every schema, `public` included.
+                if version == CONTENT_VERSION {
+                    for expected in &mut expected_objects {
+                        *expected = fields.u32()?;
+                    }
+                    catalog.remove_schema("public");
+                }
                 fields.finish()?;
             }
+            BLOCK_SCHEMA => {
+                let (oid, name) = codec_objects::decode_schema(block.payload)
+                    .map_err(|error| bad(reader, &block, error.message()))?;
+                catalog
+                    .add_schema(&name, oid)
+                    .map_err(|error| bad(reader, &block, error.message()))?;
+                found_objects[0] += 1;
+            }
+            BLOCK_SEQUENCE => {
+                let (schema, value) = codec_objects::decode_sequence(block.payload)
+                    .map_err(|error| bad(reader, &block, error.message()))?;
+                catalog
+                    .add_sequence(db001_catalog::SequenceEntry {
+                        schema: Arc::new(schema),
+                        state: Arc::new(db001_catalog::SequenceState::restored(value)),
+                    })
+                    .map_err(|error| bad(reader, &block, error.message()))?;
+                found_objects[2] += 1;
+            }
+            BLOCK_VIEW => {
+                let view = codec_objects::decode_view(block.payload)
+                    .map_err(|error| bad(reader, &block, error.message()))?;
+                catalog
+                    .add_view(view, false)
+                    .map_err(|error| bad(reader, &block, error.message()))?;
+                found_objects[1] += 1;
+            }
             BLOCK_TABLE => {
-                if expected_tables.is_none() {
-                    return Err(bad(reader, &block, "table block before the catalog block"));
-                }
                 let schema = codec::decode_table(block.payload)
                     .map_err(|error| bad(reader, &block, error.message()))?;
                 let entry = catalog
@@ -196,6 +269,16 @@ pub(crate) fn load(reader: &CheckpointReader) -> Result<Loaded> {
                 return Err(bad(reader, &block, &format!("unknown block kind {other}")));
             }
         }
+    }
+    if expected_objects != found_objects {
+        return Err(Error::new(
+            SqlState::DATA_CORRUPTED,
+            format!(
+                "corrupt checkpoint file \"{}\": the catalog lists {expected_objects:?} \
+                 schemas, views and sequences, the file holds {found_objects:?}",
+                reader.path().display(),
+            ),
+        ));
     }
     if expected_tables != Some(totals.tables) {
         return Err(Error::new(

@@ -141,9 +141,12 @@ impl Rows {
                     data_type: column.data_type,
                     nullable: !column.not_null,
                     default: None,
+                    identity: None,
                 })
                 .collect(),
             indexes: Vec::new(),
+            checks: Vec::new(),
+            foreign_keys: Vec::new(),
         };
         let storage = Table::new(self.def.oid, Vec::new());
         let mut buffer = Vec::new();
@@ -156,6 +159,7 @@ impl Rows {
         Ok(TableRef {
             schema: Arc::new(schema),
             storage,
+            rules: None,
         })
     }
 }

@@ -24,12 +24,14 @@ fn catalog() -> Catalog {
                     data_type: DataType::Int,
                     nullable: false,
                     default: None,
+                    identity: None,
                 },
                 ColumnSchema {
                     name: "name".into(),
                     data_type: DataType::Varchar(Some(40)),
                     nullable: true,
                     default: Some("'x'".into()),
+                    identity: None,
                 },
             ],
             indexes: vec![IndexSchema {
@@ -38,7 +40,10 @@ fn catalog() -> Catalog {
                 columns: vec![0],
                 unique: true,
                 primary: true,
+                constraint: true,
             }],
+            checks: Vec::new(),
+            foreign_keys: Vec::new(),
         })
         .expect("new table");
     catalog

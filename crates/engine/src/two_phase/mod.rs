@@ -384,6 +384,7 @@ pub(crate) fn with_view(db: &Database, base: &Catalog) -> Result<Arc<Catalog>> {
         data_type,
         nullable: true,
         default: None,
+        identity: None,
     };
     for (offset, schema_name) in ["pg_catalog", "public"].into_iter().enumerate() {
         if catalog.table(schema_name, "pg_prepared_xacts").is_some() {
@@ -401,6 +402,8 @@ pub(crate) fn with_view(db: &Database, base: &Catalog) -> Result<Arc<Catalog>> {
                 column("database", DataType::Text),
             ],
             indexes: Vec::new(),
+            checks: Vec::new(),
+            foreign_keys: Vec::new(),
         })?;
         for (row_id, row) in rows.iter().enumerate() {
             let mut data = Vec::new();

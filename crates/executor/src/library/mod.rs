@@ -51,6 +51,7 @@ pub fn call(builtin: Builtin, args: Vec<Value>, env: Env<'_>) -> Result<Value> {
                 "system functions are not available here",
             )),
         },
+        Builtin::Sequence(function) => crate::sequences::call(function, args, env),
         Builtin::GenRandomUuid => {
             let mut bytes = [0u8; 16];
             getrandom::fill(&mut bytes).map_err(|error| {

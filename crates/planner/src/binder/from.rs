@@ -70,6 +70,12 @@ impl Binder<'_> {
                     let scope = output_scope(&relation_name, &columns);
                     return Ok((plan, scope));
                 }
+                // A view reads as its stored query (see `views.rs`).
+                if let Some((plan, columns)) = self.view_reference(name)? {
+                    let columns = rename_columns(columns, column_aliases, &relation_name, "table")?;
+                    let scope = output_scope(&relation_name, &columns);
+                    return Ok((plan, scope));
+                }
                 let table = self.table(name)?;
                 if column_aliases.len() > table.schema.columns.len() {
                     return Err(Error::new(
@@ -441,7 +447,7 @@ fn reads_work_table(plan: &Plan) -> Option<String> {
 }
 
 /// Two FROM items may not have the same name (42712).
-fn check_names(left: &Scope, right: &Scope) -> Result<()> {
+pub(crate) fn check_names(left: &Scope, right: &Scope) -> Result<()> {
     for relation in &right.relations {
         if left.relations.iter().any(|r| r.name == relation.name) {
             return Err(Error::new(

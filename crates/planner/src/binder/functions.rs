@@ -44,6 +44,10 @@ impl Binder<'_> {
         args: Vec<Argument>,
     ) -> Result<(Expr, DataType)> {
         let types: Vec<DataType> = args.iter().map(|(_, t)| *t).collect();
+        let args = match self.bind_sequence_function(name, args)? {
+            Bound::Done(bound) => return Ok(bound),
+            Bound::NotMine(args) => args,
+        };
         let args = match self.bind_special_function(name, args)? {
             Bound::Done(bound) => return Ok(bound),
             Bound::NotMine(args) => args,

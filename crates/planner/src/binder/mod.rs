@@ -24,28 +24,36 @@
 mod aggregate;
 mod arrays;
 mod coerce;
+mod dml_join;
 mod expr;
 mod from;
 mod functions;
+mod identity;
 mod locking;
 mod names;
 mod operators;
 mod query;
 mod resolve;
+mod rules;
 mod scope;
 mod select;
+mod sequences;
 mod set_functions;
 mod signatures;
 mod statement;
 mod subquery;
 mod system;
+mod table_expr;
+mod upsert;
+mod views;
 mod window;
 
 use db001_catalog::Catalog;
-use db001_common::{DataType, Error, Result};
+use db001_common::{DataType, Error, Result, SqlState};
 use db001_sql::ast;
 
 pub use coerce::{assignment_castable, resolve_type};
+pub use table_expr::bind_table_expression;
 
 use crate::plan::{AggregateCall, OutputColumn, Plan, TableRef, WindowCall};
 pub(crate) use scope::{Scope, ScopeColumn};
@@ -154,6 +162,10 @@ pub struct Binder<'a> {
     pub(crate) lock_target: Option<crate::plan::LockRows>,
     /// Where `pg_catalog` and `information_schema` come from (see [`crate::system`]).
     pub(crate) system: Option<&'a dyn crate::system::SystemRelations>,
+    /// Schemas unqualified names are looked up in, in order.
+    pub(crate) search_path: Vec<String>,
+    /// Views being expanded (outermost first), to refuse a view that reads itself.
+    pub(crate) expanding_views: Vec<u32>,
     pub(crate) window: Option<WindowState>,
     /// Enclosing query levels while a subquery expression is bound, innermost last.
     pub(crate) outer: Vec<OuterLevel>,
@@ -179,6 +191,8 @@ impl<'a> Binder<'a> {
             locking: false,
             lock_target: None,
             system: None,
+            search_path: vec!["public".to_string()],
+            expanding_views: Vec::new(),
             window: None,
             outer: Vec::new(),
             ctes: Vec::new(),
@@ -192,6 +206,30 @@ impl<'a> Binder<'a> {
     pub fn with_system(mut self, system: &'a dyn crate::system::SystemRelations) -> Binder<'a> {
         self.system = Some(system);
         self
+    }
+
+    /// Sets the schemas unqualified names are looked up in (`search_path`, with `$user`
+    /// already replaced and schemas that do not exist left in: they are skipped).
+    pub fn set_search_path(&mut self, search_path: &[String]) {
+        self.search_path = search_path.to_vec();
+    }
+
+    /// The schema an object name lives in: its own qualifier, or the first schema of the
+    /// search path holding a relation of that name (`None`: no such relation).
+    pub(crate) fn relation_schema(&self, name: &ast::ObjectName) -> Option<String> {
+        match name.schema() {
+            Some(schema) => Some(schema.value.clone()),
+            None => self
+                .catalog
+                .find_relation_schema(&self.search_path, &name.name().value)
+                .map(str::to_string),
+        }
+    }
+
+    /// 42P01 for `name`, spelled as written.
+    pub(crate) fn undefined_relation(&self, name: &ast::ObjectName) -> Error {
+        let shown: Vec<&str> = name.parts.iter().map(|p| p.value.as_str()).collect();
+        Error::undefined_table(&shown.join(".")).with_position(name.span().position(self.sql))
     }
 
     /// The parameter types after binding: unknown ones resolved as text, as PostgreSQL does.
@@ -208,21 +246,39 @@ impl<'a> Binder<'a> {
             .collect()
     }
 
-    /// Looks up a table by possibly qualified name.
+    /// Looks up a table by possibly qualified name (through the search path).
     pub(crate) fn table(&self, name: &ast::ObjectName) -> Result<TableRef> {
         if let Some(system) = self.system_table(name) {
             return system;
         }
-        let schema = name.schema().map_or("public", |s| s.value.as_str());
-        self.catalog
-            .table(schema, &name.name().value)
-            .map(|entry| TableRef {
+        let schema = self
+            .relation_schema(name)
+            .ok_or_else(|| self.undefined_relation(name))?;
+        let relation = &name.name().value;
+        if let Some(entry) = self.catalog.table(&schema, relation) {
+            return Ok(TableRef {
                 schema: std::sync::Arc::clone(&entry.schema),
                 storage: std::sync::Arc::clone(&entry.storage),
-            })
-            .ok_or_else(|| {
-                Error::undefined_table(&name.name().value)
-                    .with_position(name.span().position(self.sql))
-            })
+                rules: None,
+            });
+        }
+        match self.catalog.relation_kind(&schema, relation) {
+            Some(db001_catalog::RelationKind::View) => Err(Error::feature_not_supported(format!(
+                "writing to view \"{relation}\" is not supported"
+            ))
+            .with_position(name.span().position(self.sql))),
+            Some(
+                kind @ (db001_catalog::RelationKind::Sequence | db001_catalog::RelationKind::Index),
+            ) => Err(Error::new(
+                SqlState::WRONG_OBJECT_TYPE,
+                format!("cannot open relation \"{relation}\""),
+            )
+            .with_detail(format!(
+                "This operation is not supported for {}s.",
+                kind.noun()
+            ))
+            .with_position(name.span().position(self.sql))),
+            _ => Err(self.undefined_relation(name)),
+        }
     }
 }

@@ -109,22 +109,19 @@ impl Binder<'_> {
 
     // ---------------------------------------------------------------- DML
 
-    fn table_scope(&self, table: &TableRef, alias: Option<&ast::Ident>) -> Scope {
+    pub(crate) fn table_scope(&self, table: &TableRef, alias: Option<&ast::Ident>) -> Scope {
         let name = alias.map_or(table.schema.name.clone(), |a| a.value.clone());
         Scope::table(&name, table, &[])
     }
 
     /// The bound DEFAULT of a column (or NULL).
-    fn default_value(&mut self, table: &TableRef, column: usize) -> Result<InsertValue> {
-        let schema = &table.schema.columns[column];
-        let Some(default) = &schema.default else {
+    pub(crate) fn default_value(&mut self, table: &TableRef, column: usize) -> Result<InsertValue> {
+        if self.default_text(&table.schema, column).is_none() {
             return Ok(InsertValue::Null);
-        };
-        let parsed = db001_sql::parse_expr(default)?;
-        let mut binder = Binder::new(self.catalog, default, &[]);
-        let (bound, data_type) = binder.bind_expr(&parsed, &Scope::default())?;
-        let bound = binder.coerce_assignment(bound, data_type, schema.data_type, &schema.name)?;
-        Ok(InsertValue::Default(bound))
+        }
+        Ok(InsertValue::Default(
+            self.bound_default(&table.schema, column)?,
+        ))
     }
 
     /// Coerces a value assigned to a column: unknowns take the column's type; other types need
@@ -150,7 +147,7 @@ impl Binder<'_> {
         Ok(expr)
     }
 
-    fn bind_returning(
+    pub(crate) fn bind_returning(
         &mut self,
         items: &[ast::SelectItem],
         scope: &Scope,
@@ -163,8 +160,41 @@ impl Binder<'_> {
         let mut columns = Vec::new();
         for item in items {
             match item {
-                ast::SelectItem::Wildcard(_) | ast::SelectItem::QualifiedWildcard(_) => {
-                    for (i, c) in scope.columns.iter().enumerate() {
+                ast::SelectItem::Wildcard(_) => {
+                    for visible in &scope.visible {
+                        let (table_oid, column_number) = match visible.expr {
+                            Expr::Column(i) => {
+                                (scope.columns[i].table_oid, scope.columns[i].column_number)
+                            }
+                            _ => (0, 0),
+                        };
+                        exprs.push(visible.expr.clone());
+                        columns.push(OutputColumn {
+                            name: visible.name.clone(),
+                            data_type: visible.data_type,
+                            table_oid,
+                            column_number,
+                        });
+                    }
+                }
+                ast::SelectItem::QualifiedWildcard(name) => {
+                    // `t.*`: the columns of FROM item `t` (the target or a FROM/USING item).
+                    let relation = scope
+                        .relations
+                        .iter()
+                        .find(|r| r.name == name.name().value)
+                        .ok_or_else(|| {
+                            Error::new(
+                                SqlState::UNDEFINED_TABLE,
+                                format!(
+                                    "missing FROM-clause entry for table \"{}\"",
+                                    name.name().value
+                                ),
+                            )
+                            .with_position(name.span().position(self.sql))
+                        })?;
+                    for i in relation.offset..relation.offset + relation.width {
+                        let c = &scope.columns[i];
                         exprs.push(Expr::Column(i));
                         columns.push(OutputColumn {
                             name: c.name.clone(),
@@ -196,12 +226,8 @@ impl Binder<'_> {
     }
 
     fn bind_insert(&mut self, insert: &ast::Insert) -> Result<BoundStatement> {
-        if insert.on_conflict.is_some() {
-            return Err(Error::feature_not_supported(
-                "INSERT ... ON CONFLICT is not supported yet",
-            ));
-        }
         let table = self.table(&insert.table)?;
+        let table = self.with_write_rules(table)?;
         let schema = std::sync::Arc::clone(&table.schema);
         let mut targets = Vec::new();
         if insert.columns.is_empty() {
@@ -227,6 +253,9 @@ impl Binder<'_> {
                 }
                 targets.push(position);
             }
+        }
+        if insert.overriding.is_none() {
+            self.check_identity_insert(&schema, &targets, &insert.source)?;
         }
         let target_types: Vec<DataType> = targets
             .iter()
@@ -286,13 +315,25 @@ impl Binder<'_> {
         }
         let mut values = Vec::with_capacity(schema.columns.len());
         for column in 0..schema.columns.len() {
+            // OVERRIDING USER VALUE: identity columns take their sequence's value whatever
+            // the statement gives them.
+            let overridden = insert.overriding == Some(ast::Overriding::User)
+                && schema.columns[column].identity.is_some();
             match targets.iter().position(|&t| t == column) {
-                Some(source_position) if source_position < source_types.len() => {
+                Some(source_position) if source_position < source_types.len() && !overridden => {
                     values.push(InsertValue::Source(source_position))
                 }
                 _ => values.push(self.default_value(&table, column)?),
             }
         }
+        let on_conflict = match &insert.on_conflict {
+            Some(on_conflict) => Some(Box::new(self.bind_on_conflict(
+                on_conflict,
+                &table,
+                insert.alias.as_ref(),
+            )?)),
+            None => None,
+        };
         let scope = self.table_scope(&table, insert.alias.as_ref());
         let returning = self.bind_returning(&insert.returning, &scope)?;
         Ok(BoundStatement::Insert {
@@ -300,6 +341,7 @@ impl Binder<'_> {
             source,
             values,
             returning,
+            on_conflict,
         })
     }
 
@@ -319,8 +361,8 @@ impl Binder<'_> {
                     let Some(&column) = targets.get(i) else {
                         continue;
                     };
-                    *item = match &table.schema.columns[column].default {
-                        Some(default) => db001_sql::parse_expr(default)?,
+                    *item = match self.default_text(&table.schema, column) {
+                        Some(default) => db001_sql::parse_expr(&default)?,
                         None => ast::Expr::Literal(ast::Literal::Null, span),
                     };
                 }
@@ -330,13 +372,21 @@ impl Binder<'_> {
     }
 
     fn bind_update(&mut self, update: &ast::Update) -> Result<BoundStatement> {
-        if !update.from.is_empty() {
-            return Err(Error::feature_not_supported(
-                "UPDATE ... FROM is not supported yet",
-            ));
-        }
         let table = self.table(&update.table)?;
-        let scope = self.table_scope(&table, update.alias.as_ref());
+        let table = self.with_write_rules(table)?;
+        // With FROM, the scan joins the target with the FROM items (see `dml_join.rs`).
+        let (scan, scope) = if update.from.is_empty() {
+            let scope = self.table_scope(&table, update.alias.as_ref());
+            let scan = self.dml_scan(&table, update.selection.as_ref(), &scope)?;
+            (scan, scope)
+        } else {
+            self.bind_dml_join(
+                &table,
+                update.alias.as_ref(),
+                &update.from,
+                update.selection.as_ref(),
+            )?
+        };
         self.clause = "UPDATE";
         let mut assignments = Vec::with_capacity(update.assignments.len());
         for assignment in &update.assignments {
@@ -359,6 +409,7 @@ impl Binder<'_> {
                     assignment.column.value
                 )));
             }
+            self.check_identity_update(&table, column, assignment.value.is_none())?;
             let value = match &assignment.value {
                 None => match self.default_value(&table, column)? {
                     InsertValue::Default(expr) => expr,
@@ -378,7 +429,6 @@ impl Binder<'_> {
             };
             assignments.push((column, value));
         }
-        let scan = self.dml_scan(&table, update.selection.as_ref(), &scope)?;
         let returning = self.bind_returning(&update.returning, &scope)?;
         Ok(BoundStatement::Update {
             table,
@@ -389,14 +439,20 @@ impl Binder<'_> {
     }
 
     fn bind_delete(&mut self, delete: &ast::Delete) -> Result<BoundStatement> {
-        if !delete.using.is_empty() {
-            return Err(Error::feature_not_supported(
-                "DELETE ... USING is not supported yet",
-            ));
-        }
         let table = self.table(&delete.table)?;
-        let scope = self.table_scope(&table, delete.alias.as_ref());
-        let scan = self.dml_scan(&table, delete.selection.as_ref(), &scope)?;
+        let table = self.with_write_rules(table)?;
+        let (scan, scope) = if delete.using.is_empty() {
+            let scope = self.table_scope(&table, delete.alias.as_ref());
+            let scan = self.dml_scan(&table, delete.selection.as_ref(), &scope)?;
+            (scan, scope)
+        } else {
+            self.bind_dml_join(
+                &table,
+                delete.alias.as_ref(),
+                &delete.using,
+                delete.selection.as_ref(),
+            )?
+        };
         let returning = self.bind_returning(&delete.returning, &scope)?;
         Ok(BoundStatement::Delete {
             table,
@@ -405,7 +461,7 @@ impl Binder<'_> {
         })
     }
 
-    fn dml_scan(
+    pub(crate) fn dml_scan(
         &mut self,
         table: &TableRef,
         selection: Option<&ast::Expr>,

@@ -87,11 +87,13 @@ pub(super) fn inline_single_references(statement: BoundStatement) -> BoundStatem
             source,
             values,
             returning,
+            on_conflict,
         } => BoundStatement::Insert {
             table,
             source: inline_plan(source),
             values,
             returning: inline_returning(returning),
+            on_conflict,
         },
         BoundStatement::Update {
             table,

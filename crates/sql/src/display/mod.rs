@@ -24,6 +24,7 @@ use std::fmt::{self, Display, Formatter, Write};
 mod client;
 mod ddl;
 mod expr;
+mod objects;
 
 use crate::ast::*;
 
@@ -133,12 +134,23 @@ impl Display for Statement {
             }
             Statement::Discard(target) => write!(f, "DISCARD {target}"),
             Statement::Close(None) => f.write_str("CLOSE ALL"),
-            Statement::Deallocate(None) => f.write_str("DEALLOCATE ALL"),
-            Statement::Deallocate(Some(name)) => write!(f, "DEALLOCATE {name}"),
             Statement::Close(Some(name)) => write!(f, "CLOSE {name}"),
             Statement::Listen(channel) => write!(f, "LISTEN {channel}"),
             Statement::Unlisten(None) => f.write_str("UNLISTEN *"),
             Statement::Unlisten(Some(channel)) => write!(f, "UNLISTEN {channel}"),
+            Statement::AlterTable(alter) => write!(f, "{alter}"),
+            Statement::Truncate(truncate) => write!(f, "{truncate}"),
+            Statement::CreateView(create) => write!(f, "{create}"),
+            Statement::DropObjects(drop) => write!(f, "{drop}"),
+            Statement::CreateSchema(create) => write!(f, "{create}"),
+            Statement::CreateSequence(create) => write!(f, "{create}"),
+            Statement::Savepoint(name) => write!(f, "SAVEPOINT {name}"),
+            Statement::ReleaseSavepoint(name) => write!(f, "RELEASE SAVEPOINT {name}"),
+            Statement::RollbackToSavepoint(name) => write!(f, "ROLLBACK TO SAVEPOINT {name}"),
+            Statement::Prepare(prepare) => write!(f, "{prepare}"),
+            Statement::Execute(execute) => write!(f, "{execute}"),
+            Statement::Deallocate(None) => f.write_str("DEALLOCATE ALL"),
+            Statement::Deallocate(Some(name)) => write!(f, "DEALLOCATE {name}"),
             Statement::PrepareTransaction(gid) => {
                 f.write_str("PREPARE TRANSACTION ")?;
                 write!(f, "{}", QuotedString(gid))
@@ -575,6 +587,11 @@ impl Display for Insert {
             comma_list(f, &self.columns)?;
             f.write_char(')')?;
         }
+        match self.overriding {
+            Some(Overriding::System) => f.write_str(" OVERRIDING SYSTEM VALUE")?,
+            Some(Overriding::User) => f.write_str(" OVERRIDING USER VALUE")?,
+            None => {}
+        }
         write!(f, " {}", self.source)?;
         if let Some(on_conflict) = &self.on_conflict {
             write!(f, " {on_conflict}")?;
@@ -599,6 +616,12 @@ impl Display for OnConflict {
             f.write_str(" (")?;
             comma_list(f, &self.target)?;
             f.write_char(')')?;
+            if let Some(predicate) = &self.target_predicate {
+                write!(f, " WHERE {predicate}")?;
+            }
+        }
+        if let Some(constraint) = &self.constraint {
+            write!(f, " ON CONSTRAINT {constraint}")?;
         }
         write!(f, " {}", self.action)
     }

@@ -290,16 +290,6 @@ impl Parser<'_, '_> {
         Ok(Statement::Discard(target))
     }
 
-    /// `DEALLOCATE [PREPARE] { name | ALL }`.
-    pub(super) fn parse_deallocate(&mut self) -> Result<Statement> {
-        self.advance();
-        self.eat_keyword(kw::PREPARE);
-        if self.eat_keyword(kw::ALL) {
-            return Ok(Statement::Deallocate(None));
-        }
-        Ok(Statement::Deallocate(Some(self.expect_col_id()?)))
-    }
-
     /// `CLOSE name | ALL`.
     pub(super) fn parse_close(&mut self) -> Result<Statement> {
         self.advance();

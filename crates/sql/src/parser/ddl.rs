@@ -1,4 +1,5 @@
-//! CREATE TABLE, CREATE INDEX, DROP TABLE and DROP INDEX.
+//! CREATE TABLE, CREATE INDEX, DROP TABLE and DROP INDEX (and the dispatch of the other CREATE
+//! and DROP statements to `objects.rs`).
 //!
 //! Clauses that only tune physical storage (`WITH (fillfactor = 90)`, `TABLESPACE`,
 //! `UNLOGGED`, `CONCURRENTLY`, `USING btree`) are accepted and ignored: an in-memory engine has
@@ -20,8 +21,14 @@ use crate::lexer::{Symbol, TokenKind};
 impl Parser<'_, '_> {
     pub(super) fn parse_create(&mut self) -> Result<Statement> {
         let create = self.advance().span;
-        if self.is_keyword(kw::OR) {
-            return Err(self.unsupported("CREATE OR REPLACE", self.peek().span));
+        if self.is_keyword(kw::OR) && self.is_keyword_at(1, kw::REPLACE) {
+            let or = self.peek().span;
+            if self.is_keyword_at(2, kw::VIEW) {
+                self.advance();
+                self.advance();
+                return self.parse_create_view(true);
+            }
+            return Err(self.unsupported("CREATE OR REPLACE", or));
         }
         if matches!(self.peek_keyword(), Some(kw::GLOBAL | kw::LOCAL))
             && matches!(
@@ -38,6 +45,12 @@ impl Parser<'_, '_> {
             Some(kw::ROLE | kw::USER | kw::GROUP) if !unlogged => self.parse_create_role(),
             Some(kw::TABLE) => self.parse_create_table(),
             Some(kw::UNIQUE | kw::INDEX) if !unlogged => self.parse_create_index(),
+            Some(kw::SEQUENCE) => self.parse_create_sequence(),
+            Some(kw::VIEW) if !unlogged => self.parse_create_view(false),
+            Some(kw::RECURSIVE) if !unlogged && self.is_keyword_at(1, kw::VIEW) => {
+                Err(self.unsupported("CREATE RECURSIVE VIEW", self.peek().span))
+            }
+            Some(kw::SCHEMA) if !unlogged => self.parse_create_schema(),
             Some(keyword) if !unlogged => {
                 let what = format!("CREATE {}", keyword.as_str().to_ascii_uppercase());
                 Err(self.unsupported(&what, create))
@@ -46,7 +59,7 @@ impl Parser<'_, '_> {
         }
     }
 
-    fn parse_if_not_exists(&mut self) -> bool {
+    pub(super) fn parse_if_not_exists(&mut self) -> bool {
         self.eat_keywords(&[kw::IF, kw::NOT, kw::EXISTS])
     }
 
@@ -147,7 +160,7 @@ impl Parser<'_, '_> {
         Ok(())
     }
 
-    fn at_table_constraint(&self) -> bool {
+    pub(super) fn at_table_constraint(&self) -> bool {
         match self.peek_keyword() {
             Some(kw::CONSTRAINT | kw::CHECK | kw::UNIQUE | kw::PRIMARY | kw::FOREIGN) => true,
             Some(kw::EXCLUDE) => {
@@ -157,7 +170,7 @@ impl Parser<'_, '_> {
         }
     }
 
-    fn parse_column_def(&mut self) -> Result<ColumnDef> {
+    pub(super) fn parse_column_def(&mut self) -> Result<ColumnDef> {
         let name = self.expect_col_id()?;
         let data_type = self.parse_type_name()?;
         let mut constraints = Vec::new();
@@ -236,10 +249,14 @@ impl Parser<'_, '_> {
                     return Err(self.unsupported("generated columns", generated));
                 }
                 self.expect_keyword(kw::IDENTITY)?;
-                if self.is_symbol(Symbol::LeftParen) {
-                    return Err(self.unsupported("identity sequence options", self.peek().span));
-                }
-                ColumnConstraintKind::Identity { always }
+                let options = if self.eat_symbol(Symbol::LeftParen) {
+                    let options = self.parse_sequence_options(true)?;
+                    self.expect_symbol(Symbol::RightParen)?;
+                    options
+                } else {
+                    Vec::new()
+                };
+                ColumnConstraintKind::Identity { always, options }
             }
             Some(kw::REFERENCES) => {
                 self.advance();
@@ -389,7 +406,7 @@ impl Parser<'_, '_> {
         Ok(action)
     }
 
-    fn parse_table_constraint(&mut self) -> Result<TableConstraint> {
+    pub(super) fn parse_table_constraint(&mut self) -> Result<TableConstraint> {
         let start = self.start();
         let name = if self.eat_keyword(kw::CONSTRAINT) {
             Some(self.expect_col_id()?)
@@ -520,6 +537,11 @@ impl Parser<'_, '_> {
         let index = match self.peek_keyword() {
             Some(kw::TABLE) => false,
             Some(kw::INDEX) => true,
+            Some(kw::VIEW) => return self.parse_drop_objects(crate::ast::ObjectKind::View),
+            Some(kw::SEQUENCE) => {
+                return self.parse_drop_objects(crate::ast::ObjectKind::Sequence);
+            }
+            Some(kw::SCHEMA) => return self.parse_drop_objects(crate::ast::ObjectKind::Schema),
             Some(keyword) => {
                 let what = format!("DROP {}", keyword.as_str().to_ascii_uppercase());
                 return Err(self.unsupported(&what, drop));

@@ -5,7 +5,7 @@ use db001_common::Result;
 use super::Parser;
 use crate::ast::{
     Assignment, Delete, Expr, Ident, Insert, InsertSource, OnConflict, OnConflictAction,
-    SelectItem, Statement, Update,
+    Overriding, SelectItem, Statement, Update,
 };
 use crate::keywords::kw;
 use crate::lexer::Symbol;
@@ -37,9 +37,19 @@ impl Parser<'_, '_> {
             })?;
             self.expect_symbol(Symbol::RightParen)?;
         }
-        if self.is_keyword(kw::OVERRIDING) {
-            return Err(self.unsupported("OVERRIDING ... VALUE", self.peek().span));
-        }
+        let overriding = if self.eat_keyword(kw::OVERRIDING) {
+            let overriding = if self.eat_keyword(kw::SYSTEM) {
+                Overriding::System
+            } else if self.eat_keyword(kw::USER) {
+                Overriding::User
+            } else {
+                return Err(self.error_here());
+            };
+            self.expect_keyword(kw::VALUE)?;
+            Some(overriding)
+        } else {
+            None
+        };
         let source = if self.eat_keywords(&[kw::DEFAULT, kw::VALUES]) {
             InsertSource::DefaultValues
         } else if matches!(
@@ -61,6 +71,7 @@ impl Parser<'_, '_> {
             table,
             alias,
             columns,
+            overriding,
             source,
             on_conflict,
             returning,
@@ -83,6 +94,8 @@ impl Parser<'_, '_> {
         self.advance();
         self.advance();
         let mut target = Vec::new();
+        let mut target_predicate = None;
+        let mut constraint = None;
         if self.eat_symbol(Symbol::LeftParen) {
             target = self.comma_separated(|parser| {
                 let column = parser.expect_col_id()?;
@@ -95,11 +108,11 @@ impl Parser<'_, '_> {
                 Ok(column)
             })?;
             self.expect_symbol(Symbol::RightParen)?;
-            if self.is_keyword(kw::WHERE) {
-                return Err(self.unsupported("ON CONFLICT (...) WHERE", self.peek().span));
+            if self.eat_keyword(kw::WHERE) {
+                target_predicate = Some(self.parse_expr()?);
             }
-        } else if self.is_keyword(kw::ON) {
-            return Err(self.unsupported("ON CONFLICT ON CONSTRAINT", self.peek().span));
+        } else if self.eat_keywords(&[kw::ON, kw::CONSTRAINT]) {
+            constraint = Some(self.expect_col_id()?);
         }
         self.expect_keyword(kw::DO)?;
         let action = if self.eat_keyword(kw::NOTHING) {
@@ -118,7 +131,12 @@ impl Parser<'_, '_> {
                 selection,
             }
         };
-        Ok(OnConflict { target, action })
+        Ok(OnConflict {
+            target,
+            target_predicate,
+            constraint,
+            action,
+        })
     }
 
     /// `[RETURNING item, ...]`.

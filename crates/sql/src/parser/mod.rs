@@ -45,13 +45,16 @@
 //! with the logarithm of its length. Both operators are associative, and `Display` prints such
 //! a chain without parentheses so it parses back to the same shape.
 
+mod alter;
 mod client;
 mod ddl;
 mod dml;
 pub(crate) mod expr;
 mod functions;
+mod objects;
 mod primary;
 mod query;
+mod session;
 mod types;
 mod utility;
 
@@ -485,7 +488,6 @@ impl<'a, 't> Parser<'a, 't> {
             kw::COPY => self.parse_copy(),
             kw::DISCARD => self.parse_discard(),
             kw::CLOSE => self.parse_close(),
-            kw::DEALLOCATE => self.parse_deallocate(),
             kw::LISTEN | kw::UNLISTEN => self.parse_listen(),
             kw::ALTER
                 if matches!(
@@ -495,15 +497,16 @@ impl<'a, 't> Parser<'a, 't> {
             {
                 self.parse_alter_role()
             }
+            kw::ALTER => self.parse_alter(),
+            kw::TRUNCATE => self.parse_truncate(),
+            kw::SAVEPOINT => self.parse_savepoint(),
+            kw::RELEASE => self.parse_release(),
             kw::PREPARE => self.parse_prepare(),
+            kw::EXECUTE => self.parse_execute(),
+            kw::DEALLOCATE => self.parse_deallocate(),
             kw::VACUUM => self.parse_vacuum(),
-            kw::ALTER
-            | kw::ANALYZE
+            kw::ANALYZE
             | kw::ANALYSE
-            | kw::TRUNCATE
-            | kw::EXECUTE
-            | kw::SAVEPOINT
-            | kw::RELEASE
             | kw::NOTIFY
             | kw::LOCK
             | kw::GRANT

@@ -41,7 +41,6 @@ impl Parser<'_, '_> {
     /// `ROLLBACK | ABORT [WORK | TRANSACTION] [AND NO CHAIN]`, `ROLLBACK PREPARED 'gid'`.
     pub(super) fn parse_rollback(&mut self) -> Result<Statement> {
         let token = self.advance();
-        let first = token.span;
         let is_rollback = Self::keyword_of(token) == Some(kw::ROLLBACK);
         if is_rollback && self.eat_keyword(kw::PREPARED) {
             return Ok(Statement::RollbackPrepared(self.expect_string()?));
@@ -49,20 +48,12 @@ impl Parser<'_, '_> {
         if !self.eat_keyword(kw::WORK) {
             self.eat_keyword(kw::TRANSACTION);
         }
-        if self.is_keyword(kw::TO) {
-            return Err(self.unsupported("ROLLBACK TO SAVEPOINT", first));
+        if self.eat_keyword(kw::TO) {
+            self.eat_keyword(kw::SAVEPOINT);
+            return Ok(Statement::RollbackToSavepoint(self.expect_col_id()?));
         }
         self.parse_chain_clause()?;
         Ok(Statement::Rollback)
-    }
-
-    /// `PREPARE TRANSACTION 'gid'` (`PREPARE name AS statement` is not supported).
-    pub(super) fn parse_prepare(&mut self) -> Result<Statement> {
-        let first = self.advance().span;
-        if !self.eat_keyword(kw::TRANSACTION) {
-            return Err(self.unsupported("PREPARE", first));
-        }
-        Ok(Statement::PrepareTransaction(self.expect_string()?))
     }
 
     /// A plain string literal (a transaction identifier, a password, a file name).

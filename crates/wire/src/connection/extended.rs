@@ -245,16 +245,15 @@ impl<S: QuerySession> Connection<S> {
                     }
                 };
                 *settings_may_have_changed |= may_change_settings(&result.tag);
-                match &result.tag {
-                    CommandTag::Deallocate(target) => {
-                        if let Err(error) = super::deallocate(statements, target.as_deref()) {
-                            return Ok(Err(error));
-                        }
-                    }
-                    // DISCARD ALL includes DEALLOCATE ALL (portals go at the end of the
-                    // transaction, which DISCARD ALL requires there to be none of).
-                    CommandTag::DiscardAll => statements.clear(),
-                    _ => {}
+                if let Some(target) = super::deallocate_target(&result.tag)
+                    && let Err(error) = super::deallocate(statements, target)
+                {
+                    return Ok(Err(error));
+                }
+                // DISCARD ALL includes DEALLOCATE ALL (portals go at the end of the transaction,
+                // which DISCARD ALL requires there to be none of).
+                if result.tag == CommandTag::DiscardAll {
+                    statements.clear();
                 }
                 if let CommandTag::CopyIn(columns) = result.tag {
                     *pending_copy_in = Some(columns);

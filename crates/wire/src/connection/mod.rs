@@ -383,8 +383,8 @@ impl<S: QuerySession> Connection<S> {
         let mut failure = outcome.err();
         for mut result in results {
             self.note_tag(&result.tag);
-            if let CommandTag::Deallocate(name) = &result.tag
-                && let Err(error) = deallocate(&mut self.statements, name.as_deref())
+            if let Some(name) = deallocate_target(&result.tag)
+                && let Err(error) = deallocate(&mut self.statements, name)
             {
                 failure = Some(error);
                 break;
@@ -464,8 +464,19 @@ impl<S: QuerySession> Connection<S> {
     }
 }
 
-/// `DEALLOCATE name | ALL`: prepared statements live here, in the protocol layer, so the wire
-/// carries out what the engine parsed. Unknown names are 26000, as in PostgreSQL.
+/// What a statement's tag asks the wire to deallocate: all protocol-level statements
+/// (`DEALLOCATE ALL`, after the engine dropped its SQL-level ones) or the one named (a name the
+/// engine did not know as a SQL-level statement).
+fn deallocate_target(tag: &CommandTag) -> Option<Option<&str>> {
+    match tag {
+        CommandTag::DeallocateAll => Some(None),
+        CommandTag::DeallocateProtocol(name) => Some(Some(name.as_str())),
+        _ => None,
+    }
+}
+
+/// `DEALLOCATE name | ALL`: protocol-level prepared statements live here, in the wire, so the
+/// wire carries out what the engine parsed. Unknown names are 26000, as in PostgreSQL.
 fn deallocate<T>(statements: &mut HashMap<String, T>, name: Option<&str>) -> Result<(), Error> {
     match name {
         None => {

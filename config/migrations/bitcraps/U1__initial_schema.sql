@@ -1,0 +1,5 @@
+-- Undoes V1.
+DROP TABLE transactions;
+DROP TABLE bets;
+DROP TABLE games;
+DROP TABLE users;

@@ -1,0 +1,3 @@
+-- Undoes V4.
+DROP TABLE player_statistics;
+DROP TABLE game_statistics;

@@ -1,0 +1,2 @@
+-- Undoes V5.
+DROP TABLE audit_log;
