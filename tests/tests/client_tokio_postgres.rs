@@ -78,7 +78,7 @@ async fn tokio_postgres_application_flow() {
             .expect("insert in transaction");
         let mut transaction = transaction;
         if savepoints {
-            let savepoint = transaction.savepoint("inner").await.expect("savepoint");
+            let savepoint = transaction.savepoint("sp_inner").await.expect("savepoint");
             savepoint
                 .execute("INSERT INTO ledger (id, who) VALUES (5, 'undone')", &[])
                 .await
