@@ -63,6 +63,7 @@ async fn tokio_postgres_application_flow() {
 
     // A transaction rolled back on drop, one committed (with a savepoint rolled back).
     let savepoints = savepoints_supported(&client).await;
+    assert!(savepoints, "SAVEPOINT is refused");
     {
         let transaction = client.transaction().await.expect("begin");
         transaction

@@ -86,6 +86,12 @@ fn run_client(program: &Path, args: &[&str], passed_line: &str) {
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     print!("{stdout}");
+    // The scripts probe SAVEPOINT so that they could run before db001 had it; now it must work.
+    assert!(
+        !stdout.contains("savepoint: not supported"),
+        "{} {args:?}: SAVEPOINT is refused:\n{stdout}",
+        program.display()
+    );
     assert!(
         output.status.success() && stdout.lines().any(|line| line == passed_line),
         "{} {args:?} failed ({}):\n{stdout}\n{stderr}\n--- server log ---\n{}",
