@@ -48,6 +48,12 @@ fn free_port() -> u16 {
 impl Postgres {
     /// Initialises and starts a server. Panics with the server's output if that fails.
     pub fn start() -> Postgres {
+        Postgres::start_with_locale("C")
+    }
+
+    /// As [`Postgres::start`], with the cluster's locale (`initdb --locale`): psql's `\l`
+    /// shows it, so comparisons with db001 (which reports C.UTF-8) start one with `C.UTF-8`.
+    pub fn start_with_locale(locale: &str) -> Postgres {
         let bin_dir = bin_dir();
         let as_postgres_user = running_as_root();
         let dir = tempfile::Builder::new()
@@ -81,7 +87,7 @@ impl Postgres {
                 "--no-sync",
                 "-E",
                 "UTF8",
-                "--locale=C",
+                &format!("--locale={locale}"),
             ],
         );
         check(&initdb, "initdb");

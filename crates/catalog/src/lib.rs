@@ -20,6 +20,9 @@
 //! checkpoints, each with a format version.
 
 pub mod codec;
+mod roles;
+
+pub use roles::{BOOTSTRAP_ROLE_NAME, BOOTSTRAP_ROLE_OID, Role, decode_role, encode_role};
 pub mod codec_objects;
 pub mod objects;
 pub mod sequence;
@@ -161,7 +164,7 @@ fn key(schema: &str, name: &str) -> Key {
 }
 
 /// The set of schemas, tables, views and sequences at one point in (transaction) time.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Catalog {
     version: u64,
     next_oid: u32,
@@ -171,6 +174,14 @@ pub struct Catalog {
     tables: BTreeMap<Key, TableEntry>,
     views: BTreeMap<Key, Arc<ViewSchema>>,
     sequences: BTreeMap<Key, SequenceEntry>,
+    /// Roles by name; the bootstrap superuser is always there (see `roles`).
+    roles: BTreeMap<String, Arc<Role>>,
+}
+
+impl Default for Catalog {
+    fn default() -> Catalog {
+        Catalog::new()
+    }
 }
 
 impl Catalog {
@@ -183,9 +194,31 @@ impl Catalog {
             next_oid: FIRST_USER_OID,
             schemas,
             tables: BTreeMap::new(),
+            roles: BTreeMap::from([(BOOTSTRAP_ROLE_NAME.to_string(), Arc::new(Role::bootstrap()))]),
             views: BTreeMap::new(),
             sequences: BTreeMap::new(),
         }
+    }
+
+    /// Every role, by name.
+    pub fn roles(&self) -> impl Iterator<Item = &Role> {
+        self.roles.values().map(Arc::as_ref)
+    }
+
+    /// A role by name.
+    pub fn role(&self, name: &str) -> Option<&Role> {
+        self.roles.get(name).map(Arc::as_ref)
+    }
+
+    /// Adds or replaces a role (CREATE ROLE, ALTER ROLE, recovery).
+    pub fn put_role(&mut self, role: Role) {
+        self.reserve_oid(role.oid);
+        self.roles.insert(role.name.clone(), Arc::new(role));
+    }
+
+    /// Removes a role; returns it.
+    pub fn remove_role(&mut self, name: &str) -> Option<Role> {
+        self.roles.remove(name).map(|role| role.as_ref().clone())
     }
 
     pub fn version(&self) -> u64 {

@@ -149,6 +149,8 @@ struct ErrorInner {
     message: String,
     detail: Option<String>,
     hint: Option<String>,
+    /// Where it happened (PostgreSQL's CONTEXT field), e.g. `COPY t, line 3`.
+    context: Option<String>,
     /// 1-based character offset into the statement text.
     position: Option<u32>,
     /// Set when a statement must wait for this transaction to finish and then retry.
@@ -167,9 +169,20 @@ impl Error {
             message: message.into(),
             detail: None,
             hint: None,
+            context: None,
             position: None,
             wait_for: None,
         }))
+    }
+
+    /// Adds a context line (PostgreSQL's CONTEXT field).
+    pub fn with_context(mut self, context: impl Into<String>) -> Error {
+        self.0.context = Some(context.into());
+        self
+    }
+
+    pub fn context(&self) -> Option<&str> {
+        self.0.context.as_deref()
     }
 
     /// Adds a detail line.

@@ -25,6 +25,9 @@ use crate::two_phase::PreparedRegistry;
 use crate::two_phase::recovery::{RecoveredPrepared, is_two_phase};
 use crate::{Config, Session};
 
+/// 2000-01-01 in Unix microseconds.
+const POSTGRES_EPOCH_MICROS: i64 = 946_684_800_000_000;
+
 /// Counters the server exports as metrics.
 #[derive(Debug, Default)]
 pub struct Stats {
@@ -59,6 +62,8 @@ pub(crate) struct Shared {
     /// Commits in progress that a checkpoint must know about (see `checkpoint::tracker`).
     pub(crate) commits: CommitTracker,
     pub(crate) checkpointer: Checkpointer,
+    /// When the database was opened, µs since 2000-01-01 (`pg_postmaster_start_time()`).
+    pub(crate) start_micros: i64,
     /// Transactions prepared for two-phase commit.
     pub(crate) prepared: PreparedRegistry,
 }
@@ -122,6 +127,7 @@ impl Database {
             next_backend_pid: AtomicI32::new(1000),
             stats: Stats::default(),
             commits: CommitTracker::default(),
+            start_micros: unix_micros_now() - POSTGRES_EPOCH_MICROS,
             prepared: PreparedRegistry::default(),
         });
         shared.sequences.register_all(&shared.catalog.read());
@@ -465,6 +471,14 @@ impl Recovery {
                 self.catalog.replace_schema(schema)
             }
             LogOp::CommitTime { .. } => Ok(()),
+            LogOp::PutRole { role } => {
+                self.catalog.put_role(db001_catalog::decode_role(&role)?);
+                Ok(())
+            }
+            LogOp::DropRole { name } => {
+                self.catalog.remove_role(&name);
+                Ok(())
+            }
             LogOp::AlterTable { schema } => {
                 let new = codec::decode_table(&schema)?;
                 let old = self.schema(new.id)?;

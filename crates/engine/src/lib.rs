@@ -25,19 +25,24 @@
 //! WAL segments go (or to the archive). `backup`, `pitr` and `verify` are the operator's tools
 //! built on the same pieces.
 
+pub mod auth;
 mod backup;
 mod checkpoint;
 mod checkpointer;
 mod collector;
+mod copy_binary;
+mod copy_format;
 mod database;
 mod ddl;
 mod log_record;
 mod pitr;
 mod recovery;
 mod result;
+mod roles;
 mod sequences;
 mod session;
 mod settings;
+mod system;
 mod table_locks;
 mod transaction;
 mod transaction_control;

@@ -37,8 +37,13 @@
 //!          | 16 drop-schema len:u32 name-bytes
 //!          | 17 alter-sequence len:u32 sequence-bytes         (a new definition; the value
 //!                                                               in it is ignored)
+//!          | 40 put-role len:u32 role-bytes                    (db001_catalog::encode_role)
+//!          | 41 drop-role len:u32 name-bytes                   (UTF-8)
 //! sequence := version:u8(=1) sequence:u32 last-value:i64 is-called:u8   (kind SEQUENCE)
 //! ```
+//!
+//! (Role ops have numbers of their own, far from the table ops, so other kinds of catalog
+//! objects can be added in between without renumbering.)
 //!
 //! `SEQUENCE` records are not part of any transaction: `nextval` and `setval` are not rolled
 //! back, so their records count the moment they are in the log (see
@@ -102,6 +107,13 @@ pub enum LogOp {
     CommitTime {
         unix_micros: i64,
     },
+    /// CREATE / ALTER ROLE: the role as it now is.
+    PutRole {
+        role: Vec<u8>,
+    },
+    DropRole {
+        name: String,
+    },
     AlterTable {
         schema: Vec<u8>,
     },
@@ -155,6 +167,8 @@ impl LogOp {
             LogOp::CreateIndex { index, .. } => 1 + 4 + 4 + index.len(),
             LogOp::DropIndex { .. } => 1 + 4 + 4,
             LogOp::CommitTime { .. } => 1 + 8,
+            LogOp::PutRole { role } => 1 + 4 + role.len(),
+            LogOp::DropRole { name } => 1 + 4 + name.len(),
             LogOp::DropView { .. } | LogOp::DropSequence { .. } => 1 + 4,
             other => bytes_op(other).map_or(0, |(_, bytes)| 1 + 4 + bytes.len()),
         }
@@ -207,6 +221,16 @@ impl LogOp {
             LogOp::CommitTime { unix_micros } => {
                 out.push(8);
                 out.extend_from_slice(&unix_micros.to_le_bytes());
+            }
+            LogOp::PutRole { role } => {
+                out.push(40);
+                out.extend_from_slice(&(role.len() as u32).to_le_bytes());
+                out.extend_from_slice(role);
+            }
+            LogOp::DropRole { name } => {
+                out.push(41);
+                out.extend_from_slice(&(name.len() as u32).to_le_bytes());
+                out.extend_from_slice(name.as_bytes());
             }
             LogOp::DropView { view } => {
                 out.push(12);
@@ -368,6 +392,18 @@ pub fn decode_payload(bytes: &[u8]) -> Result<(u64, Vec<LogOp>)> {
             8 => LogOp::CommitTime {
                 unix_micros: r.u64()? as i64,
             },
+            40 => {
+                let len = r.u32()? as usize;
+                LogOp::PutRole {
+                    role: r.take(len)?.to_vec(),
+                }
+            }
+            41 => {
+                let len = r.u32()? as usize;
+                let name = String::from_utf8(r.take(len)?.to_vec())
+                    .map_err(|_| corrupt("role name is not UTF-8"))?;
+                LogOp::DropRole { name }
+            }
             12 => LogOp::DropView { view: r.u32()? },
             14 => LogOp::DropSequence { sequence: r.u32()? },
             tag @ (9 | 10 | 11 | 13 | 15 | 16 | 17) => {

@@ -56,6 +56,29 @@ pub enum CommandTag {
     Show,
     Explain,
     Checkpoint,
+    CreateRole,
+    AlterRole,
+    DropRole,
+    /// `DISCARD ALL`: the wire also drops the session's prepared statements and portals.
+    DiscardAll,
+    Discard,
+    /// `CLOSE name` / `CLOSE ALL` (`true`).
+    CloseCursor(bool),
+    Listen,
+    Unlisten,
+    /// `DEALLOCATE name` for a name that is not a SQL-level prepared statement: the wire drops
+    /// its protocol-level statement of that name (26000 when it has none). (`DEALLOCATE ALL`
+    /// also makes the wire drop all of its statements.)
+    DeallocateProtocol(String),
+    /// A finished `COPY`: rows copied.
+    Copy(u64),
+    /// `COPY ... FROM STDIN` is waiting for data: the wire sends CopyInResponse for this many
+    /// columns and feeds the data to `Session::copy_data` (see `copy`).
+    CopyIn(u16),
+    /// `COPY ... TO STDOUT` of this many columns and rows: each result row holds one line of
+    /// output (one text value, the header line too); the wire sends CopyOutResponse, the
+    /// lines as CopyData, CopyDone, and `COPY n`.
+    CopyOut(u16, u64),
     AlterTable,
     Truncate,
     CreateView,
@@ -94,6 +117,19 @@ impl fmt::Display for CommandTag {
             CommandTag::Show => f.write_str("SHOW"),
             CommandTag::Explain => f.write_str("EXPLAIN"),
             CommandTag::Checkpoint => f.write_str("CHECKPOINT"),
+            CommandTag::CreateRole => f.write_str("CREATE ROLE"),
+            CommandTag::AlterRole => f.write_str("ALTER ROLE"),
+            CommandTag::DropRole => f.write_str("DROP ROLE"),
+            CommandTag::DiscardAll => f.write_str("DISCARD ALL"),
+            CommandTag::Discard => f.write_str("DISCARD"),
+            CommandTag::CloseCursor(false) => f.write_str("CLOSE CURSOR"),
+            CommandTag::CloseCursor(true) => f.write_str("CLOSE CURSOR ALL"),
+            CommandTag::Listen => f.write_str("LISTEN"),
+            CommandTag::Unlisten => f.write_str("UNLISTEN"),
+            CommandTag::DeallocateProtocol(_) => f.write_str("DEALLOCATE"),
+            CommandTag::Copy(n) => write!(f, "COPY {n}"),
+            CommandTag::CopyIn(_) => f.write_str("COPY"),
+            CommandTag::CopyOut(_, n) => write!(f, "COPY {n}"),
             CommandTag::AlterTable => f.write_str("ALTER TABLE"),
             CommandTag::Truncate => f.write_str("TRUNCATE TABLE"),
             CommandTag::CreateView => f.write_str("CREATE VIEW"),

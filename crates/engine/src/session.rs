@@ -4,6 +4,9 @@
 //! Transaction control with its own rules (snapshots under SSI, PREPARE TRANSACTION, VACUUM)
 //! lives in `transaction_control`.
 
+mod client;
+mod copy;
+
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Instant;
@@ -20,6 +23,7 @@ use crate::database::Database;
 use crate::result::{Column, CommandTag, StatementResult, TransactionStatus};
 use crate::sequences::SessionSequences;
 use crate::settings::{Settings, parse_isolation};
+use crate::system::{SessionIdentity, SystemCatalog};
 use crate::transaction::Transaction;
 use crate::waiting::{WaitLimits, wait_for_transaction};
 use crate::{VERSION_STRING, ddl, two_phase};
@@ -60,8 +64,12 @@ pub struct Session {
     pub(crate) txn: Option<Transaction>,
     pub(crate) settings: Settings,
     pub(crate) info: Arc<SessionInfo>,
+    /// `pg_catalog`, `information_schema` and the system functions for this session.
+    system: Arc<SystemCatalog>,
     /// Publishes this session's snapshot to the garbage-collection horizon.
     pub(crate) reader: ReaderSlot,
+    /// A COPY FROM STDIN waiting for data (see `copy`).
+    copy_in: Option<Box<copy::CopyIn>>,
     /// `currval`, `lastval`, and the sequence records to wait for at commit.
     sequences: Arc<SessionSequences>,
     /// Statements prepared with SQL `PREPARE`, by name.
@@ -71,22 +79,37 @@ pub struct Session {
 impl Session {
     pub(crate) fn new(db: Database) -> Session {
         let backend_pid = db.shared.next_backend_pid.fetch_add(1, Ordering::Relaxed);
-        let mut settings = Settings::new(db.shared.config.synchronous_commit);
+        let settings = Settings::new(db.shared.config.synchronous_commit);
         settings.set_server_value(
             "max_prepared_transactions",
             db.shared.config.max_prepared_transactions.to_string(),
         );
         let reader = db.shared.manager.register_reader();
+        let system = Arc::new(SystemCatalog::new(
+            settings.clone(),
+            SessionIdentity {
+                user: "postgres".to_string(),
+                database: "postgres".to_string(),
+                backend_pid,
+                application_name: String::new(),
+            },
+            db.catalog(),
+            db.shared.start_micros,
+        ));
+        let functions: Arc<dyn db001_executor::SystemFunctions> = system.clone();
         let sequences = Arc::new(SessionSequences::new(db.clone()));
         Session {
             reader,
             txn: None,
             settings,
+            system,
+            copy_in: None,
             info: Arc::new(SessionInfo {
                 user: "postgres".to_string(),
                 database: "postgres".to_string(),
                 version: VERSION_STRING.to_string(),
                 backend_pid,
+                system: Some(functions),
                 sequences: Some(Arc::clone(&sequences) as Arc<dyn db001_executor::SequenceAccess>),
             }),
             db,
@@ -100,6 +123,8 @@ impl Session {
         let info = Arc::make_mut(&mut self.info);
         info.user = user.to_string();
         info.database = database.to_string();
+        self.system.set_identity(user, database);
+        self.settings.set_fixed("session_authorization", user);
     }
 
     /// Applies a startup-packet option such as `application_name` or `DateStyle`; an unknown
@@ -111,9 +136,7 @@ impl Session {
 
     /// The value of a setting, for ParameterStatus.
     pub fn setting(&self, name: &str) -> Option<String> {
-        Settings::canonical(name)
-            .ok()
-            .map(|canonical| self.settings.get(canonical).to_string())
+        self.settings.lookup(name).ok().flatten()
     }
 
     /// This session's process id as BackendKeyData and `pg_backend_pid()` report it.
@@ -148,12 +171,27 @@ impl Session {
                 return Err(error);
             }
         };
+        if let Some(position) = statements
+            .iter()
+            .position(|s| matches!(s, ast::Statement::Copy(copy) if copy.from))
+            && position + 1 != statements.len()
+        {
+            self.fail_statement();
+            return Err(Error::feature_not_supported(
+                "COPY FROM STDIN must be the last statement of a query string",
+            ));
+        }
         let mut pending = None;
         for statement in &statements {
             if let Some(result) = pending.take() {
                 on_result(result);
             }
             match self.run_statement(statement, sql, None, &[]).await {
+                Ok(result) if matches!(result.tag, CommandTag::CopyIn(_)) => {
+                    // The transaction stays open until the data has arrived (copy_done).
+                    on_result(result);
+                    return Ok(());
+                }
                 Ok(result) => pending = Some(result),
                 Err(error) => {
                     self.fail_statement();
@@ -238,8 +276,15 @@ impl Session {
             Some(inner) => {
                 let catalog = self.planning_catalog(sql)?;
                 let search_path = self.search_path();
-                let (bound, param_types) =
-                    db001_planner::plan_statement_in(&catalog, sql, inner, &types, &search_path)?;
+                let (bound, param_types) = db001_planner::plan_statement_with_system_in(
+                    &catalog,
+                    self.system.as_ref(),
+                    sql,
+                    inner,
+                    &types,
+                    &search_path,
+                )?;
+                let volatile = self.system.take_volatile();
                 let columns = if matches!(statement, ast::Statement::Explain { .. }) {
                     Some(explain_columns())
                 } else {
@@ -248,7 +293,7 @@ impl Session {
                 (
                     columns,
                     param_types,
-                    Some((catalog.version(), Arc::new(bound))),
+                    (!volatile).then(|| (catalog.version(), Arc::new(bound))),
                 )
             }
             None => {
@@ -310,10 +355,13 @@ impl Session {
     // ---------------------------------------------------------------- transactions
 
     fn current_catalog(&self) -> Arc<db001_catalog::Catalog> {
-        match &self.txn {
+        let catalog = match &self.txn {
             Some(txn) => txn.catalog(&self.db),
             None => self.db.catalog(),
-        }
+        };
+        // System functions evaluated by the statement read the same catalog.
+        self.system.set_catalog(Arc::clone(&catalog));
+        catalog
     }
 
     /// The catalog a statement is planned against: the transaction's, plus the
@@ -437,9 +485,8 @@ impl Session {
                 Ok(StatementResult::command(CommandTag::Set))
             }
             ast::Statement::Reset(name) => {
-                let sync = self.db.shared.config.synchronous_commit;
                 self.settings
-                    .reset(name.as_ref().map(|n| n.value.as_str()), sync)?;
+                    .reset(name.as_ref().map(|n| n.value.as_str()))?;
                 Ok(StatementResult::command(CommandTag::Reset))
             }
             ast::Statement::Show(name) => self.show(&name.value),
@@ -477,6 +524,29 @@ impl Session {
             ast::Statement::Prepare(prepare) => self.prepare_named(prepare),
             ast::Statement::Execute(execute) => self.execute_named(execute).await,
             ast::Statement::Deallocate(name) => self.deallocate(name.as_ref()),
+            ast::Statement::Begin(_)
+            | ast::Statement::Commit
+            | ast::Statement::Rollback
+            | ast::Statement::PrepareTransaction(_) => {
+                Err(Error::internal("transaction control handled above"))
+            }
+            ast::Statement::CreateRole(_)
+            | ast::Statement::AlterRole(_)
+            | ast::Statement::DropRole { .. } => self.run_role_statement(statement).await,
+            ast::Statement::Discard(target) => self.discard(*target),
+            ast::Statement::Close(None) => {
+                Ok(StatementResult::command(CommandTag::CloseCursor(true)))
+            }
+            ast::Statement::Close(Some(name)) => Err(Error::new(
+                SqlState::INVALID_CURSOR_NAME,
+                format!("cursor \"{}\" does not exist", name.value),
+            )),
+            // Nothing is ever listened to, so there is nothing to stop listening to.
+            ast::Statement::Unlisten(_) => Ok(StatementResult::command(CommandTag::Unlisten)),
+            ast::Statement::Listen(_) => Err(Error::feature_not_supported(
+                "LISTEN/NOTIFY is not supported by db001",
+            )),
+            ast::Statement::Copy(copy) => self.copy(copy, sql).await,
             _ => Err(Error::internal("transaction control handled above")),
         }
     }
@@ -605,6 +675,29 @@ impl Session {
 
     fn show(&self, name: &str) -> Result<StatementResult> {
         let columns = show_columns(name)?;
+        if name.eq_ignore_ascii_case("all") {
+            let rows = self
+                .settings
+                .all()
+                .into_iter()
+                .map(|(name, value)| {
+                    let description = crate::settings::KNOWN
+                        .iter()
+                        .find(|p| p.name == name)
+                        .map_or("", |p| p.description);
+                    vec![
+                        Value::text(&name),
+                        Value::text(&value),
+                        Value::text(description),
+                    ]
+                })
+                .collect();
+            return Ok(StatementResult {
+                columns: Some(columns),
+                rows,
+                tag: CommandTag::Show,
+            });
+        }
         let value = if name.eq_ignore_ascii_case("transaction_isolation") {
             self.txn.as_ref().map_or_else(
                 || self.settings.default_isolation().name().to_string(),
@@ -617,7 +710,9 @@ impl Session {
                 .map_or(self.settings.default_read_only(), |t| t.read_only);
             if read_only { "on" } else { "off" }.to_string()
         } else {
-            self.settings.get(Settings::canonical(name)?).to_string()
+            self.settings
+                .lookup(name)?
+                .ok_or_else(|| crate::settings::unrecognized(name))?
         };
         Ok(StatementResult {
             columns: Some(columns),
@@ -643,13 +738,15 @@ impl Session {
             }
             let inner = planned_kind(statement).unwrap_or(statement);
             let search_path = self.search_path();
-            let (bound, _) = db001_planner::plan_statement_in(
+            let (bound, _) = db001_planner::plan_statement_with_system_in(
                 &catalog,
+                self.system.as_ref(),
                 sql,
                 inner,
                 &prepared.param_types,
                 &search_path,
             )?;
+            let volatile = self.system.take_volatile();
             let columns = bound.columns().map(to_columns);
             let explain = matches!(statement, ast::Statement::Explain { .. });
             if !explain && columns.as_deref() != prepared.columns.as_deref() {
@@ -658,12 +755,22 @@ impl Session {
                 ));
             }
             let bound = Arc::new(bound);
-            *cached = Some((catalog.version(), Arc::clone(&bound)));
+            if !volatile {
+                *cached = Some((catalog.version(), Arc::clone(&bound)));
+            }
             return Ok(bound);
         }
         let inner = planned_kind(statement).unwrap_or(statement);
         let search_path = self.search_path();
-        let (bound, _) = db001_planner::plan_statement_in(&catalog, sql, inner, &[], &search_path)?;
+        let (bound, _) = db001_planner::plan_statement_with_system_in(
+            &catalog,
+            self.system.as_ref(),
+            sql,
+            inner,
+            &[],
+            &search_path,
+        )?;
+        self.system.take_volatile();
         Ok(Arc::new(bound))
     }
 
@@ -933,16 +1040,26 @@ fn explain_columns() -> Arc<[Column]> {
 
 fn show_columns(name: &str) -> Result<Arc<[Column]>> {
     if name.eq_ignore_ascii_case("all") {
-        return Err(Error::feature_not_supported(
-            "SHOW ALL is not supported yet",
-        ));
+        return Ok(["name", "setting", "description"]
+            .iter()
+            .map(|name| Column {
+                name: name.to_string(),
+                data_type: DataType::Text,
+                table_oid: 0,
+                column_number: 0,
+            })
+            .collect());
     }
     if name.eq_ignore_ascii_case("transaction_isolation")
         || name.eq_ignore_ascii_case("transaction_read_only")
     {
         return Ok(text_column(&name.to_ascii_lowercase()));
     }
-    Ok(text_column(Settings::canonical(name)?))
+    match Settings::canonical(name) {
+        Ok(canonical) => Ok(text_column(canonical)),
+        Err(_) if name.contains('.') => Ok(text_column(&name.to_ascii_lowercase())),
+        Err(error) => Err(error),
+    }
 }
 
 pub(crate) fn apply_modes(txn: &mut Transaction, modes: &[ast::TransactionMode]) -> Result<()> {

@@ -1,128 +1,557 @@
-//! Session settings: `SET`, `SHOW`, `RESET` for the parameters clients touch.
+//! Session settings: `SET`, `SHOW`, `RESET`, `current_setting()`, `set_config()` and
+//! `pg_settings` for the parameters clients touch.
+//!
+//! One session's values live behind a shared lock because two parts of the session write
+//! them: statements (`SET`) and functions inside queries (`set_config(...)`, which asyncpg
+//! calls on every connection). [`Settings`] clones share the values.
+//!
+//! Names are matched case-insensitively. Parameters with a dot in the name
+//! (`myapp.user_id`) are placeholders any session may set, as in PostgreSQL.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use db001_common::{Error, Result, SqlState};
 use db001_sql::ast;
 use db001_txn::IsolationLevel;
+use parking_lot::Mutex;
 
-/// The settings db001 knows: canonical name (as `SHOW` prints it in the column header) and
-/// default value. Names are matched case-insensitively.
-const KNOWN: &[(&str, &str)] = &[
-    ("application_name", ""),
-    ("client_encoding", "UTF8"),
-    ("client_min_messages", "notice"),
-    ("DateStyle", "ISO, MDY"),
-    ("deadlock_timeout", "1s"),
-    ("default_transaction_deferrable", "off"),
-    ("default_transaction_isolation", "read committed"),
-    ("default_transaction_read_only", "off"),
-    ("extra_float_digits", "1"),
-    ("idle_in_transaction_session_timeout", "0"),
-    ("integer_datetimes", "on"),
-    ("IntervalStyle", "postgres"),
-    ("is_superuser", "on"),
-    ("jit", "off"),
-    ("lock_timeout", "0"),
-    ("max_connections", "100"),
-    ("max_prepared_transactions", "0"),
-    ("search_path", "\"$user\", public"),
-    ("server_encoding", "UTF8"),
-    ("server_version", "15.0"),
-    ("server_version_num", "150000"),
-    ("standard_conforming_strings", "on"),
-    ("statement_timeout", "0"),
-    ("synchronous_commit", "on"),
-    ("TimeZone", "UTC"),
-    ("transaction_isolation", "read committed"),
-    ("transaction_read_only", "off"),
+/// What PostgreSQL says about a parameter (`pg_settings`).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Parameter {
+    /// Canonical name, as `SHOW` prints it in the column header.
+    pub(crate) name: &'static str,
+    pub(crate) default: &'static str,
+    /// `bool`, `enum`, `integer`, `real` or `string`.
+    pub(crate) vartype: &'static str,
+    /// `user` (any session may set it) or `internal` (fixed).
+    pub(crate) context: &'static str,
+    pub(crate) unit: &'static str,
+    pub(crate) description: &'static str,
+}
+
+const fn parameter(
+    name: &'static str,
+    default: &'static str,
+    vartype: &'static str,
+    context: &'static str,
+    unit: &'static str,
+    description: &'static str,
+) -> Parameter {
+    Parameter {
+        name,
+        default,
+        vartype,
+        context,
+        unit,
+        description,
+    }
+}
+
+/// The parameters db001 knows, in `SHOW ALL` order (case-insensitive by name).
+pub(crate) const KNOWN: &[Parameter] = &[
+    parameter(
+        "application_name",
+        "",
+        "string",
+        "user",
+        "",
+        "Sets the application name to be reported in statistics and logs.",
+    ),
+    parameter(
+        "array_nulls",
+        "on",
+        "bool",
+        "user",
+        "",
+        "Enable input of NULL elements in arrays.",
+    ),
+    parameter(
+        "bytea_output",
+        "hex",
+        "enum",
+        "user",
+        "",
+        "Sets the output format for bytea.",
+    ),
+    parameter(
+        "client_encoding",
+        "UTF8",
+        "string",
+        "user",
+        "",
+        "Sets the client's character set encoding.",
+    ),
+    parameter(
+        "client_min_messages",
+        "notice",
+        "enum",
+        "user",
+        "",
+        "Sets the message levels that are sent to the client.",
+    ),
+    parameter(
+        "DateStyle",
+        "ISO, MDY",
+        "string",
+        "user",
+        "",
+        "Sets the display format for date and time values.",
+    ),
+    parameter(
+        "deadlock_timeout",
+        "1s",
+        "integer",
+        "user",
+        "ms",
+        "Sets the time to wait on a lock before checking for deadlock.",
+    ),
+    parameter(
+        "default_transaction_deferrable",
+        "off",
+        "bool",
+        "user",
+        "",
+        "Sets the default deferrable status of new transactions.",
+    ),
+    parameter(
+        "default_transaction_isolation",
+        "read committed",
+        "enum",
+        "user",
+        "",
+        "Sets the transaction isolation level of each new transaction.",
+    ),
+    parameter(
+        "default_transaction_read_only",
+        "off",
+        "bool",
+        "user",
+        "",
+        "Sets the default read-only status of new transactions.",
+    ),
+    parameter(
+        "escape_string_warning",
+        "on",
+        "bool",
+        "user",
+        "",
+        "Warn about backslash escapes in ordinary string literals.",
+    ),
+    parameter(
+        "extra_float_digits",
+        "1",
+        "integer",
+        "user",
+        "",
+        "Sets the number of digits displayed for floating-point values.",
+    ),
+    parameter(
+        "idle_in_transaction_session_timeout",
+        "0",
+        "integer",
+        "user",
+        "ms",
+        "Sets the maximum allowed idle time between queries, when in a transaction.",
+    ),
+    parameter(
+        "idle_session_timeout",
+        "0",
+        "integer",
+        "user",
+        "ms",
+        "Sets the maximum allowed idle time between queries, when not in a transaction.",
+    ),
+    parameter(
+        "in_hot_standby",
+        "off",
+        "bool",
+        "internal",
+        "",
+        "Shows whether hot standby is currently active.",
+    ),
+    parameter(
+        "integer_datetimes",
+        "on",
+        "bool",
+        "internal",
+        "",
+        "Shows whether datetimes are integer based.",
+    ),
+    parameter(
+        "IntervalStyle",
+        "postgres",
+        "enum",
+        "user",
+        "",
+        "Sets the display format for interval values.",
+    ),
+    parameter(
+        "is_superuser",
+        "on",
+        "bool",
+        "internal",
+        "",
+        "Shows whether the current user is a superuser.",
+    ),
+    parameter("jit", "off", "bool", "user", "", "Allow JIT compilation."),
+    parameter(
+        "lc_collate",
+        "C.UTF-8",
+        "string",
+        "internal",
+        "",
+        "Shows the collation order locale.",
+    ),
+    parameter(
+        "lc_ctype",
+        "C.UTF-8",
+        "string",
+        "internal",
+        "",
+        "Shows the character classification and case conversion locale.",
+    ),
+    parameter(
+        "lc_messages",
+        "C.UTF-8",
+        "string",
+        "user",
+        "",
+        "Sets the language in which messages are displayed.",
+    ),
+    parameter(
+        "lc_monetary",
+        "C.UTF-8",
+        "string",
+        "user",
+        "",
+        "Sets the locale for formatting monetary amounts.",
+    ),
+    parameter(
+        "lc_numeric",
+        "C.UTF-8",
+        "string",
+        "user",
+        "",
+        "Sets the locale for formatting numbers.",
+    ),
+    parameter(
+        "lc_time",
+        "C.UTF-8",
+        "string",
+        "user",
+        "",
+        "Sets the locale for formatting date and time values.",
+    ),
+    parameter(
+        "lock_timeout",
+        "0",
+        "integer",
+        "user",
+        "ms",
+        "Sets the maximum allowed duration of any wait for a lock.",
+    ),
+    parameter(
+        "max_connections",
+        "100",
+        "integer",
+        "internal",
+        "",
+        "Sets the maximum number of concurrent connections.",
+    ),
+    parameter(
+        "max_prepared_transactions",
+        "0",
+        "integer",
+        "internal",
+        "",
+        "Sets the maximum number of simultaneously prepared transactions.",
+    ),
+    parameter(
+        "max_identifier_length",
+        "63",
+        "integer",
+        "internal",
+        "",
+        "Shows the maximum identifier length.",
+    ),
+    parameter(
+        "password_encryption",
+        "scram-sha-256",
+        "enum",
+        "user",
+        "",
+        "Chooses the algorithm for encrypting passwords.",
+    ),
+    parameter(
+        "row_security",
+        "on",
+        "bool",
+        "user",
+        "",
+        "Enable row security.",
+    ),
+    parameter(
+        "search_path",
+        "\"$user\", public",
+        "string",
+        "user",
+        "",
+        "Sets the schema search order for names that are not schema-qualified.",
+    ),
+    parameter(
+        "server_encoding",
+        "UTF8",
+        "string",
+        "internal",
+        "",
+        "Shows the server (database) character set encoding.",
+    ),
+    parameter(
+        "server_version",
+        "15.0",
+        "string",
+        "internal",
+        "",
+        "Shows the server version.",
+    ),
+    parameter(
+        "server_version_num",
+        "150000",
+        "integer",
+        "internal",
+        "",
+        "Shows the server version as an integer.",
+    ),
+    parameter(
+        "session_authorization",
+        "",
+        "string",
+        "internal",
+        "",
+        "Sets the session user name.",
+    ),
+    parameter(
+        "standard_conforming_strings",
+        "on",
+        "bool",
+        "user",
+        "",
+        "Causes '...' strings to treat backslashes literally.",
+    ),
+    parameter(
+        "statement_timeout",
+        "0",
+        "integer",
+        "user",
+        "ms",
+        "Sets the maximum allowed duration of any statement.",
+    ),
+    parameter(
+        "synchronous_commit",
+        "on",
+        "enum",
+        "user",
+        "",
+        "Sets the current transaction's synchronization level.",
+    ),
+    parameter(
+        "TimeZone",
+        "UTC",
+        "string",
+        "user",
+        "",
+        "Sets the time zone for displaying and interpreting time stamps.",
+    ),
+    parameter(
+        "timezone_abbreviations",
+        "Default",
+        "string",
+        "user",
+        "",
+        "Selects a file of time zone abbreviations.",
+    ),
+    parameter(
+        "transaction_deferrable",
+        "off",
+        "bool",
+        "user",
+        "",
+        "Whether to defer a read-only serializable transaction until it can be executed with no possible serialization failures.",
+    ),
+    parameter(
+        "transaction_isolation",
+        "read committed",
+        "enum",
+        "user",
+        "",
+        "Sets the current transaction's isolation level.",
+    ),
+    parameter(
+        "transaction_read_only",
+        "off",
+        "bool",
+        "user",
+        "",
+        "Sets the current transaction's read-only status.",
+    ),
+    parameter(
+        "work_mem",
+        "4096",
+        "integer",
+        "user",
+        "kB",
+        "Sets the maximum memory to be used for query workspaces.",
+    ),
+    parameter(
+        "xmloption",
+        "content",
+        "enum",
+        "user",
+        "",
+        "Sets whether XML data in implicit parsing and serialization operations is to be considered as documents or content fragments.",
+    ),
 ];
 
-/// Settings that only the server sets.
-const READ_ONLY: &[&str] = &[
-    "integer_datetimes",
-    "is_superuser",
-    "max_connections",
-    "max_prepared_transactions",
-    "server_encoding",
-    "server_version",
-    "server_version_num",
-];
-
-/// One session's settings.
+/// One session's settings; clones share the values (see the module docs).
 #[derive(Debug, Clone)]
 pub(crate) struct Settings {
-    values: BTreeMap<&'static str, String>,
+    values: Arc<Mutex<BTreeMap<String, String>>>,
+    synchronous_commit_default: bool,
 }
 
 impl Settings {
     pub(crate) fn new(synchronous_commit: bool) -> Settings {
-        let mut values: BTreeMap<&'static str, String> =
-            KNOWN.iter().map(|(k, v)| (*k, v.to_string())).collect();
-        values.insert("synchronous_commit", on_off(synchronous_commit).to_string());
-        Settings { values }
+        Settings {
+            values: Arc::new(Mutex::new(defaults(synchronous_commit))),
+            synchronous_commit_default: synchronous_commit,
+        }
     }
 
-    /// The canonical name of a setting.
+    /// The canonical name of a known setting.
     pub(crate) fn canonical(name: &str) -> Result<&'static str> {
         KNOWN
             .iter()
-            .map(|(k, _)| *k)
+            .map(|p| p.name)
             .find(|k| k.eq_ignore_ascii_case(name))
-            .ok_or_else(|| {
-                Error::new(
-                    SqlState::UNDEFINED_OBJECT,
-                    format!("unrecognized configuration parameter \"{name}\""),
-                )
-            })
+            .ok_or_else(|| unrecognized(name))
     }
 
-    pub(crate) fn get(&self, name: &'static str) -> &str {
-        self.values.get(name).map_or("", String::as_str)
+    /// The canonical name of a known setting, or the lower-cased name of a placeholder
+    /// (`myapp.user_id`).
+    fn key(name: &str) -> Result<String> {
+        match Self::canonical(name) {
+            Ok(canonical) => Ok(canonical.to_string()),
+            Err(_) if name.contains('.') => Ok(name.to_ascii_lowercase()),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// The value of a known setting.
+    pub(crate) fn get(&self, name: &'static str) -> String {
+        self.values.lock().get(name).cloned().unwrap_or_default()
+    }
+
+    /// `current_setting(name [, missing_ok])` and `SHOW`: `None` for an unset placeholder.
+    pub(crate) fn lookup(&self, name: &str) -> Result<Option<String>> {
+        let key = Self::key(name)?;
+        Ok(self.values.lock().get(&key).cloned())
+    }
+
+    /// Every set value with its canonical name, in name order (placeholders included).
+    pub(crate) fn all(&self) -> Vec<(String, String)> {
+        self.values
+            .lock()
+            .iter()
+            .map(|(name, value)| (name.clone(), value.clone()))
+            .collect()
     }
 
     /// `SET name = value`.
-    pub(crate) fn set(&mut self, name: &str, value: Option<&[ast::SetValue]>) -> Result<()> {
-        let canonical = Self::canonical(name)?;
-        if READ_ONLY.contains(&canonical) {
+    pub(crate) fn set(&self, name: &str, value: Option<&[ast::SetValue]>) -> Result<()> {
+        let value = match value {
+            None => None,
+            Some(items) => Some(
+                items
+                    .iter()
+                    .map(|item| match item {
+                        ast::SetValue::Word(w) => w.clone(),
+                        ast::SetValue::String(s) => s.clone(),
+                        ast::SetValue::Number(n) => n.clone(),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ),
+        };
+        self.set_text(name, value.as_deref()).map(|_| ())
+    }
+
+    /// Sets a parameter from text (`None`: back to its default); returns the value now in
+    /// force, as `set_config` does.
+    pub(crate) fn set_text(&self, name: &str, value: Option<&str>) -> Result<String> {
+        let key = Self::key(name)?;
+        let known = KNOWN.iter().find(|p| p.name == key);
+        if let Some(parameter) = known
+            && parameter.context == "internal"
+        {
             return Err(Error::new(
                 SqlState::new("55P02"),
-                format!("parameter \"{canonical}\" cannot be changed now"),
+                format!("parameter \"{}\" cannot be changed", parameter.name),
             ));
         }
-        let value = match value {
-            None => default_of(canonical).to_string(),
-            Some(items) => items
-                .iter()
-                .map(|item| match item {
-                    ast::SetValue::Word(w) => w.clone(),
-                    ast::SetValue::String(s) => s.clone(),
-                    ast::SetValue::Number(n) => n.clone(),
-                })
-                .collect::<Vec<_>>()
-                .join(", "),
+        let value = match (value, known) {
+            (Some(value), Some(parameter)) => validate(parameter.name, value)?,
+            (Some(value), None) => value.to_string(),
+            (None, _) => self.default_of(&key),
         };
-        let value = validate(canonical, &value)?;
-        self.values.insert(canonical, value);
-        Ok(())
+        self.values.lock().insert(key, value.clone());
+        Ok(value)
     }
 
     /// `RESET name` / `RESET ALL`.
-    pub(crate) fn reset(&mut self, name: Option<&str>, synchronous_commit: bool) -> Result<()> {
+    pub(crate) fn reset(&self, name: Option<&str>) -> Result<()> {
         match name {
             Some(name) => {
-                let canonical = Self::canonical(name)?;
-                self.values
-                    .insert(canonical, default_of(canonical).to_string());
+                let key = Self::key(name)?;
+                let default = self.default_of(&key);
+                self.values.lock().insert(key, default);
             }
-            None => *self = Settings::new(synchronous_commit),
+            None => {
+                let fresh = defaults(self.synchronous_commit_default);
+                let mut values = self.values.lock();
+                // Fixed parameters (and the session's identity) survive RESET ALL.
+                let kept: Vec<(String, String)> = KNOWN
+                    .iter()
+                    .filter(|p| p.context == "internal")
+                    .filter_map(|p| values.get(p.name).map(|v| (p.name.to_string(), v.clone())))
+                    .collect();
+                *values = fresh;
+                values.extend(kept);
+            }
         }
         Ok(())
     }
 
+    /// Sets a fixed parameter (server version, session authorization) for this session.
+    pub(crate) fn set_fixed(&self, name: &'static str, value: &str) {
+        self.values
+            .lock()
+            .insert(name.to_string(), value.to_string());
+    }
+
+    fn default_of(&self, key: &str) -> String {
+        if key == "synchronous_commit" {
+            return on_off(self.synchronous_commit_default).to_string();
+        }
+        KNOWN
+            .iter()
+            .find(|p| p.name == key)
+            .map_or_else(String::new, |p| p.default.to_string())
+    }
+
     pub(crate) fn default_isolation(&self) -> IsolationLevel {
-        parse_isolation(self.get("default_transaction_isolation"))
+        parse_isolation(&self.get("default_transaction_isolation"))
             .unwrap_or(IsolationLevel::ReadCommitted)
     }
 
@@ -130,62 +559,77 @@ impl Settings {
         self.get("default_transaction_read_only") == "on"
     }
 
-    pub(crate) fn default_deferrable(&self) -> bool {
-        self.get("default_transaction_deferrable") == "on"
-    }
-
-    pub(crate) fn set_deferrable_default(&mut self, deferrable: bool) {
-        self.values.insert(
-            "default_transaction_deferrable",
-            on_off(deferrable).to_string(),
-        );
-    }
-
     pub(crate) fn synchronous_commit(&self) -> bool {
         self.get("synchronous_commit") != "off"
     }
 
+    pub(crate) fn default_deferrable(&self) -> bool {
+        self.get("default_transaction_deferrable") == "on"
+    }
+
+    pub(crate) fn set_deferrable_default(&self, deferrable: bool) {
+        self.values.lock().insert(
+            "default_transaction_deferrable".to_string(),
+            on_off(deferrable).to_string(),
+        );
+    }
+
     /// Sets a value only the server decides (`max_prepared_transactions`), bypassing the
     /// read-only check.
-    pub(crate) fn set_server_value(&mut self, name: &'static str, value: String) {
-        self.values.insert(name, value);
+    pub(crate) fn set_server_value(&self, name: &'static str, value: String) {
+        self.set_fixed(name, &value);
     }
 
     /// `statement_timeout`, `None` when 0 (no limit).
     pub(crate) fn statement_timeout(&self) -> Option<Duration> {
-        nonzero(duration_ms(self.get("statement_timeout")))
+        nonzero(duration_ms(&self.get("statement_timeout")))
     }
 
     /// `lock_timeout`, `None` when 0 (no limit).
     pub(crate) fn lock_timeout(&self) -> Option<Duration> {
-        nonzero(duration_ms(self.get("lock_timeout")))
+        nonzero(duration_ms(&self.get("lock_timeout")))
     }
 
     /// `deadlock_timeout`: how long a waiter waits before it looks for a deadlock.
     pub(crate) fn deadlock_timeout(&self) -> Duration {
         Duration::from_millis(
-            duration_ms(self.get("deadlock_timeout")).map_or(1000, |ms| ms.max(1) as u64),
+            duration_ms(&self.get("deadlock_timeout")).map_or(1000, |ms| ms.max(1) as u64),
         )
     }
 
-    pub(crate) fn set_isolation_default(&mut self, level: IsolationLevel) {
-        self.values
-            .insert("default_transaction_isolation", level.name().to_string());
+    pub(crate) fn set_isolation_default(&self, level: IsolationLevel) {
+        self.values.lock().insert(
+            "default_transaction_isolation".to_string(),
+            level.name().to_string(),
+        );
     }
 
-    pub(crate) fn set_read_only_default(&mut self, read_only: bool) {
-        self.values.insert(
-            "default_transaction_read_only",
+    pub(crate) fn set_read_only_default(&self, read_only: bool) {
+        self.values.lock().insert(
+            "default_transaction_read_only".to_string(),
             on_off(read_only).to_string(),
         );
     }
 }
 
-fn default_of(canonical: &str) -> &'static str {
-    KNOWN
+fn defaults(synchronous_commit: bool) -> BTreeMap<String, String> {
+    let mut values: BTreeMap<String, String> = KNOWN
         .iter()
-        .find(|(k, _)| *k == canonical)
-        .map_or("", |(_, v)| v)
+        .map(|p| (p.name.to_string(), p.default.to_string()))
+        .collect();
+    values.insert(
+        "synchronous_commit".to_string(),
+        on_off(synchronous_commit).to_string(),
+    );
+    values
+}
+
+/// 42704 for a parameter nobody defined.
+pub(crate) fn unrecognized(name: &str) -> Error {
+    Error::new(
+        SqlState::UNDEFINED_OBJECT,
+        format!("unrecognized configuration parameter \"{name}\""),
+    )
 }
 
 fn on_off(value: bool) -> &'static str {
@@ -301,8 +745,17 @@ fn validate(name: &'static str, value: &str) -> Result<String> {
         },
         "default_transaction_read_only"
         | "transaction_read_only"
+        | "jit"
         | "default_transaction_deferrable"
-        | "jit" => boolean(name, value),
+        | "transaction_deferrable"
+        | "array_nulls"
+        | "escape_string_warning"
+        | "row_security" => boolean(name, value),
+        "password_encryption" => match value.to_ascii_lowercase().as_str() {
+            "md5" => Ok("md5".to_string()),
+            "scram-sha-256" => Ok("scram-sha-256".to_string()),
+            _ => Err(invalid(name, value)),
+        },
         "default_transaction_isolation" | "transaction_isolation" => parse_isolation(value)
             .map(|l| l.name().to_string())
             .ok_or_else(|| invalid(name, value)),
@@ -324,6 +777,7 @@ fn validate(name: &'static str, value: &str) -> Result<String> {
         "statement_timeout"
         | "lock_timeout"
         | "idle_in_transaction_session_timeout"
+        | "idle_session_timeout"
         | "deadlock_timeout" => {
             let ms = duration_ms(value).ok_or_else(|| {
                 Error::new(
@@ -375,7 +829,7 @@ mod tests {
         assert_eq!(show_duration(90_000), "90s");
         assert_eq!(show_duration(120_000), "2min");
         assert_eq!(show_duration(0), "0");
-        let mut settings = Settings::new(true);
+        let settings = Settings::new(true);
         settings
             .set(
                 "lock_timeout",
@@ -404,7 +858,7 @@ mod tests {
 
     #[test]
     fn set_validates_and_normalises() {
-        let mut settings = Settings::new(true);
+        let settings = Settings::new(true);
         settings
             .set(
                 "client_encoding",
@@ -428,6 +882,34 @@ mod tests {
             .expect("boolean");
         assert!(!settings.synchronous_commit());
         assert!(settings.set("server_version", None).is_err());
+    }
+
+    #[test]
+    fn placeholders_set_config_and_reset_all() {
+        let settings = Settings::new(true);
+        assert_eq!(settings.lookup("myapp.user_id").expect("placeholder"), None);
+        assert_eq!(
+            settings.set_text("myapp.user_id", Some("42")).expect("set"),
+            "42"
+        );
+        assert_eq!(
+            settings.lookup("MyApp.User_Id").expect("placeholder"),
+            Some("42".to_string())
+        );
+        let shared = settings.clone();
+        shared
+            .set_text("jit", Some("on"))
+            .expect("set through a clone");
+        assert_eq!(settings.get("jit"), "on");
+        settings.set_fixed("server_version", "15.0");
+        settings.reset(None).expect("reset all");
+        assert_eq!(settings.get("jit"), "off");
+        assert_eq!(settings.lookup("myapp.user_id").expect("placeholder"), None);
+        assert_eq!(settings.get("server_version"), "15.0");
+        assert_eq!(
+            settings.lookup("nope").expect_err("unknown").code(),
+            SqlState::UNDEFINED_OBJECT
+        );
     }
 }
 

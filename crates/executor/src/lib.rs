@@ -22,10 +22,12 @@ pub mod join;
 pub mod library;
 pub mod locking;
 pub mod operators;
+pub mod project_set;
 pub mod sequences;
 pub mod series;
 pub mod setops;
 pub mod subquery;
+pub mod system;
 pub mod upsert;
 pub mod window;
 
@@ -38,6 +40,7 @@ use db001_txn::{Snapshot, TxnManager};
 pub use dml::WriteContext;
 pub use operators::collect;
 pub use sequences::SequenceAccess;
+pub use system::SystemFunctions;
 
 /// Facts about the session that functions like `now()` and `current_user` report.
 #[derive(Debug, Clone)]
@@ -46,6 +49,9 @@ pub struct SessionInfo {
     pub database: String,
     pub version: String,
     pub backend_pid: i32,
+    /// The engine's answers to system functions; `None` where no engine is behind the
+    /// executor (they then fail with 0A000).
+    pub system: Option<Arc<dyn SystemFunctions>>,
     /// What runs `nextval` and friends for this session (`None`: they fail with 0A000).
     pub sequences: Option<Arc<dyn SequenceAccess>>,
 }

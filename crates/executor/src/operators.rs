@@ -7,12 +7,12 @@ use std::sync::Arc;
 
 use db001_common::value::CastKind;
 use db001_common::{Error, Result, Row, SqlState, Value, key_codec, row_codec};
-use db001_planner::plan::{Access, Expr, IndexBound, Plan, SortKey, TableRef};
+use db001_planner::plan::{Access, Expr, IndexBound, Plan, SortKey, TableFunction, TableRef};
 use db001_storage::{IndexScan, KeyBound, TableScan};
 
 use crate::aggregate::AggregateOp;
 use crate::eval::{Env, eval, eval_predicate};
-use crate::{ExecContext, join, series, setops, window};
+use crate::{ExecContext, join, project_set, series, setops, window};
 
 /// A pull-based operator.
 pub trait Operator {
@@ -173,7 +173,10 @@ pub fn build<'a>(
                 ctx,
                 outer: outer.as_deref(),
             };
-            Box::new(series::SeriesOp::new(*function, args, env)?)
+            match function {
+                TableFunction::GenerateSeries => Box::new(series::SeriesOp::new(args, env)?),
+                TableFunction::Unnest => Box::new(series::unnest(args, env)?),
+            }
         }
         Plan::Append { inputs } => Box::new(setops::AppendOp::new(inputs, outer)),
         Plan::SetOp {
@@ -208,6 +211,11 @@ pub fn build<'a>(
         Plan::Materialize { id, input, .. } => {
             Box::new(setops::MaterializeOp::new(*id, input, outer))
         }
+        Plan::ProjectSet { input, calls } => Box::new(project_set::ProjectSetOp::new(
+            build(input, ctx, outer.clone())?,
+            calls,
+            outer,
+        )),
         Plan::Window { input, calls } => Box::new(window::WindowOp::new(
             build(input, ctx, outer.clone())?,
             calls,

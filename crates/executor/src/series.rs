@@ -1,4 +1,5 @@
-//! `generate_series(start, stop [, step])` in FROM, over integers and numerics.
+//! `generate_series(start, stop [, step])` in FROM, over integers and numerics, and
+//! `unnest(array)` in FROM.
 //!
 //! Rows are produced one at a time, so `generate_series(1, 1000000000) LIMIT 5` is cheap.
 //! As in PostgreSQL: a NULL argument gives no rows, a zero step is an error (22023), and a
@@ -9,7 +10,7 @@
 use std::cmp::Ordering;
 
 use db001_common::{Error, Result, Row, SqlState, Value, ops};
-use db001_planner::plan::{Expr, TableFunction};
+use db001_planner::plan::Expr;
 
 use crate::ExecContext;
 use crate::eval::{Env, eval};
@@ -46,13 +47,17 @@ enum State {
 
 impl SeriesOp {
     /// Evaluates the arguments (once, as PostgreSQL does).
-    pub fn new(function: TableFunction, args: &[Expr], env: Env<'_>) -> Result<SeriesOp> {
-        let TableFunction::GenerateSeries = function;
+    pub fn new(args: &[Expr], env: Env<'_>) -> Result<SeriesOp> {
         let empty = Vec::new();
         let mut values = Vec::with_capacity(args.len());
         for arg in args {
             values.push(eval(arg, &empty, env)?);
         }
+        SeriesOp::from_values(values)
+    }
+
+    /// The series for evaluated arguments (`start, stop [, step]`).
+    pub fn from_values(mut values: Vec<Value>) -> Result<SeriesOp> {
         if values.len() == 2 {
             let one = match values[0] {
                 Value::Numeric(_) => Value::Numeric(db001_common::Numeric::from_i64(1)),
@@ -177,5 +182,30 @@ impl Operator for SeriesOp {
                 Ok(Some(vec![value]))
             }
         }
+    }
+}
+
+/// `unnest(array)` in FROM: the elements as one-column rows (none for NULL).
+pub fn unnest(args: &[Expr], env: Env<'_>) -> Result<ValuesOp> {
+    let empty = Vec::new();
+    let values = match args.first().map(|arg| eval(arg, &empty, env)).transpose()? {
+        Some(Value::Array(array)) => array.values.clone(),
+        Some(Value::Null) | None => Vec::new(),
+        Some(_) => return Err(Error::internal("unnest of a non-array value")),
+    };
+    Ok(ValuesOp {
+        values: values.into_iter(),
+    })
+}
+
+/// Rows of one column from a list of values.
+#[derive(Debug)]
+pub struct ValuesOp {
+    values: std::vec::IntoIter<Value>,
+}
+
+impl Operator for ValuesOp {
+    fn next(&mut self, _ctx: &ExecContext) -> Result<Option<Row>> {
+        Ok(self.values.next().map(|value| vec![value]))
     }
 }

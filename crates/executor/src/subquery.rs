@@ -73,6 +73,7 @@ pub fn evaluate(subquery: &SubqueryExpr, row: &Row, env: Env<'_>) -> Result<Valu
     let mut operator = build(&subquery.plan, &ctx, None)?;
     match &subquery.kind {
         SubqueryKind::Scalar => scalar(operator.as_mut(), &ctx),
+        SubqueryKind::Array(data_type) => collect_array(operator.as_mut(), &ctx, *data_type),
         SubqueryKind::Exists => Ok(Value::Bool(operator.next(&ctx)?.is_some())),
         SubqueryKind::Compare { left, op, all } => {
             let left = eval(left, row, env)?;
@@ -91,6 +92,9 @@ fn compute(subquery: &SubqueryExpr, ctx: &ExecContext) -> Result<Cached> {
     let mut operator = build(&subquery.plan, ctx, None)?;
     Ok(match &subquery.kind {
         SubqueryKind::Scalar => Cached::Value(scalar(operator.as_mut(), ctx)?),
+        SubqueryKind::Array(data_type) => {
+            Cached::Value(collect_array(operator.as_mut(), ctx, *data_type)?)
+        }
         SubqueryKind::Exists => Cached::Value(Value::Bool(operator.next(ctx)?.is_some())),
         SubqueryKind::Compare { .. } => {
             let mut values = Vec::new();
@@ -112,6 +116,22 @@ fn compute(subquery: &SubqueryExpr, ctx: &ExecContext) -> Result<Cached> {
             }
         }
     })
+}
+
+/// `ARRAY(subquery)`: every row's value, in order.
+fn collect_array(
+    operator: &mut dyn Operator,
+    ctx: &ExecContext,
+    data_type: db001_common::DataType,
+) -> Result<Value> {
+    let db001_common::DataType::Array(element) = data_type else {
+        return Err(Error::internal("ARRAY(subquery) of a non-array type"));
+    };
+    let mut values = Vec::new();
+    while let Some(row) = operator.next(ctx)? {
+        values.push(first(row)?);
+    }
+    Ok(db001_common::array::Array::new(element, values).into_value())
 }
 
 /// A scalar subquery's value: NULL without rows, 21000 with more than one.

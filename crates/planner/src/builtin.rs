@@ -22,6 +22,13 @@ pub enum Builtin {
     Array(ArrayFunction),
     /// `gen_random_uuid()`.
     GenRandomUuid,
+    /// Functions the engine answers from the session and catalog (`crate::system`).
+    System(crate::system::SystemFunction),
+    /// `text ~ pattern` and its variants: POSIX regular expressions.
+    RegexMatch {
+        case_insensitive: bool,
+        negated: bool,
+    },
     /// `nextval`, `currval`, `setval`, `lastval`: the sequence is the first argument, as its
     /// id (a `bigint` literal the binder resolved the name to).
     Sequence(SequenceFunction),
@@ -263,6 +270,9 @@ pub enum ArrayFunction {
 impl Builtin {
     /// Whether a NULL argument makes the result NULL without calling the function.
     pub fn is_strict(&self) -> bool {
+        if let Builtin::System(function) = self {
+            return function.is_strict();
+        }
         !matches!(
             self,
             Builtin::String(

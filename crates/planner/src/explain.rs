@@ -248,12 +248,13 @@ impl Explainer<'_> {
                 }
                 title
             }
-            Plan::FunctionScan { .. } => {
+            Plan::FunctionScan { function, .. } => {
                 let label = self.relation_name(plan);
-                if label == "generate_series" {
-                    "Function Scan on generate_series".to_string()
+                let name = function.name();
+                if label == name {
+                    format!("Function Scan on {name}")
                 } else {
-                    format!("Function Scan on generate_series {label}")
+                    format!("Function Scan on {name} {label}")
                 }
             }
             Plan::WorkTableScan { name, .. } => format!("WorkTable Scan on {name}"),
@@ -388,6 +389,10 @@ impl Explainer<'_> {
                 children.push(same(input));
                 "WindowAgg".to_string()
             }
+            Plan::ProjectSet { input, .. } => {
+                children.push(same(input));
+                "ProjectSet".to_string()
+            }
             Plan::Materialize { id, label, input } => {
                 // The WITH query's own plan is shown under its first reference.
                 if self.shown_ctes.insert(*id) {
@@ -438,9 +443,11 @@ impl Explainer<'_> {
                 }
                 labels
             }
-            Plan::FunctionScan { alias, .. } => {
+            Plan::FunctionScan {
+                alias, function, ..
+            } => {
                 let relation = self.relation_name(plan);
-                let column = alias.as_deref().unwrap_or("generate_series");
+                let column = alias.as_deref().unwrap_or(function.name());
                 vec![self.qualified(&relation, column)]
             }
             Plan::WorkTableScan { name, columns, .. } => {
@@ -519,6 +526,19 @@ impl Explainer<'_> {
                 let mut out = labels.clone();
                 for call in calls {
                     out.push(self.window_call(call, &labels, context, &mut ignored));
+                }
+                out
+            }
+            Plan::ProjectSet { input, calls } => {
+                let labels = self.labels_of(input, context);
+                let mut out = labels.clone();
+                for call in calls {
+                    let args: Vec<String> = call
+                        .args
+                        .iter()
+                        .map(|e| self.expr(e, &labels, context, &mut ignored))
+                        .collect();
+                    out.push(format!("{}({})", call.function.name(), args.join(", ")));
                 }
                 out
             }
@@ -813,6 +833,7 @@ impl Explainer<'_> {
                     .collect();
                 let text = match &subquery.kind {
                     SubqueryKind::Scalar | SubqueryKind::Exists => format!("(SubPlan {number})"),
+                    SubqueryKind::Array(_) => format!("ARRAY(SubPlan {number})"),
                     SubqueryKind::Compare { left, op, all } => {
                         let quantifier = if *all { "ALL" } else { "ANY" };
                         let left = self.expr(left, labels, context, subplans);
@@ -939,11 +960,11 @@ fn visit_level(plan: &Plan, f: &mut dyn FnMut(&Plan, String), seen: &mut HashSet
             plan,
             alias.clone().unwrap_or_else(|| table.schema.name.clone()),
         ),
-        Plan::FunctionScan { alias, .. } => f(
+        Plan::FunctionScan {
+            alias, function, ..
+        } => f(
             plan,
-            alias
-                .clone()
-                .unwrap_or_else(|| "generate_series".to_string()),
+            alias.clone().unwrap_or_else(|| function.name().to_string()),
         ),
         Plan::Values { .. } => f(plan, "*VALUES*".to_string()),
         Plan::WorkTableScan { name, .. } => f(plan, name.clone()),

@@ -22,6 +22,7 @@ pub mod explain;
 pub mod optimizer;
 pub mod plan;
 pub mod rules;
+pub mod system;
 
 use db001_catalog::Catalog;
 use db001_common::{DataType, Result};
@@ -51,6 +52,35 @@ pub fn plan_statement_in(
     search_path: &[String],
 ) -> Result<(BoundStatement, Vec<DataType>)> {
     let mut binder = Binder::new(catalog, sql, param_types);
+    if !search_path.is_empty() {
+        binder.set_search_path(search_path);
+    }
+    let bound = binder.bind_statement(statement)?;
+    Ok((bound, binder.param_types()))
+}
+
+/// [`plan_statement`] with `pg_catalog`, `information_schema` and the system functions
+/// provided by `system` (see [`system`]).
+pub fn plan_statement_with_system(
+    catalog: &Catalog,
+    system: &dyn system::SystemRelations,
+    sql: &str,
+    statement: &ast::Statement,
+    param_types: &[DataType],
+) -> Result<(BoundStatement, Vec<DataType>)> {
+    plan_statement_with_system_in(catalog, system, sql, statement, param_types, &[])
+}
+
+/// [`plan_statement_with_system`] with a `search_path` (as [`plan_statement_in`]).
+pub fn plan_statement_with_system_in(
+    catalog: &Catalog,
+    system: &dyn system::SystemRelations,
+    sql: &str,
+    statement: &ast::Statement,
+    param_types: &[DataType],
+    search_path: &[String],
+) -> Result<(BoundStatement, Vec<DataType>)> {
+    let mut binder = Binder::new(catalog, sql, param_types).with_system(system);
     if !search_path.is_empty() {
         binder.set_search_path(search_path);
     }

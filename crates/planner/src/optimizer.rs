@@ -158,6 +158,7 @@ pub fn width(plan: &Plan) -> usize {
         Plan::RecursiveUnion { anchor, .. } => width(anchor),
         Plan::WorkTableScan { columns, .. } => columns.len(),
         Plan::Window { input, calls } => width(input) + calls.len(),
+        Plan::ProjectSet { input, calls } => width(input) + calls.len(),
         Plan::Materialize { input, .. } => width(input),
     }
 }
@@ -554,6 +555,13 @@ pub(crate) fn push_down(plan: Plan, mut conjuncts: Vec<Expr>) -> Plan {
             },
             conjuncts,
         ),
+        Plan::ProjectSet { input, calls } => wrap_filter(
+            Plan::ProjectSet {
+                input: Box::new(push_down(*input, Vec::new())),
+                calls,
+            },
+            conjuncts,
+        ),
         // Shared by several references: each filters its own copy of the rows.
         Plan::Materialize { id, label, input } => wrap_filter(
             Plan::Materialize {
@@ -695,6 +703,12 @@ pub(crate) fn visit_plan_exprs(plan: &Plan, f: &mut dyn FnMut(&Expr)) {
             }
             visit_plan_exprs(input, f);
         }
+        Plan::ProjectSet { input, calls } => {
+            for call in calls {
+                call.args.iter().for_each(&mut *f);
+            }
+            visit_plan_exprs(input, f);
+        }
         Plan::Window { input, calls } => {
             for call in calls {
                 call.args.iter().for_each(&mut *f);
@@ -788,6 +802,7 @@ pub(crate) fn children(plan: &Plan) -> Vec<&Plan> {
         | Plan::DistinctOn { input, .. }
         | Plan::Limit { input, .. }
         | Plan::Window { input, .. }
+        | Plan::ProjectSet { input, .. }
         | Plan::Materialize { input, .. } => vec![input],
         Plan::NestedLoopJoin { left, right, .. }
         | Plan::HashJoin { left, right, .. }

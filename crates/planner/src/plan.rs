@@ -116,6 +116,8 @@ pub enum SubqueryKind {
     Scalar,
     /// `EXISTS (...)`: whether there is a row.
     Exists,
+    /// `ARRAY(...)`: the values of every row as an array of this type (empty without rows).
+    Array(DataType),
     /// `left op ANY (...)` (`IN` is `= ANY`) or `left op ALL (...)`, with SQL's NULL rules.
     Compare {
         left: Box<Expr>,
@@ -510,6 +512,44 @@ pub enum Plan {
         input: Box<Plan>,
         calls: Vec<WindowCall>,
     },
+    /// Set-returning functions in the select list (PostgreSQL's ProjectSet): for each input
+    /// row, the calls run in lockstep; the row is repeated as many times as the longest call
+    /// returns values, followed by one value per call (NULL once a shorter call is done). A
+    /// row for which every call returns nothing disappears.
+    ProjectSet {
+        input: Box<Plan>,
+        calls: Vec<SetCall>,
+    },
+}
+
+/// One set-returning function call of a [`Plan::ProjectSet`]; its arguments read the input row.
+#[derive(Debug, Clone)]
+pub struct SetCall {
+    pub function: SetFunction,
+    pub args: Vec<Expr>,
+    pub data_type: DataType,
+}
+
+/// Set-returning functions usable in the select list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SetFunction {
+    /// `generate_series(start, stop [, step])` over integers or numerics.
+    GenerateSeries,
+    /// `unnest(array)`: the elements.
+    Unnest,
+    /// `generate_subscripts(array, dimension [, reverse])`: the subscripts of a dimension.
+    GenerateSubscripts,
+}
+
+impl SetFunction {
+    /// The name EXPLAIN and error messages use.
+    pub fn name(self) -> &'static str {
+        match self {
+            SetFunction::GenerateSeries => "generate_series",
+            SetFunction::Unnest => "unnest",
+            SetFunction::GenerateSubscripts => "generate_subscripts",
+        }
+    }
 }
 
 /// How EXPLAIN names a WITH query's reference.
@@ -576,6 +616,18 @@ pub enum SetOpKind {
 pub enum TableFunction {
     /// `generate_series(start, stop [, step])` over integers or numerics: one column.
     GenerateSeries,
+    /// `unnest(array)`: the elements, one column.
+    Unnest,
+}
+
+impl TableFunction {
+    /// The function's name (EXPLAIN's relation name without an alias).
+    pub fn name(self) -> &'static str {
+        match self {
+            TableFunction::GenerateSeries => "generate_series",
+            TableFunction::Unnest => "unnest",
+        }
+    }
 }
 
 /// A result column of a query.

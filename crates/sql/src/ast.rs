@@ -128,6 +128,25 @@ pub enum Statement {
     Backup {
         to: String,
     },
+    /// `COPY ... FROM STDIN | TO STDOUT` (see [`Copy`]).
+    Copy(Box<Copy>),
+    /// `CREATE ROLE | USER | GROUP name [WITH] options`.
+    CreateRole(Box<CreateRole>),
+    /// `ALTER ROLE | USER name [WITH] options`, `ALTER ROLE name RENAME TO new`.
+    AlterRole(Box<AlterRole>),
+    /// `DROP ROLE | USER | GROUP [IF EXISTS] name, ...`.
+    DropRole {
+        if_exists: bool,
+        names: Vec<Ident>,
+    },
+    /// `DISCARD ALL | PLANS | SEQUENCES | TEMP`.
+    Discard(DiscardTarget),
+    /// `CLOSE name` / `CLOSE ALL` (`None`): closes cursors.
+    Close(Option<Ident>),
+    /// `LISTEN channel`.
+    Listen(Ident),
+    /// `UNLISTEN channel` / `UNLISTEN *` (`None`).
+    Unlisten(Option<Ident>),
     AlterTable(Box<AlterTable>),
     Truncate(Truncate),
     CreateView(Box<CreateView>),
@@ -651,6 +670,8 @@ pub enum Expr {
     Function(Box<FunctionCall>),
     /// `(subquery)` as a scalar.
     Subquery(Box<Query>, Span),
+    /// `ARRAY(subquery)`: the subquery's values as an array.
+    ArraySubquery(Box<Query>, Span),
     /// `[NOT] EXISTS (subquery)`.
     Exists {
         subquery: Box<Query>,
@@ -825,6 +846,7 @@ impl Expr {
             | Expr::TypedString { span, .. }
             | Expr::Case { span, .. }
             | Expr::Subquery(_, span)
+            | Expr::ArraySubquery(_, span)
             | Expr::Exists { span, .. }
             | Expr::Array(_, span)
             | Expr::Row(_, span)
@@ -856,4 +878,87 @@ impl fmt::Display for Ident {
             write!(f, "\"{}\"", self.value.replace('"', "\"\""))
         }
     }
+}
+
+/// `COPY table [(columns)] FROM STDIN | TO STDOUT [[WITH] options]` or `COPY (query) TO STDOUT`.
+/// Files and programs on the server are not supported (psql's `\copy` uses STDIN/STDOUT).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Copy {
+    pub source: CopySource,
+    /// `FROM STDIN` (true) or `TO STDOUT` (false).
+    pub from: bool,
+    pub options: Vec<CopyOption>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum CopySource {
+    Table {
+        name: ObjectName,
+        columns: Vec<Ident>,
+    },
+    Query(Box<Query>),
+}
+
+/// One COPY option, in either syntax: `FORMAT csv`, `HEADER`, `DELIMITER ','`, `NULL ''`,
+/// `FORCE_QUOTE (a, b)`, `FREEZE on`. Names are lower case with `_` between words.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CopyOption {
+    pub name: String,
+    pub value: CopyOptionValue,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum CopyOptionValue {
+    /// The option alone (`HEADER`, `CSV`).
+    None,
+    /// A word, string or number as written (strings unquoted).
+    Text(String),
+    /// `*`.
+    Star,
+    /// `(column, ...)`.
+    Columns(Vec<Ident>),
+}
+
+/// `CREATE ROLE` (`login` false), `CREATE USER` (`login` true by default).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CreateRole {
+    pub name: Ident,
+    /// `USER` rather than `ROLE` or `GROUP`: LOGIN unless NOLOGIN is given.
+    pub user: bool,
+    pub options: Vec<RoleOption>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlterRole {
+    pub name: Ident,
+    pub action: AlterRoleAction,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum AlterRoleAction {
+    Options(Vec<RoleOption>),
+    Rename(Ident),
+}
+
+/// A role attribute of CREATE / ALTER ROLE.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RoleOption {
+    /// `SUPERUSER`, `NOCREATEDB`, ...: the attribute name without `NO`, lower case, and whether
+    /// it is granted.
+    Flag { name: String, value: bool },
+    /// `CONNECTION LIMIT n`.
+    ConnectionLimit(i32),
+    /// `[ENCRYPTED] PASSWORD 'text'`; `None` is `PASSWORD NULL`.
+    Password(Option<String>),
+    /// `VALID UNTIL 'timestamp'`.
+    ValidUntil(String),
+}
+
+/// What `DISCARD` throws away.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DiscardTarget {
+    All,
+    Plans,
+    Sequences,
+    Temp,
 }

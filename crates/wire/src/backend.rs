@@ -208,6 +208,10 @@ pub fn error_response(out: &mut BytesMut, error: &Error) {
         let _ = write!(out, "{position}");
         out.put_u8(0);
     }
+    if let Some(context) = error.context() {
+        out.put_u8(b'W');
+        put_cstr_capped(out, context, ERROR_FIELD_BYTES_MAX);
+    }
     out.put_u8(0);
     finish_bounded(out, at);
 }
@@ -235,6 +239,38 @@ pub fn no_data(out: &mut BytesMut) {
 /// PortalSuspended: Execute stopped at its row limit; more rows remain.
 pub fn portal_suspended(out: &mut BytesMut) {
     empty_message(out, b's');
+}
+
+/// CopyInResponse (`G`) or CopyOutResponse (`H`): text format, `columns` text columns.
+pub fn copy_response(out: &mut BytesMut, tag: u8, columns: u16) {
+    let at = begin(out, tag);
+    out.put_u8(0);
+    out.put_u16(columns);
+    for _ in 0..columns {
+        out.put_u16(0);
+    }
+    finish_bounded(out, at);
+}
+
+/// CopyData with `data`.
+pub fn copy_data(out: &mut BytesMut, data: &[u8]) {
+    let at = begin(out, b'd');
+    out.put_slice(data);
+    finish_bounded(out, at);
+}
+
+/// CopyDone.
+pub fn copy_done(out: &mut BytesMut) {
+    empty_message(out, b'c');
+}
+
+/// AuthenticationCleartextPassword (3), AuthenticationMD5Password (5, with its salt),
+/// AuthenticationSASL (10, with the mechanism), SASLContinue (11) and SASLFinal (12).
+pub fn authentication(out: &mut BytesMut, code: i32, data: &[u8]) {
+    let at = begin(out, b'R');
+    out.put_i32(code);
+    out.put_slice(data);
+    finish_bounded(out, at);
 }
 
 fn empty_message(out: &mut BytesMut, tag: u8) {

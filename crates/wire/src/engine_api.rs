@@ -71,6 +71,18 @@ pub trait QuerySession: Send + 'static {
     fn statement_failed(&mut self);
 
     fn transaction_status(&self) -> TransactionStatus;
+
+    /// One CopyData of a COPY FROM STDIN the session started (`CommandTag::CopyIn`).
+    fn copy_data<'a>(&'a mut self, data: &'a [u8]) -> impl Future<Output = Result<()>> + Send + 'a;
+
+    /// CopyDone: `COPY n`; with `end_implicit` (simple query) the implicit transaction ends.
+    fn copy_done(
+        &mut self,
+        end_implicit: bool,
+    ) -> impl Future<Output = Result<StatementResult>> + Send + '_;
+
+    /// CopyFail: the error to report.
+    fn copy_fail(&mut self, message: &str) -> db001_common::Error;
 }
 
 impl QueryEngine for Database {
@@ -144,5 +156,20 @@ impl QuerySession for Session {
 
     fn transaction_status(&self) -> TransactionStatus {
         Session::transaction_status(self)
+    }
+
+    fn copy_data<'a>(&'a mut self, data: &'a [u8]) -> impl Future<Output = Result<()>> + Send + 'a {
+        Session::copy_data(self, data)
+    }
+
+    fn copy_done(
+        &mut self,
+        end_implicit: bool,
+    ) -> impl Future<Output = Result<StatementResult>> + Send + '_ {
+        Session::copy_done(self, end_implicit)
+    }
+
+    fn copy_fail(&mut self, message: &str) -> db001_common::Error {
+        Session::copy_fail(self, message)
     }
 }

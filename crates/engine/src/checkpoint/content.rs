@@ -13,6 +13,8 @@
 //!                                                                  value no lower than any
 //!                                                                  handed out
 //! view block     (kind 6): view-bytes (codec_objects)             one per view
+//! role block     (kind 7): role-bytes (db001_catalog::encode_role)  one per role other than
+//!                                                                  the bootstrap superuser
 //! ```
 //!
 //! Version 1 files (before schemas, sequences and views) hold a catalog block with the table
@@ -39,6 +41,7 @@ pub(crate) const BLOCK_ROWS: u8 = 3;
 pub(crate) const BLOCK_SCHEMA: u8 = 4;
 pub(crate) const BLOCK_SEQUENCE: u8 = 5;
 pub(crate) const BLOCK_VIEW: u8 = 6;
+pub(crate) const BLOCK_ROLE: u8 = 7;
 
 const CONTENT_VERSION: u8 = 2;
 const FIRST_CONTENT_VERSION: u8 = 1;
@@ -72,6 +75,16 @@ pub(crate) fn write_content(
         payload.extend_from_slice(&(count as u32).to_le_bytes());
     }
     writer.block(BLOCK_CATALOG, &payload)?;
+    for role in catalog.roles() {
+        if role.oid == db001_catalog::BOOTSTRAP_ROLE_OID
+            && role == &db001_catalog::Role::bootstrap()
+        {
+            continue;
+        }
+        payload.clear();
+        db001_catalog::encode_role(role, &mut payload);
+        writer.block(BLOCK_ROLE, &payload)?;
+    }
     for (name, oid) in schemas {
         payload.clear();
         codec_objects::encode_schema(oid, name, &mut payload);
@@ -246,6 +259,11 @@ pub(crate) fn load(reader: &CheckpointReader) -> Result<Loaded> {
                         "loading checkpoint"
                     );
                 }
+            }
+            BLOCK_ROLE => {
+                let role = db001_catalog::decode_role(block.payload)
+                    .map_err(|error| bad(reader, &block, error.message()))?;
+                catalog.put_role(role);
             }
             other => {
                 return Err(bad(reader, &block, &format!("unknown block kind {other}")));

@@ -120,12 +120,14 @@ impl Session {
                 self.named.clear();
                 Ok(StatementResult::command(CommandTag::DeallocateAll))
             }
-            Some(name) => {
-                self.named
-                    .remove(&name.value)
-                    .ok_or_else(|| undefined(&name.value))?;
-                Ok(StatementResult::command(CommandTag::Deallocate))
-            }
+            // Protocol-level statements (Parse) share PostgreSQL's namespace but live in the
+            // wire, which drops them on this tag (or answers 26000 for an unknown name).
+            Some(name) => match self.named.remove(&name.value) {
+                Some(_) => Ok(StatementResult::command(CommandTag::Deallocate)),
+                None => Ok(StatementResult::command(CommandTag::DeallocateProtocol(
+                    name.value.clone(),
+                ))),
+            },
         }
     }
 }

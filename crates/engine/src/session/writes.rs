@@ -39,7 +39,7 @@ impl Session {
     /// The session's `search_path`: schema names in order, `$user` replaced by the user's
     /// name.
     pub(crate) fn search_path(&self) -> Vec<String> {
-        crate::settings::search_path(self.settings.get("search_path"), &self.info.user)
+        crate::settings::search_path(&self.settings.get("search_path"), &self.info.user)
     }
 
     pub(super) async fn run_ddl(

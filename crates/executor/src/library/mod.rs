@@ -18,6 +18,7 @@ mod datetime;
 mod json;
 mod math;
 mod number_format;
+mod regex;
 mod string;
 
 use std::sync::Arc;
@@ -40,6 +41,16 @@ pub fn call(builtin: Builtin, args: Vec<Value>, env: Env<'_>) -> Result<Value> {
         Builtin::DateTime(function) => datetime::call(function, args, env),
         Builtin::Json(function) => json::call(function, args),
         Builtin::Array(function) => array::call(function, args),
+        Builtin::RegexMatch {
+            case_insensitive,
+            negated,
+        } => regex::call(&args, case_insensitive, negated),
+        Builtin::System(function) => match &env.ctx.session.system {
+            Some(system) => system.call(function, &args),
+            None => Err(Error::feature_not_supported(
+                "system functions are not available here",
+            )),
+        },
         Builtin::Sequence(function) => crate::sequences::call(function, args, env),
         Builtin::GenRandomUuid => {
             let mut bytes = [0u8; 16];

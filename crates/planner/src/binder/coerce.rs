@@ -32,7 +32,10 @@ fn resolve_scalar_type(type_name: &ast::TypeName) -> Result<DataType> {
         "boolean" | "bool" => no_modifiers(DataType::Bool),
         "smallint" | "int2" => no_modifiers(DataType::SmallInt),
         "integer" | "int" | "int4" => no_modifiers(DataType::Int),
-        "bigint" | "int8" => no_modifiers(DataType::BigInt),
+        // Object ids are bigint in db001 (see crate::system).
+        "bigint" | "int8" | "oid" | "xid" | "cid" => no_modifiers(DataType::BigInt),
+        // `name` and `"char"` are text in db001 (see crate::system).
+        "name" | "char" => no_modifiers(DataType::Text),
         "double precision" | "float8" | "float" => no_modifiers(DataType::Double),
         "real" | "float4" => no_modifiers(DataType::Real),
         "text" => no_modifiers(DataType::Text),
@@ -58,7 +61,7 @@ fn resolve_scalar_type(type_name: &ast::TypeName) -> Result<DataType> {
             "type time with time zone is not supported by db001",
         )),
         // `character` without a length is `character(1)`; `bpchar` has no length.
-        "character" | "char" | "bpchar" => match modifiers.as_slice() {
+        "character" | "bpchar" => match modifiers.as_slice() {
             [] if type_name.name == "bpchar" => Ok(DataType::Bpchar(None)),
             [] => Ok(DataType::Bpchar(Some(1))),
             [n] if *n >= 1 && *n <= 10_485_760 => Ok(DataType::Bpchar(Some(*n as u32))),

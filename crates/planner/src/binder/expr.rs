@@ -274,6 +274,9 @@ impl Binder<'_> {
                 data_type,
                 ..
             } => {
+                if let Some(bound) = self.bind_system_cast(inner, data_type, scope)? {
+                    return Ok(bound);
+                }
                 let target = resolve_type(data_type)?;
                 if let (ast::Expr::Array(items, _), DataType::Array(element)) =
                     (strip_nested(inner), target)
@@ -299,9 +302,10 @@ impl Binder<'_> {
                 ..
             } => self.bind_case(operand.as_deref(), when_then, else_result.as_deref(), scope),
             ast::Expr::Function(call) => self.bind_function(call, scope),
-            ast::Expr::Subquery(..) | ast::Expr::Exists { .. } | ast::Expr::InSubquery { .. } => {
-                self.bind_subquery_expr(expr, scope)
-            }
+            ast::Expr::Subquery(..)
+            | ast::Expr::ArraySubquery(..)
+            | ast::Expr::Exists { .. }
+            | ast::Expr::InSubquery { .. } => self.bind_subquery_expr(expr, scope),
             ast::Expr::AnyAll { right, .. }
                 if matches!(strip_nested(right), ast::Expr::Subquery(..)) =>
             {
@@ -321,9 +325,9 @@ impl Binder<'_> {
             ast::Expr::Row(..) => Err(Error::feature_not_supported(
                 "row constructors are not supported yet",
             )),
-            ast::Expr::Collate { .. } => {
-                Err(Error::feature_not_supported("COLLATE is not supported yet"))
-            }
+            ast::Expr::Collate {
+                expr, collation, ..
+            } => self.bind_collate(expr, collation, scope),
             ast::Expr::Default(_) => Err(Error::syntax("DEFAULT is not allowed in this context")),
         }
     }
@@ -504,6 +508,10 @@ impl Binder<'_> {
                 };
                 Ok((binary(BinaryOp::Concat, l, r), DataType::Text))
             }
+            ast::BinaryOp::RegexMatch {
+                case_insensitive,
+                negated,
+            } => self.bind_regex(left, right, case_insensitive, negated, scope),
             other => Err(Error::feature_not_supported(format!(
                 "operator {other:?} is not supported yet"
             ))),
@@ -673,7 +681,17 @@ impl Binder<'_> {
     ) -> Result<(Vec<Expr>, DataType)> {
         let mut target = DataType::Unknown;
         for (_, data_type) in &items {
-            target = common_type(target, *data_type).ok_or_else(|| {
+            // Untyped items (NULL, string literals) take the others' type; only when all are
+            // untyped does the result become text (below), as in PostgreSQL.
+            if *data_type == DataType::Unknown {
+                continue;
+            }
+            let previous = if target == DataType::Unknown {
+                *data_type
+            } else {
+                target
+            };
+            target = common_type(previous, *data_type).ok_or_else(|| {
                 Error::datatype_mismatch(format!(
                     "{construct} types {} and {} cannot be matched",
                     target.sql_name(),
@@ -813,10 +831,8 @@ impl Binder<'_> {
         if let Some(aggregate) = self.bind_aggregate_call(call, scope)? {
             return Ok(aggregate);
         }
-        if name == "generate_series" {
-            return Err(Error::feature_not_supported(
-                "set-returning functions in the select list are not supported yet: use generate_series in FROM",
-            ));
+        if let Some(bound) = self.bind_set_function(name, call, scope)? {
+            return Ok(bound);
         }
         if call.distinct || call.filter.is_some() || !call.order_by.is_empty() || call.star {
             return Err(Error::new(
@@ -895,6 +911,7 @@ pub(crate) fn visit(expr: &ast::Expr, f: &mut dyn FnMut(&ast::Expr)) {
         | ast::Expr::Parameter(..)
         | ast::Expr::TypedString { .. }
         | ast::Expr::Subquery(..)
+        | ast::Expr::ArraySubquery(..)
         | ast::Expr::Default(_)
         | ast::Expr::Exists { .. } => {}
     }

@@ -126,7 +126,7 @@ impl Binder<'_> {
         }
     }
 
-    /// `generate_series(start, stop [, step])` in FROM.
+    /// `generate_series(start, stop [, step])` and `unnest(array)` in FROM.
     fn bind_table_function(
         &mut self,
         name: &ast::ObjectName,
@@ -135,12 +135,16 @@ impl Binder<'_> {
     ) -> Result<(Plan, Scope)> {
         let function_name = name.name().value.as_str();
         let builtin = name.schema().is_none_or(|s| s.value == "pg_catalog");
-        if function_name != "generate_series" || !builtin {
-            return Err(Error::feature_not_supported(format!(
-                "function {function_name} in FROM is not supported yet (only generate_series is)"
-            ))
-            .with_position(name.span().position(self.sql)));
-        }
+        let function = match function_name {
+            "generate_series" if builtin => TableFunction::GenerateSeries,
+            "unnest" if builtin => TableFunction::Unnest,
+            _ => {
+                return Err(Error::feature_not_supported(format!(
+                    "function {function_name} in FROM is not supported yet (only generate_series and unnest are)"
+                ))
+                .with_position(name.span().position(self.sql)));
+            }
+        };
         let previous = std::mem::replace(&mut self.clause, "functions in FROM");
         let mut bound = Vec::with_capacity(args.len());
         for arg in args {
@@ -155,28 +159,20 @@ impl Binder<'_> {
         self.clause = previous;
         let types: Vec<DataType> = bound.iter().map(|(_, t)| *t).collect();
         let no_such = || super::expr::undefined_function(function_name, &types);
-        if !(2..=3).contains(&bound.len()) {
+        if function == TableFunction::GenerateSeries && !(2..=3).contains(&bound.len()) {
             return Err(no_such());
         }
-        let mut common = DataType::Unknown;
-        for t in &types {
-            common = common_type(common, *t).ok_or_else(no_such)?;
-        }
-        let series_type = match common {
-            DataType::SmallInt | DataType::Int | DataType::Unknown => DataType::Int,
-            DataType::BigInt => DataType::BigInt,
-            DataType::Numeric(_) => DataType::Numeric(None),
-            DataType::Timestamp => {
-                return Err(Error::feature_not_supported(
-                    "generate_series over timestamps is not supported yet",
-                ));
+        let (coerced, series_type) = if function == TableFunction::Unnest {
+            match bound.as_slice() {
+                [(_, DataType::Array(element))] => {
+                    let element = element.data_type();
+                    (bound.into_iter().map(|(e, _)| e).collect(), element)
+                }
+                _ => return Err(no_such()),
             }
-            _ => return Err(no_such()),
+        } else {
+            self.series_arguments(bound, &types, &no_such)?
         };
-        let mut coerced = Vec::with_capacity(bound.len());
-        for (expr, data_type) in bound {
-            coerced.push(self.coerce(expr, data_type, series_type)?);
-        }
         let relation_name = alias.map_or(function_name.to_string(), |a| a.name.value.clone());
         let column_aliases = alias.map_or(&[][..], |a| a.columns.as_slice());
         if column_aliases.len() > 1 {
@@ -204,11 +200,40 @@ impl Binder<'_> {
             Vec::new(),
         );
         let plan = Plan::FunctionScan {
-            function: TableFunction::GenerateSeries,
+            function,
             args: coerced,
             alias: alias.map(|a| a.name.value.clone()),
         };
         Ok((plan, scope))
+    }
+
+    /// `generate_series`'s arguments coerced to the series type.
+    fn series_arguments(
+        &mut self,
+        bound: Vec<(Expr, DataType)>,
+        types: &[DataType],
+        no_such: &dyn Fn() -> Error,
+    ) -> Result<(Vec<Expr>, DataType)> {
+        let mut common = DataType::Unknown;
+        for t in types {
+            common = common_type(common, *t).ok_or_else(no_such)?;
+        }
+        let series_type = match common {
+            DataType::SmallInt | DataType::Int | DataType::Unknown => DataType::Int,
+            DataType::BigInt => DataType::BigInt,
+            DataType::Numeric(_) => DataType::Numeric(None),
+            DataType::Timestamp => {
+                return Err(Error::feature_not_supported(
+                    "generate_series over timestamps is not supported yet",
+                ));
+            }
+            _ => return Err(no_such()),
+        };
+        let mut coerced = Vec::with_capacity(bound.len());
+        for (expr, data_type) in bound {
+            coerced.push(self.coerce(expr, data_type, series_type)?);
+        }
+        Ok((coerced, series_type))
     }
 
     /// One `JOIN`: combines the scopes and binds the join condition.

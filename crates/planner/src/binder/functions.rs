@@ -56,6 +56,10 @@ impl Binder<'_> {
             Bound::Done(bound) => return Ok(bound),
             Bound::NotMine(args) => args,
         };
+        let args = match self.bind_system_function(name, args)? {
+            Bound::Done(bound) => return Ok(bound),
+            Bound::NotMine(args) => args,
+        };
         let candidates = signatures::of_name(name);
         if candidates.is_empty() {
             return Err(undefined_function(name, &types));

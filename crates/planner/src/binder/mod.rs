@@ -38,9 +38,11 @@ mod rules;
 mod scope;
 mod select;
 mod sequences;
+mod set_functions;
 mod signatures;
 mod statement;
 mod subquery;
+mod system;
 mod table_expr;
 mod upsert;
 mod views;
@@ -63,6 +65,9 @@ pub(crate) const AGGREGATE_BASE: usize = usize::MAX / 4;
 /// Window function results are bound as columns from this position on, and moved behind the
 /// window node's input columns when the SELECT is finished.
 pub(crate) const WINDOW_BASE: usize = usize::MAX / 2;
+/// Results of set-returning functions in the select list are bound as columns from this
+/// position on, and moved behind the ProjectSet node's input columns when the SELECT is done.
+pub(crate) const SET_BASE: usize = usize::MAX / 4 * 3;
 
 /// State of an aggregated SELECT while its select list, HAVING and ORDER BY are bound.
 #[derive(Debug)]
@@ -86,6 +91,9 @@ pub(crate) struct WindowState {
     pub(crate) calls: Vec<WindowCall>,
     /// True while a window call's arguments are bound.
     pub(crate) inside_call: bool,
+    /// Set-returning function calls of the select list (they live exactly as long as the
+    /// window calls: while the select list and ORDER BY are bound).
+    pub(crate) set_calls: Vec<crate::plan::SetCall>,
 }
 
 /// A query level around the subquery being bound.
@@ -152,6 +160,8 @@ pub struct Binder<'a> {
     pub(crate) locking: bool,
     /// What that query locks, once its FROM and WHERE are bound.
     pub(crate) lock_target: Option<crate::plan::LockRows>,
+    /// Where `pg_catalog` and `information_schema` come from (see [`crate::system`]).
+    pub(crate) system: Option<&'a dyn crate::system::SystemRelations>,
     /// Schemas unqualified names are looked up in, in order.
     pub(crate) search_path: Vec<String>,
     /// Views being expanded (outermost first), to refuse a view that reads itself.
@@ -180,6 +190,7 @@ impl<'a> Binder<'a> {
             depth: 0,
             locking: false,
             lock_target: None,
+            system: None,
             search_path: vec!["public".to_string()],
             expanding_views: Vec::new(),
             window: None,
@@ -189,6 +200,12 @@ impl<'a> Binder<'a> {
             column_refs: ColumnRefs::default(),
             outer_binding: false,
         }
+    }
+
+    /// Lets the binder resolve system relations, `reg*` constants and system functions.
+    pub fn with_system(mut self, system: &'a dyn crate::system::SystemRelations) -> Binder<'a> {
+        self.system = Some(system);
+        self
     }
 
     /// Sets the schemas unqualified names are looked up in (`search_path`, with `$user`
@@ -231,6 +248,9 @@ impl<'a> Binder<'a> {
 
     /// Looks up a table by possibly qualified name (through the search path).
     pub(crate) fn table(&self, name: &ast::ObjectName) -> Result<TableRef> {
+        if let Some(system) = self.system_table(name) {
+            return system;
+        }
         let schema = self
             .relation_schema(name)
             .ok_or_else(|| self.undefined_relation(name))?;

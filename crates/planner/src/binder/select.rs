@@ -4,7 +4,7 @@
 //! The plan is built in SQL's logical order:
 //!
 //! ```text
-//! FROM ─▶ Filter (WHERE) ─▶ Aggregate ─▶ Filter (HAVING) ─▶ Window ─▶ Project
+//! FROM ─▶ Filter (WHERE) ─▶ Aggregate ─▶ Filter (HAVING) ─▶ Window ─▶ ProjectSet ─▶ Project
 //!      ─▶ Distinct | Sort + DistinctOn ─▶ Sort (ORDER BY) ─▶ Project (drops hidden columns)
 //! ```
 //!
@@ -17,8 +17,8 @@ use db001_sql::ast;
 use super::aggregate::contains_aggregate;
 use super::expr::strip_nested;
 use super::scope::Resolved;
-use super::{AGGREGATE_BASE, AggregateState, Binder, Scope, WINDOW_BASE, WindowState};
-use crate::plan::{Access, Expr, FrameBound, OutputColumn, Plan, SortKey, WindowCall};
+use super::{AGGREGATE_BASE, AggregateState, Binder, SET_BASE, Scope, WINDOW_BASE, WindowState};
+use crate::plan::{Access, Expr, FrameBound, OutputColumn, Plan, SetCall, SortKey, WindowCall};
 
 /// A bound query before its final projection is trimmed.
 #[derive(Debug)]
@@ -333,20 +333,35 @@ impl Binder<'_> {
             }
             None => (0, scope.width()),
         };
-        let place = |expr: Expr| finalize(expr, keys_count, window_base);
+        let window = self.window.take().unwrap_or_default();
+        let calls = window.calls;
+        let set_base = window_base + calls.len();
+        let place = |expr: Expr| finalize(expr, keys_count, window_base, set_base);
         if let Some(predicate) = having {
             plan = Plan::Filter {
                 input: Box::new(plan),
                 predicate: place(predicate),
             };
         }
-        let calls = self.window.take().map(|w| w.calls).unwrap_or_default();
         if !calls.is_empty() {
             plan = Plan::Window {
                 input: Box::new(plan),
                 calls: calls
                     .into_iter()
                     .map(|call| finalize_window_call(call, &place))
+                    .collect(),
+            };
+        }
+        if !window.set_calls.is_empty() {
+            plan = Plan::ProjectSet {
+                input: Box::new(plan),
+                calls: window
+                    .set_calls
+                    .into_iter()
+                    .map(|call| SetCall {
+                        args: call.args.into_iter().map(place).collect(),
+                        ..call
+                    })
                     .collect(),
             };
         }
@@ -525,9 +540,11 @@ impl Binder<'_> {
 /// Moves aggregate and window results (bound at [`AGGREGATE_BASE`] / [`WINDOW_BASE`]) to
 /// their final positions: aggregates after the `keys` group keys, window results after the
 /// window node's input columns.
-fn finalize(expr: Expr, keys: usize, window_base: usize) -> Expr {
+fn finalize(expr: Expr, keys: usize, window_base: usize, set_base: usize) -> Expr {
     crate::optimizer::remap(expr, &|c| {
-        if c >= WINDOW_BASE {
+        if c >= SET_BASE {
+            Expr::Column(set_base + (c - SET_BASE))
+        } else if c >= WINDOW_BASE {
             Expr::Column(window_base + (c - WINDOW_BASE))
         } else if c >= AGGREGATE_BASE {
             Expr::Column(keys + (c - AGGREGATE_BASE))
@@ -606,6 +623,7 @@ pub(crate) fn column_name(expr: &ast::Expr) -> String {
             ast::Expr::Case { .. } => Some("case".to_string()),
             ast::Expr::Exists { negated: false, .. } => Some("exists".to_string()),
             ast::Expr::Subquery(query, _) => Some(subquery_column_name(query)),
+            ast::Expr::ArraySubquery(..) => Some("array".to_string()),
             ast::Expr::Array(..) => Some("array".to_string()),
             ast::Expr::Row(..) => Some("row".to_string()),
             ast::Expr::Nested(inner, _) => figure(inner),

@@ -27,6 +27,24 @@ impl Binder<'_> {
                 let data_type = column.data_type.without_modifier();
                 Ok((subquery(SubqueryKind::Scalar, plan, correlated), data_type))
             }
+            ast::Expr::ArraySubquery(query, span) => {
+                let (plan, columns, correlated) = self.bind_subquery(query, scope)?;
+                let [column] = columns.as_slice() else {
+                    return Err(Error::syntax("subquery must return only one column")
+                        .with_position(span.position(self.sql)));
+                };
+                let element = column.data_type.without_modifier();
+                let array = element.array_of().ok_or_else(|| {
+                    Error::feature_not_supported(format!(
+                        "arrays of type {} are not supported by db001",
+                        element.sql_name()
+                    ))
+                })?;
+                Ok((
+                    subquery(SubqueryKind::Array(array), plan, correlated),
+                    array,
+                ))
+            }
             ast::Expr::Exists {
                 subquery: query,
                 negated,

@@ -55,6 +55,8 @@ pub fn estimate_rows(plan: &Plan) -> f64 {
         | Plan::Sort { input, .. }
         | Plan::Window { input, .. }
         | Plan::Materialize { input, .. } => estimate_rows(input),
+        // PostgreSQL's guess for a set-returning function is 10 rows per call.
+        Plan::ProjectSet { input, .. } => estimate_rows(input) * 10.0,
         Plan::Aggregate {
             input, group_by, ..
         } => {

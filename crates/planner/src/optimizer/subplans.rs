@@ -182,6 +182,16 @@ pub(super) fn map_exprs(plan: Plan, f: &dyn Fn(Expr) -> Expr) -> Plan {
             label,
             input: node(input),
         },
+        Plan::ProjectSet { input, calls } => Plan::ProjectSet {
+            input: node(input),
+            calls: calls
+                .into_iter()
+                .map(|call| crate::plan::SetCall {
+                    args: all(call.args),
+                    ..call
+                })
+                .collect(),
+        },
         Plan::Window { input, calls } => Plan::Window {
             input: node(input),
             calls: calls
@@ -311,6 +321,10 @@ pub(super) fn map_children(plan: Plan, f: &dyn Fn(Plan) -> Plan) -> Plan {
             distinct,
         },
         Plan::Window { input, calls } => Plan::Window {
+            input: node(input),
+            calls,
+        },
+        Plan::ProjectSet { input, calls } => Plan::ProjectSet {
             input: node(input),
             calls,
         },

@@ -21,6 +21,7 @@ fn children(expr: &Expr) -> Vec<&Expr> {
         | Expr::Parameter(..)
         | Expr::TypedString { .. }
         | Expr::Subquery(..)
+        | Expr::ArraySubquery(..)
         | Expr::Exists { .. }
         | Expr::Default(_) => Vec::new(),
         Expr::Unary { expr, .. }
@@ -97,7 +98,10 @@ pub fn contains_subquery(expr: &Expr) -> bool {
     walk_expr(expr, &mut |node| {
         if matches!(
             node,
-            Expr::Subquery(..) | Expr::Exists { .. } | Expr::InSubquery { .. }
+            Expr::Subquery(..)
+                | Expr::ArraySubquery(..)
+                | Expr::Exists { .. }
+                | Expr::InSubquery { .. }
         ) {
             found = true;
         }
@@ -146,6 +150,7 @@ fn children_mut(expr: &mut Expr) -> Vec<&mut Expr> {
         | Expr::Parameter(..)
         | Expr::TypedString { .. }
         | Expr::Subquery(..)
+        | Expr::ArraySubquery(..)
         | Expr::Exists { .. }
         | Expr::Default(_) => Vec::new(),
         Expr::Unary { expr, .. }
@@ -299,6 +304,7 @@ fn collect_factor(factor: &TableFactor, out: &mut Relations) {
 fn collect_expr(expr: &Expr, out: &mut Relations) {
     walk_expr(expr, &mut |node| match node {
         Expr::Subquery(query, _)
+        | Expr::ArraySubquery(query, _)
         | Expr::Exists {
             subquery: query, ..
         }

@@ -130,6 +130,7 @@ impl Expr {
             }
             Expr::Function(call) => write!(f, "{call}"),
             Expr::Subquery(query, _) => write!(f, "({query})"),
+            Expr::ArraySubquery(query, _) => write!(f, "ARRAY({query})"),
             Expr::Exists {
                 subquery, negated, ..
             } => {

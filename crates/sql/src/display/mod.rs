@@ -21,6 +21,7 @@
 
 use std::fmt::{self, Display, Formatter, Write};
 
+mod client;
 mod ddl;
 mod expr;
 mod objects;
@@ -120,6 +121,23 @@ impl Display for Statement {
             }
             Statement::Checkpoint => f.write_str("CHECKPOINT"),
             Statement::Backup { to } => write!(f, "BACKUP TO {}", QuotedString(to)),
+            Statement::Copy(copy) => write!(f, "{copy}"),
+            Statement::CreateRole(create) => write!(f, "{create}"),
+            Statement::AlterRole(alter) => write!(f, "{alter}"),
+            Statement::DropRole { if_exists, names } => {
+                f.write_str(if *if_exists {
+                    "DROP ROLE IF EXISTS "
+                } else {
+                    "DROP ROLE "
+                })?;
+                comma_list(f, names)
+            }
+            Statement::Discard(target) => write!(f, "DISCARD {target}"),
+            Statement::Close(None) => f.write_str("CLOSE ALL"),
+            Statement::Close(Some(name)) => write!(f, "CLOSE {name}"),
+            Statement::Listen(channel) => write!(f, "LISTEN {channel}"),
+            Statement::Unlisten(None) => f.write_str("UNLISTEN *"),
+            Statement::Unlisten(Some(channel)) => write!(f, "UNLISTEN {channel}"),
             Statement::AlterTable(alter) => write!(f, "{alter}"),
             Statement::Truncate(truncate) => write!(f, "{truncate}"),
             Statement::CreateView(create) => write!(f, "{create}"),

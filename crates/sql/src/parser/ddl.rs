@@ -42,6 +42,7 @@ impl Parser<'_, '_> {
         // Unlogged tables skip the WAL; logging them anyway loses nothing.
         let unlogged = self.eat_keyword(kw::UNLOGGED);
         match self.peek_keyword() {
+            Some(kw::ROLE | kw::USER | kw::GROUP) if !unlogged => self.parse_create_role(),
             Some(kw::TABLE) => self.parse_create_table(),
             Some(kw::UNIQUE | kw::INDEX) if !unlogged => self.parse_create_index(),
             Some(kw::SEQUENCE) => self.parse_create_sequence(),
@@ -530,6 +531,9 @@ impl Parser<'_, '_> {
 
     pub(super) fn parse_drop(&mut self) -> Result<Statement> {
         let drop = self.advance().span;
+        if matches!(self.peek_keyword(), Some(kw::ROLE | kw::USER | kw::GROUP)) {
+            return self.parse_drop_role();
+        }
         let index = match self.peek_keyword() {
             Some(kw::TABLE) => false,
             Some(kw::INDEX) => true,

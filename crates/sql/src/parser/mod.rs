@@ -46,6 +46,7 @@
 //! a chain without parentheses so it parses back to the same shape.
 
 mod alter;
+mod client;
 mod ddl;
 mod dml;
 pub(crate) mod expr;
@@ -484,6 +485,18 @@ impl<'a, 't> Parser<'a, 't> {
                 self.advance();
                 Ok(Statement::Checkpoint)
             }
+            kw::COPY => self.parse_copy(),
+            kw::DISCARD => self.parse_discard(),
+            kw::CLOSE => self.parse_close(),
+            kw::LISTEN | kw::UNLISTEN => self.parse_listen(),
+            kw::ALTER
+                if matches!(
+                    Self::keyword_of(self.peek_nth(1)),
+                    Some(kw::ROLE | kw::USER)
+                ) =>
+            {
+                self.parse_alter_role()
+            }
             kw::ALTER => self.parse_alter(),
             kw::TRUNCATE => self.parse_truncate(),
             kw::SAVEPOINT => self.parse_savepoint(),
@@ -494,11 +507,7 @@ impl<'a, 't> Parser<'a, 't> {
             kw::VACUUM => self.parse_vacuum(),
             kw::ANALYZE
             | kw::ANALYSE
-            | kw::COPY
-            | kw::LISTEN
-            | kw::UNLISTEN
             | kw::NOTIFY
-            | kw::DISCARD
             | kw::LOCK
             | kw::GRANT
             | kw::REVOKE
@@ -508,7 +517,6 @@ impl<'a, 't> Parser<'a, 't> {
             | kw::DECLARE
             | kw::FETCH
             | kw::MOVE
-            | kw::CLOSE
             | kw::CLUSTER
             | kw::REINDEX
             | kw::REFRESH

@@ -155,8 +155,13 @@ impl Parser<'_, '_> {
             }
             kw::ARRAY => {
                 self.advance();
-                if self.is_symbol(Symbol::LeftParen) {
-                    return Err(self.unsupported("ARRAY(subquery)", span));
+                if self.eat_symbol(Symbol::LeftParen) {
+                    let query = self.parse_query()?;
+                    self.expect_symbol(Symbol::RightParen)?;
+                    return Ok(Expr::ArraySubquery(
+                        Box::new(query),
+                        self.span_from(span.start),
+                    ));
                 }
                 self.parse_array_elements(span.start)
             }

@@ -56,7 +56,7 @@ impl Parser<'_, '_> {
         Ok(Statement::Rollback)
     }
 
-    /// A plain string literal (a transaction identifier).
+    /// A plain string literal (a transaction identifier, a password, a file name).
     pub(super) fn expect_string(&mut self) -> Result<String> {
         let TokenKind::String {
             value,

@@ -33,6 +33,8 @@ SELECT CASE WHEN a THEN 1 WHEN b THEN 2 ELSE 3 END, CASE x WHEN 1 THEN 'one' END
 
 SELECT ARRAY[1, 2], ARRAY[[1, 2], [3, 4]], ARRAY[]::int[], ROW(1, 'a'), ROW(), ROW(1), (1, 2)
 
+SELECT ARRAY(SELECT a FROM t ORDER BY a), array_to_string(ARRAY(SELECT b FROM u), ',')
+
 SELECT timestamp '2020-01-01', TIMESTAMP WITH TIME ZONE '2020-01-01 00:00+02', time '12:00', interval '1 day', date '2020-01-01', int4 '5', double precision '1.5', varchar(3) 'abc', numeric(5, 2) '1.5', uuid 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', N'national', pg_catalog.date 'x', "MyType" 'v'
 
 SELECT 'it''s', E'tab\there', $$dollar 'quoted'$$, $tag$with $$ inside$tag$, 'line one'

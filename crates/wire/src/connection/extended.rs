@@ -203,6 +203,17 @@ impl<S: QuerySession> Connection<S> {
 
     pub(super) async fn execute(&mut self, name: &str, max_rows: i32) -> io::Result<Flow> {
         let outcome = self.execute_portal(name, max_rows).await;
+        if let Some(columns) = self.pending_copy_in.take() {
+            let outcome = match self.copy_in(columns, false).await? {
+                super::copy::CopyInEnd::Close => return Ok(Flow::Close),
+                super::copy::CopyInEnd::Finished(Ok(done)) => {
+                    backend::command_complete(&mut self.io.output, &done.tag);
+                    Ok(())
+                }
+                super::copy::CopyInEnd::Finished(Err(error)) => Err(error),
+            };
+            return self.step(Ok(outcome)).await;
+        }
         self.step(outcome).await
     }
 
@@ -211,8 +222,10 @@ impl<S: QuerySession> Connection<S> {
             io,
             session,
             portals,
+            statements,
             scratch,
             settings_may_have_changed,
+            pending_copy_in,
             ..
         } = self;
         let Some(portal) = portals.get_mut(name) else {
@@ -232,6 +245,31 @@ impl<S: QuerySession> Connection<S> {
                     }
                 };
                 *settings_may_have_changed |= may_change_settings(&result.tag);
+                if let Some(target) = super::deallocate_target(&result.tag)
+                    && let Err(error) = super::deallocate(statements, target)
+                {
+                    return Ok(Err(error));
+                }
+                // DISCARD ALL includes DEALLOCATE ALL (portals go at the end of the transaction,
+                // which DISCARD ALL requires there to be none of).
+                if result.tag == CommandTag::DiscardAll {
+                    statements.clear();
+                }
+                if let CommandTag::CopyIn(columns) = result.tag {
+                    *pending_copy_in = Some(columns);
+                    portal.state = PortalState::Finished {
+                        returns_rows: false,
+                        tag: result.tag,
+                    };
+                    return Ok(Ok(()));
+                }
+                if super::copy::write_copy_out(io, &result).await? {
+                    portal.state = PortalState::Finished {
+                        returns_rows: false,
+                        tag: result.tag,
+                    };
+                    return Ok(Ok(()));
+                }
                 Running {
                     columns: result.columns,
                     rows: result.rows.into_iter(),

@@ -20,10 +20,13 @@
 //! read needs, and never past `max_message_bytes`.
 //!
 //! **Failure.** Client-caused problems become ErrorResponses; only framing errors, FATAL engine
-//! errors and socket errors end the connection, and they end only this one. Dropping the
-//! session rolls back whatever transaction it had open.
+//! errors, socket errors and `idle_in_transaction_session_timeout` (idle.rs) end the
+//! connection, and they end only this one. Dropping the session rolls back whatever
+//! transaction it had open.
 
+mod copy;
 mod extended;
+mod idle;
 mod startup;
 
 use std::collections::HashMap;
@@ -156,6 +159,8 @@ struct Connection<S: QuerySession> {
     portals: HashMap<String, Portal<S::Prepared>>,
     /// After an error in the extended protocol, messages are discarded until Sync.
     skipping_until_sync: bool,
+    /// An Execute started a COPY FROM STDIN of this many columns (see `copy`).
+    pending_copy_in: Option<u16>,
     /// ParameterStatus values as last sent.
     reported: ReportedParameters,
     /// A statement that may change a reported parameter (SET, RESET, end of a transaction
@@ -203,6 +208,7 @@ async fn serve_connection<E: QueryEngine>(
         statements: HashMap::new(),
         portals: HashMap::new(),
         skipping_until_sync: false,
+        pending_copy_in: None,
         reported: established.reported,
         settings_may_have_changed: false,
         scratch: Scratch::default(),
@@ -218,12 +224,21 @@ impl<S: QuerySession> Connection<S> {
     async fn message_loop(&mut self) -> io::Result<()> {
         let max_message_bytes = self.shared.options.max_message_bytes;
         loop {
-            let incoming = self
-                .io
-                .read_frame(&mut self.shutdown, |input| {
-                    frontend::take_message(input, max_message_bytes)
-                })
-                .await?;
+            let idle_limit = idle::limit(&self.session);
+            let read = self.io.read_frame(&mut self.shutdown, |input| {
+                frontend::take_message(input, max_message_bytes)
+            });
+            let incoming = match idle_limit {
+                None => read.await?,
+                Some(limit) => match tokio::time::timeout(limit, read).await {
+                    Ok(incoming) => incoming?,
+                    Err(_) => {
+                        let error = idle::timeout_error();
+                        self.shared.metrics.record_error(&error);
+                        return self.io.send_fatal(&error).await;
+                    }
+                },
+            };
             let (tag, body) = match incoming {
                 Incoming::Frame(frame) => frame,
                 Incoming::Closed => return Ok(()),
@@ -342,10 +357,11 @@ impl<S: QuerySession> Connection<S> {
     /// ReadyForQuery with the session's status, preceded by ParameterStatus for any reported
     /// setting that changed; drops portals once no transaction is open.
     async fn ready_for_query(&mut self) -> io::Result<()> {
-        if std::mem::take(&mut self.settings_may_have_changed) {
-            self.reported
-                .report_changes(&self.session, &mut self.io.output);
-        }
+        // Checked after every statement, not only after SET: set_config() and the end of a
+        // transaction change settings too, and the check is a handful of lookups.
+        self.settings_may_have_changed = false;
+        self.reported
+            .report_changes(&self.session, &mut self.io.output);
         let status = self.session.transaction_status();
         if status == TransactionStatus::Idle {
             self.portals.clear();
@@ -365,8 +381,24 @@ impl<S: QuerySession> Connection<S> {
             .await;
         let any_result = !results.is_empty();
         let mut failure = outcome.err();
-        for result in results {
+        for mut result in results {
             self.note_tag(&result.tag);
+            if let Some(name) = deallocate_target(&result.tag)
+                && let Err(error) = deallocate(&mut self.statements, name)
+            {
+                failure = Some(error);
+                break;
+            }
+            if let CommandTag::CopyIn(columns) = result.tag {
+                match self.copy_in(columns, true).await? {
+                    copy::CopyInEnd::Close => return Ok(Flow::Close),
+                    copy::CopyInEnd::Finished(Ok(done)) => result = done,
+                    copy::CopyInEnd::Finished(Err(error)) => {
+                        failure = Some(error);
+                        break;
+                    }
+                }
+            }
             let written = self
                 .write_result(result, &ResultFormats::All(Format::Text))
                 .await?;
@@ -393,6 +425,11 @@ impl<S: QuerySession> Connection<S> {
     /// Remembers statements after which a reported parameter may differ.
     fn note_tag(&mut self, tag: &CommandTag) {
         self.settings_may_have_changed |= may_change_settings(tag);
+        if *tag == CommandTag::DiscardAll {
+            // DISCARD ALL includes DEALLOCATE ALL and CLOSE ALL.
+            self.statements.clear();
+            self.portals.clear();
+        }
     }
 
     /// RowDescription (when the statement returns rows), the rows, CommandComplete.
@@ -401,6 +438,9 @@ impl<S: QuerySession> Connection<S> {
         result: StatementResult,
         formats: &ResultFormats,
     ) -> io::Result<Result<(), Error>> {
+        if copy::write_copy_out(&mut self.io, &result).await? {
+            return Ok(Ok(()));
+        }
         if let Some(columns) = &result.columns {
             let described =
                 backend::row_description(&mut self.io.output, columns, |index| formats.get(index));
@@ -424,12 +464,46 @@ impl<S: QuerySession> Connection<S> {
     }
 }
 
+/// What a statement's tag asks the wire to deallocate: all protocol-level statements
+/// (`DEALLOCATE ALL`, after the engine dropped its SQL-level ones) or the one named (a name the
+/// engine did not know as a SQL-level statement).
+fn deallocate_target(tag: &CommandTag) -> Option<Option<&str>> {
+    match tag {
+        CommandTag::DeallocateAll => Some(None),
+        CommandTag::DeallocateProtocol(name) => Some(Some(name.as_str())),
+        _ => None,
+    }
+}
+
+/// `DEALLOCATE name | ALL`: protocol-level prepared statements live here, in the wire, so the
+/// wire carries out what the engine parsed. Unknown names are 26000, as in PostgreSQL.
+fn deallocate<T>(statements: &mut HashMap<String, T>, name: Option<&str>) -> Result<(), Error> {
+    match name {
+        None => {
+            statements.clear();
+            Ok(())
+        }
+        Some(name) => match statements.remove(name) {
+            Some(_) => Ok(()),
+            None => Err(Error::new(
+                SqlState::new("26000"),
+                format!("prepared statement \"{name}\" does not exist"),
+            )),
+        },
+    }
+}
+
 /// Whether a statement may have changed a reported parameter: SET and RESET directly, the end
 /// of a transaction block by undoing a SET made inside it.
 fn may_change_settings(tag: &CommandTag) -> bool {
     matches!(
         tag,
-        CommandTag::Set | CommandTag::Reset | CommandTag::Commit | CommandTag::Rollback
+        CommandTag::Set
+            | CommandTag::Reset
+            | CommandTag::Commit
+            | CommandTag::Rollback
+            | CommandTag::DiscardAll
+            | CommandTag::Copy(_)
     )
 }
 

@@ -355,4 +355,28 @@ impl QuerySession for FakeSession {
     fn transaction_status(&self) -> TransactionStatus {
         self.status
     }
+
+    /// The scripted engine runs no COPY: data is accepted and dropped.
+    fn copy_data<'a>(
+        &'a mut self,
+        _data: &'a [u8],
+    ) -> impl std::future::Future<Output = db001_common::Result<()>> + Send + 'a {
+        std::future::ready(Ok(()))
+    }
+
+    fn copy_done(
+        &mut self,
+        _end_implicit: bool,
+    ) -> impl std::future::Future<Output = db001_common::Result<StatementResult>> + Send + '_ {
+        std::future::ready(Ok(StatementResult::command(
+            db001_engine::CommandTag::Copy(0),
+        )))
+    }
+
+    fn copy_fail(&mut self, message: &str) -> db001_common::Error {
+        db001_common::Error::new(
+            db001_common::SqlState::QUERY_CANCELED,
+            format!("COPY from stdin failed: {message}"),
+        )
+    }
 }
