@@ -25,6 +25,9 @@
 //!   prints.
 //! - `SERIALIZABLE READ ONLY DEFERRABLE` waits for a safe snapshot.
 //! - `PREPARE TRANSACTION` keeps the row locked; `COMMIT PREPARED` from another session.
+//! - A foreign-key check locks the referenced row FOR KEY SHARE: a non-key UPDATE of the parent
+//!   goes through, FOR UPDATE NOWAIT fails, and a DELETE of the parent waits for the inserting
+//!   transaction and then fails with 23503.
 
 use std::path::PathBuf;
 
@@ -430,6 +433,31 @@ const SCENARIOS: &[(Scenario, &[&str])] = &[
                 (3, "COMMIT PREPARED 'p1'"),
                 (3, "SELECT count(*) FROM pg_prepared_xacts"),
                 (3, "SELECT * FROM acct ORDER BY id"),
+            ],
+        },
+        RC,
+    ),
+    (
+        Scenario {
+            name: "foreign-key checks take KEY SHARE locks on the referenced row",
+            setup: "DROP TABLE IF EXISTS child; DROP TABLE IF EXISTS parent; \
+                 CREATE TABLE parent (id int PRIMARY KEY, note text); \
+                 CREATE TABLE child (id int PRIMARY KEY, parent_id int REFERENCES parent (id)); \
+                 INSERT INTO parent VALUES (1, 'a'), (2, 'b')",
+            steps: &[
+                (1, "begin"),
+                (1, "INSERT INTO child VALUES (1, 1)"),
+                (2, "UPDATE parent SET note = 'x' WHERE id = 1"),
+                (
+                    2,
+                    "SELECT id FROM parent WHERE id = 1 FOR NO KEY UPDATE NOWAIT",
+                ),
+                (2, "SELECT id FROM parent WHERE id = 1 FOR UPDATE NOWAIT"),
+                (3, "DELETE FROM parent WHERE id = 1"),
+                (1, "COMMIT"),
+                (2, "UPDATE parent SET id = 20 WHERE id = 2"),
+                (2, "SELECT * FROM parent ORDER BY id"),
+                (2, "SELECT * FROM child ORDER BY id"),
             ],
         },
         RC,

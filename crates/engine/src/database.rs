@@ -104,6 +104,7 @@ impl Database {
 
     /// Opens the database and reports what recovery did.
     pub fn open_with_report(config: Config) -> Result<(Database, RecoveryReport)> {
+        db001_txn::deadline::set_long_statement_hook(leave_the_async_worker);
         let (catalog, prepared, wal, report) = crate::recovery::open(&config)?;
         // Transaction ids start again at 1: this record tells a later recovery that data
         // records of a transaction cut off before its commit belong to no later transaction.
@@ -551,5 +552,18 @@ impl Recovery {
                 self.catalog.replace_sequence(schema)
             }
         }
+    }
+}
+
+/// The long-statement hook (see `db001_txn::deadline`): on a multi-threaded tokio runtime, hands
+/// this worker's queued tasks to another thread so the statement running here stops delaying
+/// them. Elsewhere (a current-thread runtime, a plain thread) there is nothing to hand over.
+fn leave_the_async_worker() {
+    if let Ok(handle) = tokio::runtime::Handle::try_current()
+        && handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread
+    {
+        // block_in_place hands the worker's core to a new thread and takes it back when the
+        // closure returns if that thread has not picked it up yet; the pause lets it do so.
+        tokio::task::block_in_place(|| std::thread::sleep(std::time::Duration::from_millis(5)));
     }
 }

@@ -27,6 +27,7 @@
 
 pub mod auth;
 mod backup;
+mod cancel;
 mod checkpoint;
 mod checkpointer;
 mod collector;
@@ -57,6 +58,7 @@ use std::time::Duration;
 use db001_wal::{StdIo, SyncMethod, WalIo};
 
 pub use backup::{BACKUP_LABEL, BackupInfo};
+pub use cancel::CancelHandle;
 pub use checkpoint::{CheckpointInfo, checkpoint_dir, wal_dir};
 pub use checkpointer::CheckpointStatus;
 pub use database::{Database, RecoveryReport, Stats};

@@ -19,6 +19,7 @@ use db001_storage::TxnContext;
 use db001_txn::ReaderSlot;
 use parking_lot::Mutex;
 
+use crate::cancel::CancelHandle;
 use crate::database::Database;
 use crate::result::{Column, CommandTag, StatementResult, TransactionStatus};
 use crate::sequences::SessionSequences;
@@ -74,6 +75,8 @@ pub struct Session {
     sequences: Arc<SessionSequences>,
     /// Statements prepared with SQL `PREPARE`, by name.
     named: std::collections::HashMap<String, Arc<Prepared>>,
+    /// Set by a cancel request from another connection (see `cancel`).
+    cancel: CancelHandle,
 }
 
 impl Session {
@@ -115,7 +118,14 @@ impl Session {
             db,
             sequences,
             named: std::collections::HashMap::new(),
+            cancel: CancelHandle::default(),
         }
+    }
+
+    /// The handle a cancel request for this session uses (the wire registers it under the
+    /// session's process id and secret).
+    pub fn cancel_handle(&self) -> CancelHandle {
+        self.cancel.clone()
     }
 
     /// Sets who is connected (from the startup packet).
@@ -164,6 +174,7 @@ impl Session {
         sql: &str,
         on_result: &mut (dyn FnMut(StatementResult) + Send),
     ) -> Result<()> {
+        self.cancel.reset();
         let statements = match db001_sql::parse(sql) {
             Ok(statements) => statements,
             Err(error) => {
@@ -321,6 +332,7 @@ impl Session {
         prepared: &Prepared,
         params: &[Value],
     ) -> Result<StatementResult> {
+        self.cancel.reset();
         let Some(statement) = &prepared.statement else {
             return Err(Error::internal("empty statement has nothing to execute"));
         };
@@ -783,6 +795,7 @@ impl Session {
                 .settings
                 .statement_timeout()
                 .map(|timeout| Instant::now() + timeout),
+            cancel: Some(self.cancel.clone()),
         }
     }
 
@@ -840,7 +853,10 @@ impl Session {
                 shared: Default::default(),
             };
             let result = {
-                let _deadline = db001_txn::deadline::DeadlineGuard::new(limits.deadline);
+                let _deadline = db001_txn::deadline::DeadlineGuard::with_cancel(
+                    limits.deadline,
+                    Some(self.cancel.flag()),
+                );
                 locking::lock_written(&db, txn, &written)
                     .and_then(|()| execute_bound(&db, txn, &ctx, bound))
             };
@@ -870,7 +886,7 @@ impl Session {
                     own,
                     other,
                     self.info.backend_pid,
-                    limits,
+                    limits.clone(),
                 )
                 .await?;
             }

@@ -20,13 +20,17 @@ use std::time::{Duration, Instant};
 use db001_common::{Error, Result, SqlState};
 use db001_txn::{TxnId, TxnManager, WaitFuture};
 
+use crate::cancel::CancelHandle;
+
 /// The limits on one wait.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub(crate) struct WaitLimits {
     pub(crate) deadlock_timeout: Duration,
     pub(crate) lock_timeout: Option<Duration>,
     /// When the statement's `statement_timeout` runs out.
     pub(crate) deadline: Option<Instant>,
+    /// The session's cancel flag: a cancel request ends the wait with 57014.
+    pub(crate) cancel: Option<CancelHandle>,
 }
 
 pub(crate) fn lock_timeout_error() -> Error {
@@ -57,6 +61,7 @@ pub(crate) async fn wait_for_event(future: WaitFuture, deadline: Option<Instant>
         deadlock_timeout: Duration::MAX,
         lock_timeout: None,
         deadline,
+        cancel: None,
     };
     bounded(future, limits, || Ok(())).await
 }
@@ -82,11 +87,18 @@ async fn bounded(
                 tokio::select! {
                     () = &mut future => return Ok(()),
                     () = tokio::time::sleep_until(at.into()) => {}
+                    () = cancelled(limits.cancel.as_ref()) => {
+                        return Err(db001_txn::deadline::cancel_error());
+                    }
                 }
             }
             None => {
-                future.as_mut().await;
-                return Ok(());
+                tokio::select! {
+                    () = &mut future => return Ok(()),
+                    () = cancelled(limits.cancel.as_ref()) => {
+                        return Err(db001_txn::deadline::cancel_error());
+                    }
+                }
             }
         }
         let now = Instant::now();
@@ -105,6 +117,14 @@ async fn bounded(
     Ok(())
 }
 
+/// Completes when a cancel is requested; never without a handle.
+async fn cancelled(cancel: Option<&CancelHandle>) {
+    match cancel {
+        Some(handle) => handle.cancelled().await,
+        None => std::future::pending().await,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -114,6 +134,7 @@ mod tests {
             deadlock_timeout: Duration::from_secs(1),
             lock_timeout: lock_ms.map(Duration::from_millis),
             deadline: statement_ms.map(|ms| Instant::now() + Duration::from_millis(ms)),
+            cancel: None,
         }
     }
 
@@ -159,10 +180,12 @@ mod tests {
             deadlock_timeout: Duration::from_millis(50),
             lock_timeout: None,
             deadline: None,
+            cancel: None,
         };
         let first = {
             let manager = std::sync::Arc::clone(&manager);
             let (a, b) = (a.id(), b.id());
+            let fast = fast.clone();
             tokio::spawn(async move { wait_for_transaction(&manager, a, b, 1, fast).await })
         };
         tokio::time::sleep(Duration::from_millis(20)).await;

@@ -11,7 +11,9 @@ use std::future::Future;
 use std::sync::Arc;
 
 use db001_common::{DataType, Oid, Result, Value};
-use db001_engine::{Column, Database, Prepared, Session, StatementResult, TransactionStatus};
+use db001_engine::{
+    CancelHandle, Column, Database, Prepared, Session, StatementResult, TransactionStatus,
+};
 
 /// Something that hands out one session per connection.
 pub trait QueryEngine: Clone + Send + Sync + 'static {
@@ -49,6 +51,11 @@ pub trait QuerySession: Send + 'static {
 
     /// The process id BackendKeyData reports (and `pg_backend_pid()` returns).
     fn backend_pid(&self) -> i32;
+
+    /// What a CancelRequest naming this session triggers; `None`: it cannot be cancelled.
+    fn cancel_handle(&self) -> Option<CancelHandle> {
+        None
+    }
 
     fn simple_query<'a>(
         &'a mut self,
@@ -124,6 +131,10 @@ impl QuerySession for Session {
 
     fn backend_pid(&self) -> i32 {
         Session::backend_pid(self)
+    }
+
+    fn cancel_handle(&self) -> Option<CancelHandle> {
+        Some(Session::cancel_handle(self))
     }
 
     fn simple_query<'a>(

@@ -11,13 +11,14 @@
 //! [`connection_tasks_max`] tasks, new sockets get FATAL 53300 at once (written without
 //! waiting) and are closed, so a flood of idle sockets cannot grow memory without bound.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use db001_common::Error;
+use db001_engine::CancelHandle;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
@@ -85,6 +86,8 @@ impl WireMetrics {
 pub(crate) struct Shared {
     pub options: WireOptions,
     pub metrics: Arc<WireMetrics>,
+    /// Sessions a CancelRequest may target: process id → (secret, cancel handle).
+    cancel_targets: Mutex<HashMap<i32, (i32, CancelHandle)>>,
 }
 
 impl Shared {
@@ -114,6 +117,58 @@ impl Shared {
     /// A random secret for BackendKeyData (a CancelRequest must quote it).
     pub fn new_secret_key(&self) -> i32 {
         getrandom::u32().unwrap_or_else(|_| fallback_random()) as i32
+    }
+
+    /// Makes a session reachable by CancelRequest under its process id and secret until the
+    /// returned registration is dropped (when the connection ends).
+    pub fn register_cancel(
+        self: &Arc<Shared>,
+        process_id: i32,
+        secret: i32,
+        handle: CancelHandle,
+    ) -> CancelRegistration {
+        self.cancel_targets
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .insert(process_id, (secret, handle));
+        CancelRegistration {
+            shared: Arc::clone(self),
+            process_id,
+        }
+    }
+
+    /// Honours a CancelRequest: cancels the session's running statement when the process id
+    /// is known and the secret matches (otherwise nothing, as in PostgreSQL, which answers a
+    /// CancelRequest with nothing either way). Returns whether it cancelled.
+    pub fn cancel(&self, process_id: i32, secret: i32) -> bool {
+        let targets = self
+            .cancel_targets
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        match targets.get(&process_id) {
+            Some((expected, handle)) if *expected == secret => {
+                handle.cancel();
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
+/// A session's entry in the cancel registry; removes it when dropped.
+#[derive(Debug)]
+pub struct CancelRegistration {
+    shared: Arc<Shared>,
+    process_id: i32,
+}
+
+impl Drop for CancelRegistration {
+    fn drop(&mut self) {
+        self.shared
+            .cancel_targets
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .remove(&self.process_id);
     }
 }
 
@@ -162,6 +217,7 @@ pub async fn serve_engine<E: QueryEngine>(
     let shared = Arc::new(Shared {
         metrics: Arc::clone(&options.metrics),
         options,
+        cancel_targets: Mutex::new(HashMap::new()),
     });
     let mut tasks = JoinSet::new();
     loop {

@@ -101,7 +101,7 @@ impl Session {
                 own,
                 other,
                 self.info.backend_pid,
-                limits,
+                limits.clone(),
             )
             .await?;
         }

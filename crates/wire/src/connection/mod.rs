@@ -214,6 +214,7 @@ async fn serve_connection<E: QueryEngine>(
         scratch: Scratch::default(),
     };
     let result = connection.message_loop().await;
+    drop(established.cancel_registration);
     // The slot is released only after the session (and its transaction) is gone.
     drop(connection);
     drop(established.slot);

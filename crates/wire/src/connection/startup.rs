@@ -1,9 +1,10 @@
 //! The startup phase: from the first byte to the first ReadyForQuery.
 //!
 //! 1. Encryption negotiation: SSLRequest and GSSENCRequest are each answered `N` once
-//!    (db001 speaks clear text; a client that insists ends here). A CancelRequest is read and the
-//!    connection closed: db001 cannot interrupt a running statement yet, so the request is
-//!    accepted and ignored, which the protocol allows (cancellation is best effort).
+//!    (db001 speaks clear text; a client that insists ends here). A CancelRequest cancels the
+//!    running statement of the session it names when its secret matches (see
+//!    `db001_engine::CancelHandle`; sessions register at step 5), and the connection closes
+//!    with no answer either way, as in PostgreSQL.
 //! 2. The StartupMessage: protocol 3.x only; newer minors and `_pq_.` options are answered with
 //!    NegotiateProtocolVersion, as PostgreSQL 15 does.
 //! 3. A connection slot (FATAL 53300 past `max_connections`), checked only now so that cancel
@@ -13,7 +14,8 @@
 //!    the session's `set_startup_parameter`, so the engine is the one authority on settings; a
 //!    rejected one is FATAL, as in PostgreSQL.
 //! 5. Trust authentication: AuthenticationOk, the ParameterStatus set PostgreSQL 15 reports (in
-//!    its order, values from the session's settings), BackendKeyData, ReadyForQuery.
+//!    its order, values from the session's settings), BackendKeyData (a fresh random secret,
+//!    registered for CancelRequests until the connection ends), ReadyForQuery.
 //!
 //! Every wait here is bounded by `WireOptions::startup_timeout`.
 
@@ -28,13 +30,15 @@ use super::{Incoming, Io};
 use crate::backend;
 use crate::engine_api::{QueryEngine, QuerySession};
 use crate::frontend::{self, PROTOCOL_MINOR_NEWEST, StartupRequest};
-use crate::server::{ConnectionSlot, Shared};
+use crate::server::{CancelRegistration, ConnectionSlot, Shared};
 
 /// A session that passed startup, with the slot it holds.
 pub(super) struct Established<S> {
     pub session: S,
     pub slot: ConnectionSlot,
     pub reported: ReportedParameters,
+    /// The session's entry for CancelRequests, removed when the connection ends.
+    pub cancel_registration: Option<CancelRegistration>,
 }
 
 /// What the StartupMessage asked for.
@@ -147,7 +151,7 @@ async fn establish_unbounded<E: QueryEngine>(
     shared: &Arc<Shared>,
     shutdown: &mut watch::Receiver<bool>,
 ) -> io::Result<Option<Established<E::Session>>> {
-    let Some((minor_version, parameters)) = negotiate(io, shutdown).await? else {
+    let Some((minor_version, parameters)) = negotiate(io, shared, shutdown).await? else {
         return Ok(None);
     };
     let parameters = match StartupParameters::from_packet(minor_version, parameters) {
@@ -192,7 +196,11 @@ async fn establish_unbounded<E: QueryEngine>(
     let mut reported = ReportedParameters::new(&parameters.user, &shared.options.server_version);
     reported.report_changes(&session, out);
     let process_id = session.backend_pid();
-    backend::backend_key_data(out, process_id, shared.new_secret_key());
+    let secret = shared.new_secret_key();
+    let cancel_registration = session
+        .cancel_handle()
+        .map(|handle| shared.register_cancel(process_id, secret, handle));
+    backend::backend_key_data(out, process_id, secret);
     backend::ready_for_query(out, session.transaction_status().as_byte());
     io.flush().await?;
     tracing::debug!(user = %parameters.user, process_id, "session started");
@@ -200,12 +208,14 @@ async fn establish_unbounded<E: QueryEngine>(
         session,
         slot,
         reported,
+        cancel_registration,
     }))
 }
 
 /// Reads startup packets until a StartupMessage; answers encryption requests on the way.
 async fn negotiate(
     io: &mut Io,
+    shared: &Shared,
     shutdown: &mut watch::Receiver<bool>,
 ) -> io::Result<Option<(u16, Vec<(String, String)>)>> {
     let mut ssl_refused = false;
@@ -250,11 +260,13 @@ async fn negotiate(
                 io.send_fatal(&unsupported_protocol(1234, 5680)).await?;
                 return Ok(None);
             }
-            StartupRequest::Cancel { process_id, .. } => {
-                tracing::debug!(
-                    process_id,
-                    "cancel request received; cancellation is not supported yet"
-                );
+            StartupRequest::Cancel {
+                process_id,
+                secret_key,
+            } => {
+                // PostgreSQL answers a CancelRequest with nothing, matched or not.
+                let cancelled = shared.cancel(process_id, secret_key);
+                tracing::debug!(process_id, cancelled, "cancel request");
                 return Ok(None);
             }
             StartupRequest::UnsupportedVersion { major, minor } => {
