@@ -296,7 +296,7 @@ pub fn encode_sequence_record(sequence: u32, value: db001_catalog::SequenceValue
 
 /// Decodes a `SEQUENCE` record.
 pub fn decode_sequence_record(bytes: &[u8]) -> Result<(u32, db001_catalog::SequenceValue)> {
-    let mut r = Reader { bytes, at: 0 };
+    let mut r = ByteReader::new(bytes, WAL_PAYLOAD);
     let version = r.u8()?;
     if version != FORMAT_VERSION {
         return Err(corrupt(&format!(
@@ -306,7 +306,7 @@ pub fn decode_sequence_record(bytes: &[u8]) -> Result<(u32, db001_catalog::Seque
     let sequence = r.u32()?;
     let last_value = r.u64()? as i64;
     let is_called = r.u8()? != 0;
-    if r.at != bytes.len() {
+    if r.position() != bytes.len() {
         return Err(corrupt("trailing bytes after a sequence record"));
     }
     Ok((
@@ -337,7 +337,7 @@ pub fn unix_micros_now() -> i64 {
 
 /// Decodes a payload into its transaction id and ops.
 pub fn decode_payload(bytes: &[u8]) -> Result<(u64, Vec<LogOp>)> {
-    let mut r = Reader { bytes, at: 0 };
+    let mut r = ByteReader::new(bytes, WAL_PAYLOAD);
     let version = r.u8()?;
     if version != FORMAT_VERSION {
         return Err(corrupt(&format!("unknown log record version {version}")));
@@ -426,50 +426,87 @@ pub fn decode_payload(bytes: &[u8]) -> Result<(u64, Vec<LogOp>)> {
         };
         ops.push(op);
     }
-    if r.at != bytes.len() {
+    if r.position() != bytes.len() {
         return Err(corrupt("trailing bytes after the last op"));
     }
     Ok((txn, ops))
 }
 
+/// What a damaged payload is called in errors.
+const WAL_PAYLOAD: &str = "corrupt WAL payload";
+
 fn corrupt(what: &str) -> Error {
-    Error::new(
-        SqlState::DATA_CORRUPTED,
-        format!("corrupt WAL payload: {what}"),
-    )
+    Error::new(SqlState::DATA_CORRUPTED, format!("{WAL_PAYLOAD}: {what}"))
 }
 
-struct Reader<'a> {
+/// Reads the little-endian fields of a log record payload; every error is XX001 (data
+/// corrupted) naming the record kind (`context`, e.g. "corrupt WAL payload") and what was wrong.
+pub(crate) struct ByteReader<'a> {
     bytes: &'a [u8],
     at: usize,
+    context: &'static str,
 }
 
-impl Reader<'_> {
-    fn take(&mut self, n: usize) -> Result<&[u8]> {
+impl<'a> ByteReader<'a> {
+    pub(crate) fn new(bytes: &'a [u8], context: &'static str) -> ByteReader<'a> {
+        ByteReader {
+            bytes,
+            at: 0,
+            context,
+        }
+    }
+
+    /// The error for a payload that is wrong in the way `what` says.
+    pub(crate) fn corrupt(&self, what: &str) -> Error {
+        Error::new(
+            SqlState::DATA_CORRUPTED,
+            format!("{}: {what}", self.context),
+        )
+    }
+
+    /// How many bytes were read so far.
+    pub(crate) fn position(&self) -> usize {
+        self.at
+    }
+
+    pub(crate) fn take(&mut self, n: usize) -> Result<&'a [u8]> {
         let end = self
             .at
             .checked_add(n)
             .filter(|&end| end <= self.bytes.len())
-            .ok_or_else(|| corrupt("truncated"))?;
+            .ok_or_else(|| self.corrupt("truncated"))?;
         let slice = &self.bytes[self.at..end];
         self.at = end;
         Ok(slice)
     }
 
-    fn u8(&mut self) -> Result<u8> {
+    pub(crate) fn u8(&mut self) -> Result<u8> {
         Ok(self.take(1)?[0])
     }
 
-    fn u32(&mut self) -> Result<u32> {
-        let b = self.take(4)?;
-        Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    pub(crate) fn u16(&mut self) -> Result<u16> {
+        let mut a = [0u8; 2];
+        a.copy_from_slice(self.take(2)?);
+        Ok(u16::from_le_bytes(a))
     }
 
-    fn u64(&mut self) -> Result<u64> {
-        let b = self.take(8)?;
+    pub(crate) fn u32(&mut self) -> Result<u32> {
+        let mut a = [0u8; 4];
+        a.copy_from_slice(self.take(4)?);
+        Ok(u32::from_le_bytes(a))
+    }
+
+    pub(crate) fn u64(&mut self) -> Result<u64> {
         let mut a = [0u8; 8];
-        a.copy_from_slice(b);
+        a.copy_from_slice(self.take(8)?);
         Ok(u64::from_le_bytes(a))
+    }
+
+    /// A string with a `u16` length prefix.
+    pub(crate) fn string(&mut self) -> Result<String> {
+        let length = usize::from(self.u16()?);
+        let bytes = self.take(length)?;
+        String::from_utf8(bytes.to_vec()).map_err(|_| self.corrupt("invalid UTF-8"))
     }
 }
 

@@ -18,6 +18,8 @@
 use db001_common::{Error, Result, SqlState};
 use db001_txn::IsolationLevel;
 
+use crate::log_record::ByteReader;
+
 const VERSION: u8 = 1;
 
 /// Everything a prepared transaction needs besides its ops.
@@ -42,10 +44,13 @@ fn isolation_code(level: IsolationLevel) -> u8 {
     }
 }
 
+/// What a damaged two-phase record is called in errors.
+const TWO_PHASE_RECORD: &str = "corrupt two-phase commit record";
+
 fn corrupt(what: &str) -> Error {
     Error::new(
         SqlState::DATA_CORRUPTED,
-        format!("corrupt two-phase commit record: {what}"),
+        format!("{TWO_PHASE_RECORD}: {what}"),
     )
 }
 
@@ -82,7 +87,7 @@ pub(crate) fn encode_prepare(header: &PrepareHeader, txn_payload: &[u8]) -> Resu
 
 /// Splits a prepare record into its header and the transaction payload.
 pub(crate) fn decode_prepare(bytes: &[u8]) -> Result<(PrepareHeader, &[u8])> {
-    let mut r = Reader { bytes, at: 0 };
+    let mut r = ByteReader::new(bytes, TWO_PHASE_RECORD);
     if r.u8()? != VERSION {
         return Err(corrupt("unknown version"));
     }
@@ -117,7 +122,7 @@ pub(crate) fn decode_prepare(bytes: &[u8]) -> Result<(PrepareHeader, &[u8])> {
         ssi_tables,
         locks,
     };
-    Ok((header, &bytes[r.at..]))
+    Ok((header, &bytes[r.position()..]))
 }
 
 /// A commit-prepared or rollback-prepared payload.
@@ -130,56 +135,15 @@ pub(crate) fn encode_finish(gid: &str) -> Result<Vec<u8>> {
 
 /// The global identifier a commit-prepared or rollback-prepared record names.
 pub(crate) fn decode_finish(bytes: &[u8]) -> Result<String> {
-    let mut r = Reader { bytes, at: 0 };
+    let mut r = ByteReader::new(bytes, TWO_PHASE_RECORD);
     if r.u8()? != VERSION {
         return Err(corrupt("unknown version"));
     }
     let gid = r.string()?;
-    if r.at != bytes.len() {
+    if r.position() != bytes.len() {
         return Err(corrupt("trailing bytes"));
     }
     Ok(gid)
-}
-
-struct Reader<'a> {
-    bytes: &'a [u8],
-    at: usize,
-}
-
-impl Reader<'_> {
-    fn take(&mut self, n: usize) -> Result<&[u8]> {
-        let end = self
-            .at
-            .checked_add(n)
-            .filter(|&end| end <= self.bytes.len())
-            .ok_or_else(|| corrupt("truncated"))?;
-        let slice = &self.bytes[self.at..end];
-        self.at = end;
-        Ok(slice)
-    }
-
-    fn u8(&mut self) -> Result<u8> {
-        Ok(self.take(1)?[0])
-    }
-
-    fn u32(&mut self) -> Result<u32> {
-        let mut a = [0u8; 4];
-        a.copy_from_slice(self.take(4)?);
-        Ok(u32::from_le_bytes(a))
-    }
-
-    fn u64(&mut self) -> Result<u64> {
-        let mut a = [0u8; 8];
-        a.copy_from_slice(self.take(8)?);
-        Ok(u64::from_le_bytes(a))
-    }
-
-    fn string(&mut self) -> Result<String> {
-        let mut a = [0u8; 2];
-        a.copy_from_slice(self.take(2)?);
-        let length = u16::from_le_bytes(a) as usize;
-        String::from_utf8(self.take(length)?.to_vec()).map_err(|_| corrupt("invalid UTF-8"))
-    }
 }
 
 #[cfg(test)]
