@@ -38,22 +38,39 @@ use access::eliminate_sort;
 pub(crate) use access::{as_comparison, choose_access};
 
 use crate::plan::{
-    Access, BoundStatement, Expr, Function, IndexBound, Plan, SubqueryExpr, SubqueryKind,
+    Access, BoundStatement, Expr, Function, IndexBound, Plan, Returning, SubqueryExpr, SubqueryKind,
 };
 
 /// Optimizes every plan inside a statement.
 pub fn optimize_statement(statement: BoundStatement) -> BoundStatement {
     let statement = materialize::inline_single_references(statement);
+    map_statement_plans(statement, &optimize)
+}
+
+/// Applies `f` to every plan of a statement: its query, lock scan or write scan, and the plans
+/// of the subqueries in expressions that live outside any plan (an UPDATE's new values, a
+/// RETURNING list). INSERT's VALUES rows and ON CONFLICT are left as they are.
+pub(super) fn map_statement_plans(
+    statement: BoundStatement,
+    f: &dyn Fn(Plan) -> Plan,
+) -> BoundStatement {
+    let expr = |expr: Expr| rewrite(expr, &|leaf| leaf, f);
+    let returning = |returning: Option<Returning>| {
+        returning.map(|r| Returning {
+            exprs: r.exprs.into_iter().map(expr).collect(),
+            columns: r.columns,
+        })
+    };
     match statement {
         BoundStatement::Query {
             plan,
             columns,
             lock,
         } => BoundStatement::Query {
-            plan: optimize(plan),
+            plan: f(plan),
             columns,
             lock: lock.map(|lock| crate::plan::LockRows {
-                scan: optimize(lock.scan),
+                scan: f(lock.scan),
                 ..lock
             }),
         },
@@ -61,55 +78,38 @@ pub fn optimize_statement(statement: BoundStatement) -> BoundStatement {
             table,
             source,
             values,
-            returning,
+            returning: returned,
             on_conflict,
         } => BoundStatement::Insert {
             table,
-            source: optimize(source),
+            source: f(source),
             values,
-            returning: returning.map(optimize_returning),
+            returning: returning(returned),
             on_conflict,
         },
         BoundStatement::Update {
             table,
             scan,
             assignments,
-            returning,
+            returning: returned,
         } => BoundStatement::Update {
             table,
-            scan: optimize(scan),
+            scan: f(scan),
             assignments: assignments
                 .into_iter()
-                .map(|(column, value)| (column, optimize_subqueries(value)))
+                .map(|(column, value)| (column, expr(value)))
                 .collect(),
-            returning: returning.map(optimize_returning),
+            returning: returning(returned),
         },
         BoundStatement::Delete {
             table,
             scan,
-            returning,
+            returning: returned,
         } => BoundStatement::Delete {
             table,
-            scan: optimize(scan),
-            returning: returning.map(optimize_returning),
+            scan: f(scan),
+            returning: returning(returned),
         },
-    }
-}
-
-/// Optimizes the plans of the subqueries in an expression that lives outside any plan (an
-/// UPDATE's new values, a RETURNING list).
-fn optimize_subqueries(expr: Expr) -> Expr {
-    rewrite(expr, &|leaf| leaf, &optimize)
-}
-
-fn optimize_returning(returning: crate::plan::Returning) -> crate::plan::Returning {
-    crate::plan::Returning {
-        exprs: returning
-            .exprs
-            .into_iter()
-            .map(optimize_subqueries)
-            .collect(),
-        columns: returning.columns,
     }
 }
 

@@ -644,6 +644,24 @@ keyword_table! {
     (ZONE, "zone", Unreserved, true),
 }
 
+/// Quotes an identifier when PostgreSQL would (its `quote_ident`): double quotes unless the name
+/// is lower-case, starts with a letter or `_`, and is not a keyword that needs quoting.
+pub fn quote_identifier(name: &str) -> String {
+    let plain = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && !requires_quotes(name);
+    if plain {
+        name.to_string()
+    } else {
+        format!("\"{}\"", name.replace('"', "\"\""))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -120,22 +120,7 @@ pub(crate) fn relation_name(catalog: &Catalog, oid: u32) -> Option<String> {
     None
 }
 
-/// Quotes an identifier when PostgreSQL would (`quote_ident`).
-pub(crate) fn quote_identifier(name: &str) -> String {
-    let plain = name
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-        && !db001_sql::keywords::requires_quotes(name);
-    if plain {
-        name.to_string()
-    } else {
-        format!("\"{}\"", name.replace('"', "\"\""))
-    }
-}
+pub(crate) use db001_sql::keywords::quote_identifier;
 
 /// The id a name denotes for a `reg*` type or `to_reg*` function; `None` when nothing has
 /// the name.

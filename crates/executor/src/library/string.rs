@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use db001_common::{Error, Result, SqlState, Value};
 use db001_planner::builtin::StringFunction;
+use db001_sql::keywords::quote_identifier;
 
 use super::{Arguments, text_value};
 
@@ -242,7 +243,7 @@ pub(crate) fn call(function: StringFunction, args: Vec<Value>) -> Result<Value> 
             let format = args.text()?;
             Value::Bytea(Arc::from(decode(&text, &format)?))
         }
-        F::QuoteIdent => text_value(quote_ident(&args.text()?)),
+        F::QuoteIdent => text_value(quote_identifier(&args.text()?)),
         F::QuoteLiteral => text_value(quote_literal(&args.text()?)),
     })
 }
@@ -293,24 +294,6 @@ fn substring_range(length: usize, start: i32, count: Option<i32>) -> Result<(usi
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// `quote_ident`: double quotes unless the name is lower-case, starts with a letter or `_`,
-/// and is not a keyword that needs quoting.
-pub(crate) fn quote_ident(name: &str) -> String {
-    let safe = name
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-        && !db001_sql::keywords::requires_quotes(name);
-    if safe {
-        name.to_string()
-    } else {
-        format!("\"{}\"", name.replace('"', "\"\""))
-    }
 }
 
 /// `quote_literal`: single quotes doubled; a backslash makes it an `E'...'` literal with
@@ -405,7 +388,7 @@ fn format(mut values: Vec<Value>) -> Result<Value> {
                         "null values cannot be formatted as an SQL identifier",
                     ));
                 }
-                quote_ident(&value.to_text())
+                quote_identifier(&value.to_text())
             }
             'L' => {
                 if value.is_null() {

@@ -8,10 +8,10 @@
 
 use std::collections::HashMap;
 
-use crate::plan::{BoundStatement, Expr, Plan, Returning};
+use crate::plan::{BoundStatement, Expr, Plan};
 
 use super::subplans::{map_children, map_exprs};
-use super::{children, rewrite, visit_plan_exprs, walk};
+use super::{children, map_statement_plans, rewrite, visit_plan_exprs, walk};
 
 /// Removes the Materialize nodes of WITH queries the statement reads only once.
 pub(super) fn inline_single_references(statement: BoundStatement) -> BoundStatement {
@@ -61,64 +61,7 @@ pub(super) fn inline_single_references(statement: BoundStatement) -> BoundStatem
             }
         }
     }
-    let inline_plan = |plan: Plan| inline(plan, &counts);
-    let inline_expr = |expr: Expr| rewrite(expr, &|leaf| leaf, &|plan| inline(plan, &counts));
-    let inline_returning = |returning: Option<Returning>| {
-        returning.map(|r| Returning {
-            exprs: r.exprs.into_iter().map(inline_expr).collect(),
-            columns: r.columns,
-        })
-    };
-    match statement {
-        BoundStatement::Query {
-            plan,
-            columns,
-            lock,
-        } => BoundStatement::Query {
-            plan: inline_plan(plan),
-            columns,
-            lock: lock.map(|lock| crate::plan::LockRows {
-                scan: inline_plan(lock.scan),
-                ..lock
-            }),
-        },
-        BoundStatement::Insert {
-            table,
-            source,
-            values,
-            returning,
-            on_conflict,
-        } => BoundStatement::Insert {
-            table,
-            source: inline_plan(source),
-            values,
-            returning: inline_returning(returning),
-            on_conflict,
-        },
-        BoundStatement::Update {
-            table,
-            scan,
-            assignments,
-            returning,
-        } => BoundStatement::Update {
-            table,
-            scan: inline_plan(scan),
-            assignments: assignments
-                .into_iter()
-                .map(|(column, value)| (column, inline_expr(value)))
-                .collect(),
-            returning: inline_returning(returning),
-        },
-        BoundStatement::Delete {
-            table,
-            scan,
-            returning,
-        } => BoundStatement::Delete {
-            table,
-            scan: inline_plan(scan),
-            returning: inline_returning(returning),
-        },
-    }
+    map_statement_plans(statement, &|plan| inline(plan, &counts))
 }
 
 /// Counts the Materialize nodes of each WITH query, in this plan and its subqueries.
