@@ -1,4 +1,5 @@
-//! COPY FROM STDIN in PostgreSQL's binary format (asyncpg's `copy_records_to_table` sends it).
+//! COPY in PostgreSQL's binary format: FROM STDIN (asyncpg's `copy_records_to_table` sends it)
+//! and TO STDOUT (psycopg's and tokio-postgres' binary copy read it).
 //!
 //! The stream is the 11-byte signature `PGCOPY\n\377\r\n\0`, a 32-bit flags field (bit 16, OIDs
 //! included, is refused as in PostgreSQL 12+), a 32-bit header-extension length and that many
@@ -6,6 +7,10 @@
 //! NULL) and the value in its type's binary receive format; then the trailer, a field count of
 //! -1. Rows may be cut anywhere by CopyData boundaries, so the parser works on a byte buffer and
 //! takes a row only once all of it has arrived.
+//!
+//! The writer produces exactly what PostgreSQL's COPY TO does, CopyData for CopyData: the header
+//! (flags 0, no extension) in front of the first row, one row per CopyData, and the trailer in
+//! a CopyData of its own (or after the header when there are no rows).
 
 use db001_common::{DataType, Error, Result, SqlState, Value};
 
@@ -112,6 +117,43 @@ pub(crate) fn next_item(
     })
 }
 
+/// The file header: the signature, flags 0 (no OIDs) and an empty header extension.
+pub(crate) fn write_header(out: &mut Vec<u8>) {
+    out.extend_from_slice(SIGNATURE);
+    out.extend_from_slice(&0u32.to_be_bytes());
+    out.extend_from_slice(&0u32.to_be_bytes());
+}
+
+/// Appends one row: its field count, then each field as a length (-1 for NULL) and its type's
+/// binary send format (`types` are the result columns' types).
+pub(crate) fn write_row(row: &[Value], types: &[DataType], out: &mut Vec<u8>) -> Result<()> {
+    let count = i16::try_from(row.len())
+        .map_err(|_| Error::internal("COPY row has more than 32767 columns"))?;
+    out.extend_from_slice(&count.to_be_bytes());
+    for (value, data_type) in row.iter().zip(types) {
+        if value.is_null() {
+            out.extend_from_slice(&(-1i32).to_be_bytes());
+            continue;
+        }
+        let length_at = out.len();
+        out.extend_from_slice(&0i32.to_be_bytes());
+        value.encode_binary_as(*data_type, out)?;
+        let length = i32::try_from(out.len() - length_at - 4).map_err(|_| {
+            Error::new(
+                SqlState::PROGRAM_LIMIT_EXCEEDED,
+                "COPY field is larger than 2 GB",
+            )
+        })?;
+        out[length_at..length_at + 4].copy_from_slice(&length.to_be_bytes());
+    }
+    Ok(())
+}
+
+/// Appends the trailer (a field count of -1).
+pub(crate) fn write_trailer(out: &mut Vec<u8>) {
+    out.extend_from_slice(&(-1i16).to_be_bytes());
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -134,6 +176,29 @@ mod tests {
         }
         out.extend_from_slice(&(-1i16).to_be_bytes());
         out
+    }
+
+    #[test]
+    fn written_rows_read_back() {
+        let types = [DataType::BigInt, DataType::Text];
+        let mut data = Vec::new();
+        write_header(&mut data);
+        // An Int32 value in an int8 column is widened to eight bytes.
+        write_row(&[Value::Int32(5), Value::Null], &types, &mut data).expect("row");
+        write_row(
+            &[Value::Int64(-1), Value::Text("x".into())],
+            &types,
+            &mut data,
+        )
+        .expect("row");
+        write_trailer(&mut data);
+        assert_eq!(
+            data,
+            stream(&[
+                vec![Some(5i64.to_be_bytes().to_vec()), None],
+                vec![Some((-1i64).to_be_bytes().to_vec()), Some(b"x".to_vec())],
+            ])
+        );
     }
 
     #[test]

@@ -16,7 +16,7 @@ use db001_sql::ast::{CopyOption, CopyOptionValue};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct CopyFormat {
     pub(crate) csv: bool,
-    /// `FORMAT binary` (COPY FROM only; see `copy_binary`).
+    /// `FORMAT binary` (see `copy_binary`).
     pub(crate) binary: bool,
     pub(crate) delimiter: char,
     pub(crate) null: String,
@@ -83,12 +83,7 @@ impl CopyFormat {
                 "format" => match text(name, value)?.to_ascii_lowercase().as_str() {
                     "text" => csv = false,
                     "csv" => csv = true,
-                    "binary" if from => binary = true,
-                    "binary" => {
-                        return Err(Error::feature_not_supported(
-                            "COPY TO in binary format is not supported by db001",
-                        ));
-                    }
+                    "binary" => binary = true,
                     other => {
                         return Err(option_error(format!(
                             "COPY format \"{other}\" not recognized"
@@ -520,7 +515,11 @@ mod tests {
                 .expect("binary COPY FROM")
                 .binary
         );
-        assert!(CopyFormat::from_options(&options(&[("format", Some("binary"))]), false).is_err());
+        assert!(
+            CopyFormat::from_options(&options(&[("format", Some("binary"))]), false)
+                .expect("binary COPY TO")
+                .binary
+        );
         assert!(
             CopyFormat::from_options(
                 &options(&[("format", Some("binary")), ("null", Some("x"))]),

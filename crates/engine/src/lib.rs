@@ -63,7 +63,7 @@ pub use checkpoint::{CheckpointInfo, checkpoint_dir, wal_dir};
 pub use checkpointer::CheckpointStatus;
 pub use database::{Database, RecoveryReport, Stats};
 pub use pitr::{PitrReport, RecoveryTarget, recover_to_point};
-pub use result::{Column, CommandTag, StatementResult, TransactionStatus};
+pub use result::{Column, CommandTag, CopyStream, StatementResult, TransactionStatus};
 pub use session::{Prepared, Session};
 pub use verify::{VerifyReport, verify};
 

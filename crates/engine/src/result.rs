@@ -72,13 +72,14 @@ pub enum CommandTag {
     DeallocateProtocol(String),
     /// A finished `COPY`: rows copied.
     Copy(u64),
-    /// `COPY ... FROM STDIN` is waiting for data: the wire sends CopyInResponse for this many
-    /// columns and feeds the data to `Session::copy_data` (see `copy`).
-    CopyIn(u16),
-    /// `COPY ... TO STDOUT` of this many columns and rows: each result row holds one line of
-    /// output (one text value, the header line too); the wire sends CopyOutResponse, the
-    /// lines as CopyData, CopyDone, and `COPY n`.
-    CopyOut(u16, u64),
+    /// `COPY ... FROM STDIN` is waiting for data: the wire sends CopyInResponse for this
+    /// stream and feeds the data to `Session::copy_data` (see `copy`).
+    CopyIn(CopyStream),
+    /// `COPY ... TO STDOUT` of this stream and this many rows: each result row holds one piece
+    /// of output — a text value per line (the header line too) in text and CSV, a bytea value
+    /// per row in binary (the file header before the first row, the trailer as the last
+    /// piece); the wire sends CopyOutResponse, the pieces as CopyData, CopyDone, and `COPY n`.
+    CopyOut(CopyStream, u64),
     AlterTable,
     Truncate,
     CreateView,
@@ -152,6 +153,15 @@ impl fmt::Display for CommandTag {
 }
 
 /// The transaction state ReadyForQuery reports.
+/// The shape of a COPY data stream, as CopyInResponse and CopyOutResponse announce it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CopyStream {
+    /// Columns in each row.
+    pub columns: u16,
+    /// `FORMAT binary` (every column binary) rather than text or CSV (every column text).
+    pub binary: bool,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TransactionStatus {
     /// `I`: not in a transaction block.

@@ -12,7 +12,7 @@
 
 use bytes::{BufMut, BytesMut};
 use db001_common::{Error, Result, SqlState};
-use db001_engine::{Column, CommandTag};
+use db001_engine::{Column, CommandTag, CopyStream};
 
 use crate::format::Format;
 
@@ -241,13 +241,15 @@ pub fn portal_suspended(out: &mut BytesMut) {
     empty_message(out, b's');
 }
 
-/// CopyInResponse (`G`) or CopyOutResponse (`H`): text format, `columns` text columns.
-pub fn copy_response(out: &mut BytesMut, tag: u8, columns: u16) {
+/// CopyInResponse (`G`) or CopyOutResponse (`H`): the overall format (0 text, 1 binary) and
+/// the same format code for each column, as PostgreSQL sends them.
+pub fn copy_response(out: &mut BytesMut, tag: u8, stream: CopyStream) {
+    let format = u16::from(stream.binary);
     let at = begin(out, tag);
-    out.put_u8(0);
-    out.put_u16(columns);
-    for _ in 0..columns {
-        out.put_u16(0);
+    out.put_u8(format as u8);
+    out.put_u16(stream.columns);
+    for _ in 0..stream.columns {
+        out.put_u16(format);
     }
     finish_bounded(out, at);
 }

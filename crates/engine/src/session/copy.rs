@@ -1,7 +1,8 @@
 //! COPY FROM STDIN and COPY TO STDOUT.
 //!
 //! **COPY TO** runs the query (`SELECT cols FROM table`, or the given query) and returns its
-//! rows formatted as lines (`copy_format`); the wire streams them as CopyData.
+//! rows formatted as lines (`copy_format`) or, in binary format, as binary rows
+//! (`copy_binary`); the wire streams them as CopyData.
 //!
 //! **COPY FROM** is a pause in the middle of a statement: [`Session::copy`] checks the
 //! target, plans the insert, and returns `CommandTag::CopyIn`; the wire sends CopyInResponse
@@ -21,9 +22,9 @@ use db001_planner::BoundStatement;
 use db001_sql::ast;
 
 use super::Session;
-use crate::copy_binary::BinaryItem;
+use crate::copy_binary::{self, BinaryItem};
 use crate::copy_format::CopyFormat;
-use crate::result::{CommandTag, StatementResult};
+use crate::result::{Column, CommandTag, CopyStream, StatementResult};
 
 /// Rows inserted per INSERT statement.
 const COPY_BATCH_ROWS: usize = 256;
@@ -135,9 +136,12 @@ impl Session {
         };
         // Plan a full batch now: errors about the target come before any data.
         state.full_batch = Some(self.plan_copy_insert(&state, COPY_BATCH_ROWS)?);
-        let count = state.columns.len() as u16;
+        let stream = CopyStream {
+            columns: state.columns.len() as u16,
+            binary: state.format.binary,
+        };
         self.copy_in = Some(Box::new(state));
-        Ok(StatementResult::command(CommandTag::CopyIn(count)))
+        Ok(StatementResult::command(CommandTag::CopyIn(stream)))
     }
 
     fn plan_copy_insert(&mut self, state: &CopyIn, rows: usize) -> Result<Arc<BoundStatement>> {
@@ -450,23 +454,53 @@ impl Session {
             .columns
             .clone()
             .unwrap_or_else(|| Arc::from(Vec::new()));
-        let quoted: Vec<bool> = columns
-            .iter()
-            .map(|c| format.force_quote_all || format.force_quote.contains(&c.name))
-            .collect();
-        let mut lines = Vec::with_capacity(result.rows.len() + 1);
-        if format.header {
-            let names: Vec<String> = columns.iter().map(|c| c.name.clone()).collect();
-            lines.push(vec![Value::text(&format.header_line(&names))]);
-        }
+        let stream = CopyStream {
+            columns: columns.len() as u16,
+            binary: format.binary,
+        };
         let count = result.rows.len() as u64;
-        for row in &result.rows {
-            lines.push(vec![Value::text(&format.format_row(row, &quoted))]);
-        }
+        let pieces = if format.binary {
+            binary_pieces(&columns, &result.rows)?
+        } else {
+            text_pieces(&format, &columns, &result.rows)
+        };
         Ok(StatementResult {
             columns: Some(columns.clone()),
-            rows: lines,
-            tag: CommandTag::CopyOut(columns.len() as u16, count),
+            rows: pieces,
+            tag: CommandTag::CopyOut(stream, count),
         })
     }
+}
+
+/// COPY TO output in text or CSV: the header line if asked for, then a line per row.
+fn text_pieces(format: &CopyFormat, columns: &[Column], rows: &[Vec<Value>]) -> Vec<Vec<Value>> {
+    let quoted: Vec<bool> = columns
+        .iter()
+        .map(|c| format.force_quote_all || format.force_quote.contains(&c.name))
+        .collect();
+    let mut lines = Vec::with_capacity(rows.len() + 1);
+    if format.header {
+        let names: Vec<String> = columns.iter().map(|c| c.name.clone()).collect();
+        lines.push(vec![Value::text(&format.header_line(&names))]);
+    }
+    for row in rows {
+        lines.push(vec![Value::text(&format.format_row(row, &quoted))]);
+    }
+    lines
+}
+
+/// COPY TO output in binary format, cut into CopyData pieces as PostgreSQL cuts it (see
+/// `copy_binary`).
+fn binary_pieces(columns: &[Column], rows: &[Vec<Value>]) -> Result<Vec<Vec<Value>>> {
+    let types: Vec<DataType> = columns.iter().map(|c| c.data_type).collect();
+    let mut pieces = Vec::with_capacity(rows.len() + 1);
+    let mut piece = Vec::new();
+    copy_binary::write_header(&mut piece);
+    for row in rows {
+        copy_binary::write_row(row, &types, &mut piece)?;
+        pieces.push(vec![Value::Bytea(Arc::from(std::mem::take(&mut piece)))]);
+    }
+    copy_binary::write_trailer(&mut piece);
+    pieces.push(vec![Value::Bytea(Arc::from(piece))]);
+    Ok(pieces)
 }

@@ -70,13 +70,21 @@ impl Binder<'_> {
             }
             rows.push(bound_row);
         }
-        // Targets (INSERT) decide unknown items; otherwise unknowns become text.
+        // In INSERT, PostgreSQL coerces every item straight to its target column's type (with
+        // assignment casts) rather than to the common type of the VALUES column: `(1.5),
+        // ('1e300')` into a float8 column never passes through numeric. Unknown items are
+        // converted here; the others keep their own type and INSERT converts each value when
+        // it conforms the row to the table (assignment rules, typmods enforced). A column with
+        // an item that cannot be assigned takes that item's type, so INSERT reports the
+        // mismatch as PostgreSQL does (42804).
         for (i, column_type) in types.iter_mut().enumerate() {
             if let Some(targets) = targets
                 && let Some(target) = targets.get(i)
-                && *column_type == DataType::Unknown
             {
-                *column_type = *target;
+                let unassignable = rows.iter().map(|row| row[i].1).find(|item| {
+                    *item != DataType::Unknown && !assignment_castable(*item, *target)
+                });
+                *column_type = unassignable.unwrap_or(*target);
             }
             if *column_type == DataType::Unknown {
                 *column_type = DataType::Text;

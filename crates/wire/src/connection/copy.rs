@@ -7,13 +7,14 @@
 //! an error the rest of the client's COPY messages are dropped by the main loop, which ignores
 //! CopyData, CopyDone and CopyFail outside a COPY.
 //!
-//! **COPY TO STDOUT.** The session's result holds the output lines: CopyOutResponse, one
-//! CopyData per line, CopyDone, then CommandComplete `COPY n`.
+//! **COPY TO STDOUT.** The session's result holds the output pieces (text lines, or binary
+//! rows with the file header and trailer): CopyOutResponse, one CopyData per piece, CopyDone,
+//! then CommandComplete `COPY n`.
 
 use std::io;
 
 use db001_common::{Error, SqlState, Value};
-use db001_engine::{CommandTag, StatementResult};
+use db001_engine::{CommandTag, CopyStream, StatementResult};
 
 use super::{Connection, Incoming, Io};
 use crate::backend;
@@ -31,8 +32,12 @@ pub(super) enum CopyInEnd {
 impl<S: QuerySession> Connection<S> {
     /// Runs the COPY FROM STDIN data phase (see the module docs). `simple`: the COPY came in a
     /// Query message, so the implicit transaction ends with it.
-    pub(super) async fn copy_in(&mut self, columns: u16, simple: bool) -> io::Result<CopyInEnd> {
-        backend::copy_response(&mut self.io.output, b'G', columns);
+    pub(super) async fn copy_in(
+        &mut self,
+        stream: CopyStream,
+        simple: bool,
+    ) -> io::Result<CopyInEnd> {
+        backend::copy_response(&mut self.io.output, b'G', stream);
         self.io.flush().await?;
         let max_message_bytes = self.shared.options.max_message_bytes;
         // Each iteration consumes one client message; the client decides how many there are,
@@ -86,15 +91,18 @@ impl<S: QuerySession> Connection<S> {
 
 /// Writes a COPY TO STDOUT result (see the module docs); `false` if `result` is not one.
 pub(super) async fn write_copy_out(io: &mut Io, result: &StatementResult) -> io::Result<bool> {
-    let CommandTag::CopyOut(columns, rows) = result.tag else {
+    let CommandTag::CopyOut(stream, rows) = result.tag else {
         return Ok(false);
     };
-    backend::copy_response(&mut io.output, b'H', columns);
-    for line in &result.rows {
-        if let Some(Value::Text(text)) = line.first() {
-            backend::copy_data(&mut io.output, text.as_bytes());
-            io.flush_if_large().await?;
-        }
+    backend::copy_response(&mut io.output, b'H', stream);
+    for piece in &result.rows {
+        let data: &[u8] = match piece.first() {
+            Some(Value::Text(text)) => text.as_bytes(),
+            Some(Value::Bytea(bytes)) => bytes,
+            _ => continue,
+        };
+        backend::copy_data(&mut io.output, data);
+        io.flush_if_large().await?;
     }
     backend::copy_done(&mut io.output);
     backend::command_complete(&mut io.output, &CommandTag::Copy(rows));

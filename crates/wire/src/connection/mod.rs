@@ -159,8 +159,8 @@ struct Connection<S: QuerySession> {
     portals: HashMap<String, Portal<S::Prepared>>,
     /// After an error in the extended protocol, messages are discarded until Sync.
     skipping_until_sync: bool,
-    /// An Execute started a COPY FROM STDIN of this many columns (see `copy`).
-    pending_copy_in: Option<u16>,
+    /// An Execute started a COPY FROM STDIN of this shape (see `copy`).
+    pending_copy_in: Option<db001_engine::CopyStream>,
     /// ParameterStatus values as last sent.
     reported: ReportedParameters,
     /// A statement that may change a reported parameter (SET, RESET, end of a transaction
