@@ -32,7 +32,7 @@ pub fn explain_statement(statement: &BoundStatement) -> Vec<String> {
         BoundStatement::Update { table, scan, .. } => ("Update", table, scan),
         BoundStatement::Delete { table, scan, .. } => ("Delete", table, scan),
     };
-    let mut lines = vec![format!("{verb} on {}", table.schema.name)];
+    let mut lines = vec![format!("{verb} on {}", quoted(&table.schema.name))];
     lines.extend(explain(plan).into_iter().enumerate().map(|(i, line)| {
         if i == 0 {
             format!("  ->  {line}")
@@ -194,9 +194,9 @@ impl Explainer<'_> {
                 let name = &table.schema.name;
                 let label = self.relation_name(plan);
                 let shown = if label != *name {
-                    format!("{name} {label}")
+                    format!("{} {}", quoted(name), quoted(&label))
                 } else {
-                    name.clone()
+                    quoted(name)
                 };
                 let _ = alias;
                 let labels = self.labels(plan, context);
@@ -240,6 +240,7 @@ impl Explainer<'_> {
                         }
                         conjuncts = rest;
                         let direction = if *reverse { " Backward" } else { "" };
+                        let index_name = quoted(index_name);
                         format!("Index Scan{direction} using {index_name} on {shown}")
                     }
                 };
@@ -254,10 +255,10 @@ impl Explainer<'_> {
                 if label == name {
                     format!("Function Scan on {name}")
                 } else {
-                    format!("Function Scan on {name} {label}")
+                    format!("Function Scan on {name} {}", quoted(&label))
                 }
             }
-            Plan::WorkTableScan { name, .. } => format!("WorkTable Scan on {name}"),
+            Plan::WorkTableScan { name, .. } => format!("WorkTable Scan on {}", quoted(name)),
             Plan::Filter { input, .. } | Plan::Project { input, .. } => {
                 // Peeled off by `render`; only reachable as a Hash child's top.
                 children.push(same(input));
@@ -400,9 +401,9 @@ impl Explainer<'_> {
                 }
                 let relation = self.relation_name(plan);
                 if relation == label.name {
-                    format!("CTE Scan on {}", label.name)
+                    format!("CTE Scan on {}", quoted(&label.name))
                 } else {
-                    format!("CTE Scan on {} {relation}", label.name)
+                    format!("CTE Scan on {} {}", quoted(&label.name), quoted(&relation))
                 }
             }
         };
@@ -567,9 +568,9 @@ impl Explainer<'_> {
     }
 
     fn qualified(&self, relation: &str, column: &str) -> String {
-        let column = quote_identifier(column);
+        let column = quoted(column);
         if self.qualify {
-            format!("{}.{column}", quote_identifier(relation))
+            format!("{}.{column}", quoted(relation))
         } else {
             column
         }
@@ -904,20 +905,10 @@ fn constant(value: &Value) -> String {
     }
 }
 
-/// Quotes an identifier when PostgreSQL would.
-fn quote_identifier(name: &str) -> String {
-    let plain = name
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-    if plain {
-        name.to_string()
-    } else {
-        format!("\"{}\"", name.replace('"', "\"\""))
-    }
+/// A name as EXPLAIN prints it: quoted when PostgreSQL's `quote_identifier` would quote it
+/// (upper case, special characters, or a reserved keyword such as `user`).
+fn quoted(name: &str) -> String {
+    db001_sql::keywords::quote_identifier(name)
 }
 
 /// The name each relation scan (by node address) is shown under, made unique the way
