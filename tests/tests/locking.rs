@@ -376,6 +376,9 @@ const SCENARIOS: &[(Scenario, &[&str])] = &[
                 (1, "SHOW transaction_read_only"),
                 (1, "CREATE TABLE other (a int)"),
                 (1, "ROLLBACK"),
+                (1, "BEGIN READ ONLY"),
+                (1, "CREATE ROLE reader"),
+                (1, "ROLLBACK"),
                 (
                     1,
                     "SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL SERIALIZABLE READ ONLY",

@@ -828,10 +828,7 @@ impl Session {
                     BoundStatement::Update { .. } => "UPDATE".to_string(),
                     BoundStatement::Delete { .. } => "DELETE".to_string(),
                 };
-                return Err(Error::new(
-                    SqlState::READ_ONLY_SQL_TRANSACTION,
-                    format!("cannot execute {what} in a read-only transaction"),
-                ));
+                return Err(writes::read_only_refusal(&what));
             }
             db.check_writable()?;
             txn.ensure_writer(&db);

@@ -43,9 +43,8 @@ impl Session {
         loop {
             let txn = self.txn.as_mut().expect("ensured above");
             if txn.read_only {
-                return Err(Error::new(
-                    SqlState::READ_ONLY_SQL_TRANSACTION,
-                    "cannot execute DDL in a read-only transaction",
+                return Err(super::writes::read_only_refusal(
+                    &super::writes::ddl_command_name(statement),
                 ));
             }
             db.check_writable()?;

@@ -56,13 +56,7 @@ impl Session {
         loop {
             let txn = self.txn.as_mut().expect("ensured above");
             if txn.read_only {
-                return Err(Error::new(
-                    SqlState::READ_ONLY_SQL_TRANSACTION,
-                    format!(
-                        "cannot execute {} in a read-only transaction",
-                        ddl_command_name(statement)
-                    ),
-                ));
+                return Err(read_only_refusal(&ddl_command_name(statement)));
             }
             db.check_writable()?;
             let snapshot = self.statement_snapshot(limits.deadline).await?;
@@ -108,9 +102,17 @@ impl Session {
     }
 }
 
+/// 25006, as PostgreSQL words it for `command` (`INSERT`, `CREATE TABLE`, ...).
+pub(super) fn read_only_refusal(command: &str) -> Error {
+    Error::new(
+        SqlState::READ_ONLY_SQL_TRANSACTION,
+        format!("cannot execute {command} in a read-only transaction"),
+    )
+}
+
 /// The command a read-only transaction refuses, named as PostgreSQL's error (and command tag)
 /// names it.
-fn ddl_command_name(statement: &ast::Statement) -> String {
+pub(super) fn ddl_command_name(statement: &ast::Statement) -> String {
     match statement {
         ast::Statement::CreateTable(_) => "CREATE TABLE".to_string(),
         ast::Statement::DropTable(_) => "DROP TABLE".to_string(),
@@ -122,6 +124,9 @@ fn ddl_command_name(statement: &ast::Statement) -> String {
         ast::Statement::CreateSchema(_) => "CREATE SCHEMA".to_string(),
         ast::Statement::CreateSequence(_) => "CREATE SEQUENCE".to_string(),
         ast::Statement::DropObjects(drop) => format!("DROP {}", drop.kind.keyword()),
+        ast::Statement::CreateRole(_) => "CREATE ROLE".to_string(),
+        ast::Statement::AlterRole(_) => "ALTER ROLE".to_string(),
+        ast::Statement::DropRole { .. } => "DROP ROLE".to_string(),
         _ => "DDL".to_string(),
     }
 }
