@@ -221,8 +221,10 @@ impl Accumulator {
         match &self.ordered {
             None => self.state.result(self.function, self.data_type),
             Some((buffer, keys)) => {
-                let mut sorted: Vec<&Buffered> = buffer.iter().collect();
-                sorted.sort_by(|(a, _), (b, _)| compare_keys(a, b, keys));
+                let sorted = crate::sort::sort_cancellable(
+                    buffer.iter().collect::<Vec<&Buffered>>(),
+                    |(a, _), (b, _)| compare_keys(a, b, keys),
+                )?;
                 let mut replay = Accumulator {
                     ordered: None,
                     distinct: self.distinct.as_ref().map(|_| HashSet::new()),

@@ -26,6 +26,7 @@ pub mod project_set;
 pub mod sequences;
 pub mod series;
 pub mod setops;
+pub mod sort;
 pub mod subquery;
 pub mod system;
 pub mod upsert;

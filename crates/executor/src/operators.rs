@@ -444,7 +444,8 @@ impl Operator for SortOp<'_> {
             }
             let keys = self.keys;
             // Stable, like PostgreSQL's for equal keys in practice; descending reverses order.
-            keyed.sort_by(|(a, _), (b, _)| compare_keys(a, b, keys));
+            let keyed =
+                crate::sort::sort_cancellable(keyed, |(a, _), (b, _)| compare_keys(a, b, keys))?;
             self.sorted = keyed.into_iter().rev().map(|(_, row)| row).collect();
         }
         Ok(self.sorted.pop())

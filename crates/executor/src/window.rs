@@ -137,11 +137,10 @@ impl Sorted {
                 row,
             )?);
         }
-        let mut order: Vec<usize> = (0..rows.len()).collect();
-        order.sort_by(|&a, &b| {
+        let order = crate::sort::sort_cancellable((0..rows.len()).collect(), |&a, &b| {
             Value::sort_cmp_rows(&partition_keys[a], &partition_keys[b])
                 .then_with(|| compare_keys(&keys[a], &keys[b], &call.order_by))
-        });
+        })?;
         let mut partitions = Vec::new();
         let mut start = 0;
         for i in 1..=order.len() {
