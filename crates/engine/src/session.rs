@@ -149,6 +149,11 @@ impl Session {
         self.settings.lookup(name).ok().flatten()
     }
 
+    /// A number that changes whenever any of the session's settings does.
+    pub fn settings_version(&self) -> u64 {
+        self.settings.version()
+    }
+
     /// This session's process id as BackendKeyData and `pg_backend_pid()` report it.
     pub fn backend_pid(&self) -> i32 {
         self.info.backend_pid

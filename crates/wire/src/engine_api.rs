@@ -49,6 +49,12 @@ pub trait QuerySession: Send + 'static {
     /// the name.
     fn setting(&self, name: &str) -> Option<String>;
 
+    /// A number that changes whenever any setting does, so ParameterStatus reporting can skip
+    /// reading every reported setting after each statement; `None`: not tracked (always read).
+    fn settings_version(&self) -> Option<u64> {
+        None
+    }
+
     /// The process id BackendKeyData reports (and `pg_backend_pid()` returns).
     fn backend_pid(&self) -> i32;
 
@@ -127,6 +133,10 @@ impl QuerySession for Session {
 
     fn setting(&self, name: &str) -> Option<String> {
         Session::setting(self, name)
+    }
+
+    fn settings_version(&self) -> Option<u64> {
+        Some(Session::settings_version(self))
     }
 
     fn backend_pid(&self) -> i32 {

@@ -78,6 +78,9 @@ pub(super) struct ReportedParameters {
     user: String,
     server_version: String,
     sent: Vec<String>,
+    /// The session's settings version when they were last read (see
+    /// `QuerySession::settings_version`).
+    read_at_version: Option<u64>,
 }
 
 impl ReportedParameters {
@@ -86,6 +89,7 @@ impl ReportedParameters {
             user: user.to_owned(),
             server_version: server_version.to_owned(),
             sent: Vec::new(),
+            read_at_version: None,
         }
     }
 
@@ -113,6 +117,11 @@ impl ReportedParameters {
     /// Writes ParameterStatus for every reported parameter whose value changed since the last
     /// call (all of them on the first call).
     pub(super) fn report_changes(&mut self, session: &impl QuerySession, out: &mut BytesMut) {
+        let version = session.settings_version();
+        if version.is_some() && version == self.read_at_version {
+            return;
+        }
+        self.read_at_version = version;
         for (index, name) in REPORTED_PARAMETERS.iter().enumerate() {
             let value = self.value(session, name);
             if self.sent.get(index) != Some(&value) {

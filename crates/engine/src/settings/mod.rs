@@ -17,414 +17,81 @@ use db001_sql::ast;
 use db001_txn::IsolationLevel;
 use parking_lot::Mutex;
 
-/// What PostgreSQL says about a parameter (`pg_settings`).
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Parameter {
-    /// Canonical name, as `SHOW` prints it in the column header.
-    pub(crate) name: &'static str,
-    pub(crate) default: &'static str,
-    /// `bool`, `enum`, `integer`, `real` or `string`.
-    pub(crate) vartype: &'static str,
-    /// `user` (any session may set it) or `internal` (fixed).
-    pub(crate) context: &'static str,
-    pub(crate) unit: &'static str,
-    pub(crate) description: &'static str,
-}
+mod known;
 
-const fn parameter(
-    name: &'static str,
-    default: &'static str,
-    vartype: &'static str,
-    context: &'static str,
-    unit: &'static str,
-    description: &'static str,
-) -> Parameter {
-    Parameter {
-        name,
-        default,
-        vartype,
-        context,
-        unit,
-        description,
-    }
-}
-
-/// The parameters db001 knows, in `SHOW ALL` order (case-insensitive by name).
-pub(crate) const KNOWN: &[Parameter] = &[
-    parameter(
-        "application_name",
-        "",
-        "string",
-        "user",
-        "",
-        "Sets the application name to be reported in statistics and logs.",
-    ),
-    parameter(
-        "array_nulls",
-        "on",
-        "bool",
-        "user",
-        "",
-        "Enable input of NULL elements in arrays.",
-    ),
-    parameter(
-        "bytea_output",
-        "hex",
-        "enum",
-        "user",
-        "",
-        "Sets the output format for bytea.",
-    ),
-    parameter(
-        "client_encoding",
-        "UTF8",
-        "string",
-        "user",
-        "",
-        "Sets the client's character set encoding.",
-    ),
-    parameter(
-        "client_min_messages",
-        "notice",
-        "enum",
-        "user",
-        "",
-        "Sets the message levels that are sent to the client.",
-    ),
-    parameter(
-        "DateStyle",
-        "ISO, MDY",
-        "string",
-        "user",
-        "",
-        "Sets the display format for date and time values.",
-    ),
-    parameter(
-        "deadlock_timeout",
-        "1s",
-        "integer",
-        "user",
-        "ms",
-        "Sets the time to wait on a lock before checking for deadlock.",
-    ),
-    parameter(
-        "default_transaction_deferrable",
-        "off",
-        "bool",
-        "user",
-        "",
-        "Sets the default deferrable status of new transactions.",
-    ),
-    parameter(
-        "default_transaction_isolation",
-        "read committed",
-        "enum",
-        "user",
-        "",
-        "Sets the transaction isolation level of each new transaction.",
-    ),
-    parameter(
-        "default_transaction_read_only",
-        "off",
-        "bool",
-        "user",
-        "",
-        "Sets the default read-only status of new transactions.",
-    ),
-    parameter(
-        "escape_string_warning",
-        "on",
-        "bool",
-        "user",
-        "",
-        "Warn about backslash escapes in ordinary string literals.",
-    ),
-    parameter(
-        "extra_float_digits",
-        "1",
-        "integer",
-        "user",
-        "",
-        "Sets the number of digits displayed for floating-point values.",
-    ),
-    parameter(
-        "idle_in_transaction_session_timeout",
-        "0",
-        "integer",
-        "user",
-        "ms",
-        "Sets the maximum allowed idle time between queries, when in a transaction.",
-    ),
-    parameter(
-        "idle_session_timeout",
-        "0",
-        "integer",
-        "user",
-        "ms",
-        "Sets the maximum allowed idle time between queries, when not in a transaction.",
-    ),
-    parameter(
-        "in_hot_standby",
-        "off",
-        "bool",
-        "internal",
-        "",
-        "Shows whether hot standby is currently active.",
-    ),
-    parameter(
-        "integer_datetimes",
-        "on",
-        "bool",
-        "internal",
-        "",
-        "Shows whether datetimes are integer based.",
-    ),
-    parameter(
-        "IntervalStyle",
-        "postgres",
-        "enum",
-        "user",
-        "",
-        "Sets the display format for interval values.",
-    ),
-    parameter(
-        "is_superuser",
-        "on",
-        "bool",
-        "internal",
-        "",
-        "Shows whether the current user is a superuser.",
-    ),
-    parameter("jit", "off", "bool", "user", "", "Allow JIT compilation."),
-    parameter(
-        "lc_collate",
-        "C.UTF-8",
-        "string",
-        "internal",
-        "",
-        "Shows the collation order locale.",
-    ),
-    parameter(
-        "lc_ctype",
-        "C.UTF-8",
-        "string",
-        "internal",
-        "",
-        "Shows the character classification and case conversion locale.",
-    ),
-    parameter(
-        "lc_messages",
-        "C.UTF-8",
-        "string",
-        "user",
-        "",
-        "Sets the language in which messages are displayed.",
-    ),
-    parameter(
-        "lc_monetary",
-        "C.UTF-8",
-        "string",
-        "user",
-        "",
-        "Sets the locale for formatting monetary amounts.",
-    ),
-    parameter(
-        "lc_numeric",
-        "C.UTF-8",
-        "string",
-        "user",
-        "",
-        "Sets the locale for formatting numbers.",
-    ),
-    parameter(
-        "lc_time",
-        "C.UTF-8",
-        "string",
-        "user",
-        "",
-        "Sets the locale for formatting date and time values.",
-    ),
-    parameter(
-        "lock_timeout",
-        "0",
-        "integer",
-        "user",
-        "ms",
-        "Sets the maximum allowed duration of any wait for a lock.",
-    ),
-    parameter(
-        "max_connections",
-        "100",
-        "integer",
-        "internal",
-        "",
-        "Sets the maximum number of concurrent connections.",
-    ),
-    parameter(
-        "max_prepared_transactions",
-        "0",
-        "integer",
-        "internal",
-        "",
-        "Sets the maximum number of simultaneously prepared transactions.",
-    ),
-    parameter(
-        "max_identifier_length",
-        "63",
-        "integer",
-        "internal",
-        "",
-        "Shows the maximum identifier length.",
-    ),
-    parameter(
-        "password_encryption",
-        "scram-sha-256",
-        "enum",
-        "user",
-        "",
-        "Chooses the algorithm for encrypting passwords.",
-    ),
-    parameter(
-        "row_security",
-        "on",
-        "bool",
-        "user",
-        "",
-        "Enable row security.",
-    ),
-    parameter(
-        "search_path",
-        "\"$user\", public",
-        "string",
-        "user",
-        "",
-        "Sets the schema search order for names that are not schema-qualified.",
-    ),
-    parameter(
-        "server_encoding",
-        "UTF8",
-        "string",
-        "internal",
-        "",
-        "Shows the server (database) character set encoding.",
-    ),
-    parameter(
-        "server_version",
-        "15.0",
-        "string",
-        "internal",
-        "",
-        "Shows the server version.",
-    ),
-    parameter(
-        "server_version_num",
-        "150000",
-        "integer",
-        "internal",
-        "",
-        "Shows the server version as an integer.",
-    ),
-    parameter(
-        "session_authorization",
-        "",
-        "string",
-        "internal",
-        "",
-        "Sets the session user name.",
-    ),
-    parameter(
-        "standard_conforming_strings",
-        "on",
-        "bool",
-        "user",
-        "",
-        "Causes '...' strings to treat backslashes literally.",
-    ),
-    parameter(
-        "statement_timeout",
-        "0",
-        "integer",
-        "user",
-        "ms",
-        "Sets the maximum allowed duration of any statement.",
-    ),
-    parameter(
-        "synchronous_commit",
-        "on",
-        "enum",
-        "user",
-        "",
-        "Sets the current transaction's synchronization level.",
-    ),
-    parameter(
-        "TimeZone",
-        "UTC",
-        "string",
-        "user",
-        "",
-        "Sets the time zone for displaying and interpreting time stamps.",
-    ),
-    parameter(
-        "timezone_abbreviations",
-        "Default",
-        "string",
-        "user",
-        "",
-        "Selects a file of time zone abbreviations.",
-    ),
-    parameter(
-        "transaction_deferrable",
-        "off",
-        "bool",
-        "user",
-        "",
-        "Whether to defer a read-only serializable transaction until it can be executed with no possible serialization failures.",
-    ),
-    parameter(
-        "transaction_isolation",
-        "read committed",
-        "enum",
-        "user",
-        "",
-        "Sets the current transaction's isolation level.",
-    ),
-    parameter(
-        "transaction_read_only",
-        "off",
-        "bool",
-        "user",
-        "",
-        "Sets the current transaction's read-only status.",
-    ),
-    parameter(
-        "work_mem",
-        "4096",
-        "integer",
-        "user",
-        "kB",
-        "Sets the maximum memory to be used for query workspaces.",
-    ),
-    parameter(
-        "xmloption",
-        "content",
-        "enum",
-        "user",
-        "",
-        "Sets whether XML data in implicit parsing and serialization operations is to be considered as documents or content fragments.",
-    ),
-];
+pub(crate) use known::KNOWN;
 
 /// One session's settings; clones share the values (see the module docs).
 #[derive(Debug, Clone)]
 pub(crate) struct Settings {
-    values: Arc<Mutex<BTreeMap<String, String>>>,
+    values: Arc<Mutex<Values>>,
     synchronous_commit_default: bool,
+}
+
+/// The values by canonical name, and what every statement reads of them already parsed.
+#[derive(Debug)]
+struct Values {
+    map: BTreeMap<String, String>,
+    /// Bumped by every change, so readers of many values (the wire's ParameterStatus report
+    /// after each statement) can tell that nothing changed without reading them.
+    version: u64,
+    hot: Hot,
+}
+
+/// The settings read on every statement or transaction, parsed once per change instead of
+/// looked up and parsed each time.
+#[derive(Debug, Clone, Copy)]
+struct Hot {
+    statement_timeout: Option<Duration>,
+    lock_timeout: Option<Duration>,
+    deadlock_timeout: Duration,
+    synchronous_commit: bool,
+    default_isolation: IsolationLevel,
+    default_read_only: bool,
+    default_deferrable: bool,
+}
+
+impl Values {
+    fn new(map: BTreeMap<String, String>) -> Values {
+        let hot = Hot::of(&map);
+        Values {
+            map,
+            version: 0,
+            hot,
+        }
+    }
+
+    /// Changes the map and brings the parsed values and the version up to date.
+    fn change<T>(&mut self, edit: impl FnOnce(&mut BTreeMap<String, String>) -> T) -> T {
+        let result = edit(&mut self.map);
+        self.hot = Hot::of(&self.map);
+        self.version += 1;
+        result
+    }
+}
+
+impl Hot {
+    fn of(map: &BTreeMap<String, String>) -> Hot {
+        let get = |name: &str| map.get(name).map_or("", String::as_str);
+        Hot {
+            statement_timeout: nonzero(duration_ms(get("statement_timeout"))),
+            lock_timeout: nonzero(duration_ms(get("lock_timeout"))),
+            deadlock_timeout: Duration::from_millis(
+                duration_ms(get("deadlock_timeout")).map_or(1000, |ms| ms.max(1) as u64),
+            ),
+            synchronous_commit: get("synchronous_commit") != "off",
+            default_isolation: parse_isolation(get("default_transaction_isolation"))
+                .unwrap_or(IsolationLevel::ReadCommitted),
+            default_read_only: get("default_transaction_read_only") == "on",
+            default_deferrable: get("default_transaction_deferrable") == "on",
+        }
+    }
 }
 
 impl Settings {
     pub(crate) fn new(synchronous_commit: bool) -> Settings {
         Settings {
-            values: Arc::new(Mutex::new(defaults(synchronous_commit))),
+            values: Arc::new(Mutex::new(Values::new(defaults(synchronous_commit)))),
             synchronous_commit_default: synchronous_commit,
         }
     }
@@ -450,19 +117,30 @@ impl Settings {
 
     /// The value of a known setting.
     pub(crate) fn get(&self, name: &'static str) -> String {
-        self.values.lock().get(name).cloned().unwrap_or_default()
+        self.values
+            .lock()
+            .map
+            .get(name)
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// A number that changes whenever any value does.
+    pub(crate) fn version(&self) -> u64 {
+        self.values.lock().version
     }
 
     /// `current_setting(name [, missing_ok])` and `SHOW`: `None` for an unset placeholder.
     pub(crate) fn lookup(&self, name: &str) -> Result<Option<String>> {
         let key = Self::key(name)?;
-        Ok(self.values.lock().get(&key).cloned())
+        Ok(self.values.lock().map.get(&key).cloned())
     }
 
     /// Every set value with its canonical name, in name order (placeholders included).
     pub(crate) fn all(&self) -> Vec<(String, String)> {
         self.values
             .lock()
+            .map
             .iter()
             .map(|(name, value)| (name.clone(), value.clone()))
             .collect()
@@ -505,7 +183,9 @@ impl Settings {
             (Some(value), None) => value.to_string(),
             (None, _) => self.default_of(&key),
         };
-        self.values.lock().insert(key, value.clone());
+        self.values
+            .lock()
+            .change(|map| map.insert(key, value.clone()));
         Ok(value)
     }
 
@@ -515,19 +195,20 @@ impl Settings {
             Some(name) => {
                 let key = Self::key(name)?;
                 let default = self.default_of(&key);
-                self.values.lock().insert(key, default);
+                self.values.lock().change(|map| map.insert(key, default));
             }
             None => {
                 let fresh = defaults(self.synchronous_commit_default);
-                let mut values = self.values.lock();
-                // Fixed parameters (and the session's identity) survive RESET ALL.
-                let kept: Vec<(String, String)> = KNOWN
-                    .iter()
-                    .filter(|p| p.context == "internal")
-                    .filter_map(|p| values.get(p.name).map(|v| (p.name.to_string(), v.clone())))
-                    .collect();
-                *values = fresh;
-                values.extend(kept);
+                self.values.lock().change(|values| {
+                    // Fixed parameters (and the session's identity) survive RESET ALL.
+                    let kept: Vec<(String, String)> = KNOWN
+                        .iter()
+                        .filter(|p| p.context == "internal")
+                        .filter_map(|p| values.get(p.name).map(|v| (p.name.to_string(), v.clone())))
+                        .collect();
+                    *values = fresh;
+                    values.extend(kept);
+                });
             }
         }
         Ok(())
@@ -537,7 +218,7 @@ impl Settings {
     pub(crate) fn set_fixed(&self, name: &'static str, value: &str) {
         self.values
             .lock()
-            .insert(name.to_string(), value.to_string());
+            .change(|map| map.insert(name.to_string(), value.to_string()));
     }
 
     fn default_of(&self, key: &str) -> String {
@@ -551,27 +232,23 @@ impl Settings {
     }
 
     pub(crate) fn default_isolation(&self) -> IsolationLevel {
-        parse_isolation(&self.get("default_transaction_isolation"))
-            .unwrap_or(IsolationLevel::ReadCommitted)
+        self.values.lock().hot.default_isolation
     }
 
     pub(crate) fn default_read_only(&self) -> bool {
-        self.get("default_transaction_read_only") == "on"
+        self.values.lock().hot.default_read_only
     }
 
     pub(crate) fn synchronous_commit(&self) -> bool {
-        self.get("synchronous_commit") != "off"
+        self.values.lock().hot.synchronous_commit
     }
 
     pub(crate) fn default_deferrable(&self) -> bool {
-        self.get("default_transaction_deferrable") == "on"
+        self.values.lock().hot.default_deferrable
     }
 
     pub(crate) fn set_deferrable_default(&self, deferrable: bool) {
-        self.values.lock().insert(
-            "default_transaction_deferrable".to_string(),
-            on_off(deferrable).to_string(),
-        );
+        self.set_fixed("default_transaction_deferrable", on_off(deferrable));
     }
 
     /// Sets a value only the server decides (`max_prepared_transactions`), bypassing the
@@ -582,33 +259,25 @@ impl Settings {
 
     /// `statement_timeout`, `None` when 0 (no limit).
     pub(crate) fn statement_timeout(&self) -> Option<Duration> {
-        nonzero(duration_ms(&self.get("statement_timeout")))
+        self.values.lock().hot.statement_timeout
     }
 
     /// `lock_timeout`, `None` when 0 (no limit).
     pub(crate) fn lock_timeout(&self) -> Option<Duration> {
-        nonzero(duration_ms(&self.get("lock_timeout")))
+        self.values.lock().hot.lock_timeout
     }
 
     /// `deadlock_timeout`: how long a waiter waits before it looks for a deadlock.
     pub(crate) fn deadlock_timeout(&self) -> Duration {
-        Duration::from_millis(
-            duration_ms(&self.get("deadlock_timeout")).map_or(1000, |ms| ms.max(1) as u64),
-        )
+        self.values.lock().hot.deadlock_timeout
     }
 
     pub(crate) fn set_isolation_default(&self, level: IsolationLevel) {
-        self.values.lock().insert(
-            "default_transaction_isolation".to_string(),
-            level.name().to_string(),
-        );
+        self.set_fixed("default_transaction_isolation", level.name());
     }
 
     pub(crate) fn set_read_only_default(&self, read_only: bool) {
-        self.values.lock().insert(
-            "default_transaction_read_only".to_string(),
-            on_off(read_only).to_string(),
-        );
+        self.set_fixed("default_transaction_read_only", on_off(read_only));
     }
 }
 
@@ -805,6 +474,37 @@ fn validate(name: &'static str, value: &str) -> Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_change_moves_the_version_and_the_parsed_values() {
+        let settings = Settings::new(true);
+        let start = settings.version();
+        assert_eq!(settings.statement_timeout(), None);
+        settings
+            .set_text("statement_timeout", Some("2s"))
+            .expect("valid");
+        assert_eq!(settings.statement_timeout(), Some(Duration::from_secs(2)));
+        let after_set = settings.version();
+        assert!(after_set > start);
+        settings.set_isolation_default(IsolationLevel::Serializable);
+        assert_eq!(settings.default_isolation(), IsolationLevel::Serializable);
+        settings
+            .set_text("synchronous_commit", Some("off"))
+            .expect("valid");
+        assert!(!settings.synchronous_commit());
+        let before_reset = settings.version();
+        assert!(before_reset > after_set);
+        settings.reset(None).expect("reset all");
+        assert!(settings.version() > before_reset);
+        assert_eq!(settings.statement_timeout(), None);
+        assert!(settings.synchronous_commit());
+        assert_eq!(settings.default_isolation(), IsolationLevel::ReadCommitted);
+        // A clone shares the values, and so the version.
+        let clone = settings.clone();
+        clone.set_text("lock_timeout", Some("50ms")).expect("valid");
+        assert_eq!(settings.lock_timeout(), Some(Duration::from_millis(50)));
+        assert_eq!(settings.version(), clone.version());
+    }
 
     #[test]
     fn names_match_case_insensitively() {
