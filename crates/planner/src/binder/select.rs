@@ -29,8 +29,18 @@ pub(crate) struct BoundSelect {
 
 /// One select-list entry after `*` expansion.
 enum Entry<'q> {
-    Expr { expr: &'q ast::Expr, name: String },
-    Column { resolved: Resolved, name: String },
+    Expr {
+        expr: &'q ast::Expr,
+        name: String,
+    },
+    Column {
+        resolved: Resolved,
+        name: String,
+    },
+    /// `(expr).*`: one column per field of the composite `expr` (known once it is bound).
+    Fields {
+        expr: &'q ast::Expr,
+    },
 }
 
 impl Binder<'_> {
@@ -83,6 +93,10 @@ impl Binder<'_> {
         let mut entries = Vec::new();
         for item in &select.projection {
             match item {
+                ast::SelectItem::Expr {
+                    expr: ast::Expr::FieldWildcard { expr, .. },
+                    alias: None,
+                } => entries.push(Entry::Fields { expr }),
                 ast::SelectItem::Expr { expr, alias } => {
                     let name = alias
                         .as_ref()
@@ -174,7 +188,7 @@ impl Binder<'_> {
                     {
                         entries.iter().find(|entry| match entry {
                             Entry::Expr { name, .. } => *name == parts[0].value,
-                            Entry::Column { .. } => false,
+                            Entry::Column { .. } | Entry::Fields { .. } => false,
                         })
                     }
                     _ => None,
@@ -189,6 +203,12 @@ impl Binder<'_> {
                 Some(Entry::Expr { expr, .. }) => {
                     let (bound, data_type) = self.bind_expr(expr, scope)?;
                     (bound, data_type, strip_nested(expr).to_string())
+                }
+                Some(Entry::Fields { expr }) => {
+                    return Err(Error::feature_not_supported(
+                        "grouping by a row expansion (expr).* is not supported by db001",
+                    )
+                    .with_position(expr.span().position(self.sql)));
                 }
                 None => {
                     let (bound, data_type) = self.bind_expr(key, scope)?;
@@ -242,6 +262,13 @@ impl Binder<'_> {
         let mut exprs = Vec::with_capacity(entries.len());
         let mut columns = Vec::with_capacity(entries.len());
         for entry in entries {
+            if let Entry::Fields { expr } = entry {
+                for (bound, column) in self.bind_field_expansion(expr, scope)? {
+                    exprs.push(bound);
+                    columns.push(column);
+                }
+                continue;
+            }
             let (bound, column) = match entry {
                 Entry::Column { resolved, name } => {
                     let origin = resolved.position.map(|p| &scope.columns[p]);
@@ -277,6 +304,7 @@ impl Binder<'_> {
                     };
                     (bound, column)
                 }
+                Entry::Fields { .. } => continue,
             };
             exprs.push(bound);
             columns.push(column);
@@ -627,6 +655,8 @@ pub(crate) fn column_name(expr: &ast::Expr) -> String {
             ast::Expr::Array(..) => Some("array".to_string()),
             ast::Expr::Row(..) => Some("row".to_string()),
             ast::Expr::Nested(inner, _) => figure(inner),
+            ast::Expr::Subscript { expr, .. } => figure(expr),
+            ast::Expr::FieldSelect { field, .. } => Some(field.value.clone()),
             _ => None,
         }
     }
