@@ -605,8 +605,8 @@ mod tests {
         types.extend(ElementType::ALL.map(DataType::Array));
         for t in types {
             assert_eq!(DataType::from_oid(t.oid()), Some(t), "{t}");
-            if let Some(element) = t.element() {
-                assert_eq!(element.array_of(), Some(t));
+            if let DataType::Array(element) = t {
+                assert_eq!(element.data_type().array_of(), Some(t));
             }
         }
         assert_eq!(DataType::Array(ElementType::Int).oid(), 1007);
@@ -614,6 +614,10 @@ mod tests {
             DataType::from_oid(1009),
             Some(DataType::Array(ElementType::Text))
         );
+        assert_eq!(DataType::Oid.oid(), 26);
+        assert_eq!(DataType::Array(ElementType::Oid).oid(), 1028);
+        assert_eq!(DataType::Int2Vector.element(), Some(DataType::SmallInt));
+        assert_eq!(DataType::OidVector.element(), Some(DataType::Oid));
     }
 
     #[test]
