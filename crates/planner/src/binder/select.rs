@@ -638,15 +638,31 @@ pub(crate) fn sort_key(expr: Expr, item: &ast::OrderByExpr) -> SortKey {
     }
 }
 
-/// The name PostgreSQL gives a result column without an alias (`FigureColname`).
+/// The name PostgreSQL gives a result column without an alias (`FigureColname`): a cast
+/// keeps its operand's name only when that is a real name (a column, a function, ...), not
+/// itself a weak one (a type name, `case`, `array`, `row`: `'1'::int4::text` is `text`).
 pub(crate) fn column_name(expr: &ast::Expr) -> String {
+    fn is_weakly_named(expr: &ast::Expr) -> bool {
+        match expr {
+            ast::Expr::Cast { expr, .. } => is_weakly_named(expr) || figure(expr).is_none(),
+            ast::Expr::TypedString { .. }
+            | ast::Expr::Case { .. }
+            | ast::Expr::Array(..)
+            | ast::Expr::Row(..) => true,
+            ast::Expr::Nested(inner, _) => is_weakly_named(inner),
+            _ => false,
+        }
+    }
     fn figure(expr: &ast::Expr) -> Option<String> {
         match expr {
             ast::Expr::Column(parts) => parts.last().map(|p| p.value.clone()),
             ast::Expr::Function(call) => Some(call.name.name().value.clone()),
             ast::Expr::Cast {
                 expr, data_type, ..
-            } => figure(expr).or_else(|| Some(type_column_name(&data_type.name))),
+            } if !is_weakly_named(expr) => {
+                figure(expr).or_else(|| Some(type_column_name(&data_type.name)))
+            }
+            ast::Expr::Cast { data_type, .. } => Some(type_column_name(&data_type.name)),
             ast::Expr::TypedString { data_type, .. } => Some(type_column_name(&data_type.name)),
             ast::Expr::Case { .. } => Some("case".to_string()),
             ast::Expr::Exists { negated: false, .. } => Some("exists".to_string()),
