@@ -279,6 +279,14 @@ pub(crate) fn encode_type(data_type: DataType, out: &mut Vec<u8>) {
             out.push(20);
             encode_type(element.data_type(), out);
         }
+        DataType::Oid => out.push(21),
+        DataType::Int2Vector => out.push(22),
+        DataType::OidVector => out.push(23),
+        // Records are never column types (the binder refuses them); encoded for totality.
+        DataType::Record(db001_common::Composite::ExpandArray(element)) => {
+            out.push(24);
+            encode_type(element.data_type(), out);
+        }
     }
 }
 
@@ -322,6 +330,15 @@ fn decode_type_at(reader: &mut Reader<'_>, in_array: bool) -> Result<DataType> {
         17 => DataType::Uuid,
         18 => DataType::Json,
         19 => DataType::Jsonb,
+        21 => DataType::Oid,
+        22 => DataType::Int2Vector,
+        23 => DataType::OidVector,
+        24 if !in_array => {
+            let element = decode_type_at(reader, true)?;
+            DataType::Record(db001_common::Composite::ExpandArray(
+                ElementType::of(element).ok_or_else(|| corrupt("bad record field type"))?,
+            ))
+        }
         20 if !in_array => {
             let element = decode_type_at(reader, true)?;
             DataType::Array(

@@ -5,6 +5,13 @@
 //! `array_recv`); multi-dimensional values and explicit bounds (`'[0:1]={1,2}'`) are refused
 //! with 0A000 rather than flattened.
 //!
+//! `int2vector` and `oidvector` (the catalog's `indkey`, `proargtypes`) are arrays too, as in
+//! PostgreSQL: [`Array::vector`] marks them, their subscripts start at 0 and their text is
+//! `1 2 3` (see [`crate::oid`]). Casting one to `smallint[]` / `oid[]` keeps the lower bound
+//! 0, which then shows as `[0:1]={1,2}` as in PostgreSQL; such arrays exist only through that
+//! cast (input of explicit bounds is still refused), and functions that build a new array
+//! from one start it at 1.
+//!
 //! Arrays order as PostgreSQL's `array_cmp`: element by element with the element type's
 //! order, NULL elements after all others, then the shorter array first. SQL `=` and `<` on
 //! arrays use that same total order (so `ARRAY[1,NULL] = ARRAY[1,NULL]` is true, as in
@@ -22,12 +29,51 @@ use crate::value::Value;
 pub struct Array {
     pub element: ElementType,
     pub values: Vec<Value>,
+    /// The subscript of the first element: 1, or 0 for vectors and arrays cast from them.
+    pub lower_bound: i32,
+    /// Whether this is an `int2vector` (`smallint` elements) or `oidvector` (`oid` elements)
+    /// rather than an array of its element type.
+    pub vector: bool,
 }
 
 impl Array {
     /// An array of `values` (each already of the element type, or NULL).
     pub fn new(element: ElementType, values: Vec<Value>) -> Array {
-        Array { element, values }
+        Array {
+            element,
+            values,
+            lower_bound: 1,
+            vector: false,
+        }
+    }
+
+    /// An `int2vector` (`element` is `SmallInt`) or `oidvector` (`Oid`) of `values`.
+    pub fn vector(element: ElementType, values: Vec<Value>) -> Array {
+        Array {
+            element,
+            values,
+            lower_bound: 0,
+            vector: true,
+        }
+    }
+
+    /// The value's type: the array type, or `int2vector` / `oidvector`.
+    pub fn data_type(&self) -> DataType {
+        match (self.vector, self.element) {
+            (true, ElementType::SmallInt) => DataType::Int2Vector,
+            (true, ElementType::Oid) => DataType::OidVector,
+            _ => DataType::Array(self.element),
+        }
+    }
+
+    /// The element at subscript `index` (PostgreSQL's subscripting: NULL out of bounds).
+    pub fn get(&self, index: i64) -> Value {
+        index
+            .checked_sub(i64::from(self.lower_bound))
+            .and_then(|offset| usize::try_from(offset).ok())
+            .and_then(|offset| self.values.get(offset))
+            .cloned()
+            .unwrap_or(Value::Null)
     }
 
     /// The array as a value.
@@ -64,8 +110,17 @@ fn needs_quotes(text: &str) -> bool {
             .any(|c| matches!(c, '{' | '}' | ',' | '"' | '\\') || crate::text::is_pg_space(c))
 }
 
-/// `array_out`: `{1,2,NULL,"a b"}`.
+/// `array_out`: `{1,2,NULL,"a b"}`, `[0:1]={1,2}` when the lower bound is not 1; the
+/// vectors' output functions: `1 2`.
 pub fn write_array(array: &Array, out: &mut String) {
+    if array.vector {
+        crate::oid::write_vector(array, out);
+        return;
+    }
+    if array.lower_bound != 1 && !array.values.is_empty() {
+        let upper = i64::from(array.lower_bound) + array.values.len() as i64 - 1;
+        out.push_str(&format!("[{}:{upper}]=", array.lower_bound));
+    }
     out.push('{');
     for (index, value) in array.values.iter().enumerate() {
         if index > 0 {
@@ -219,7 +274,7 @@ pub fn encode_array_binary(array: &Array, out: &mut Vec<u8>) {
     out.extend_from_slice(&element_type.oid().to_be_bytes());
     if dimensions == 1 {
         out.extend_from_slice(&(array.values.len() as i32).to_be_bytes());
-        out.extend_from_slice(&1i32.to_be_bytes());
+        out.extend_from_slice(&array.lower_bound.to_be_bytes());
     }
     for value in &array.values {
         if value.is_null() {
@@ -245,6 +300,15 @@ fn incorrect() -> Error {
 
 /// `array_recv` for a one-dimensional array of `element`.
 pub fn decode_array_binary(element: ElementType, bytes: &[u8]) -> Result<Array> {
+    decode_binary_with_lower_bound(element, bytes, 1)
+}
+
+/// `array_recv` accepting one lower bound: 1 for arrays, 0 for the vectors.
+pub(crate) fn decode_binary_with_lower_bound(
+    element: ElementType,
+    bytes: &[u8],
+    lower_bound: i32,
+) -> Result<Array> {
     let mut rest = bytes;
     let i32_field = |rest: &mut &[u8]| -> Result<i32> {
         if rest.len() < 4 {
@@ -293,10 +357,10 @@ pub fn decode_array_binary(element: ElementType, bytes: &[u8]) -> Result<Array> 
         if length < 0 {
             return Err(incorrect());
         }
-        if lower != 1 && length > 0 {
-            return Err(Error::feature_not_supported(
-                "array lower bounds other than 1 are not supported by db001",
-            ));
+        if lower != lower_bound && length > 0 {
+            return Err(Error::feature_not_supported(format!(
+                "array lower bounds other than {lower_bound} are not supported by db001 here"
+            )));
         }
         length as usize
     } else {

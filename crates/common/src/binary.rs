@@ -14,7 +14,9 @@
 //! | `time` | i64 microseconds since midnight |
 //! | `interval` | i64 microseconds, i32 days, i32 months |
 //! | `uuid` | the 16 bytes |
-//! | arrays | see [`crate::array`] |
+//! | `oid` | four bytes, big-endian unsigned |
+//! | arrays, `int2vector`, `oidvector` | see [`crate::array`] and [`crate::oid`] |
+//! | `record` | see [`crate::record`] |
 //!
 //! Decoding follows PostgreSQL's errors: too few bytes is 08P01 `insufficient data left in
 //! message` (raised by `pq_getmsgint` in PostgreSQL); bytes left over are 22P03 `incorrect
@@ -214,6 +216,8 @@ impl Value {
             }
             Value::Uuid(uuid) => out.extend_from_slice(uuid),
             Value::Array(array) => crate::array::encode_array_binary(array, out),
+            Value::Oid(v) => out.extend_from_slice(&v.to_be_bytes()),
+            Value::Record(record) => crate::record::encode_record_binary(record, out),
         }
     }
 
@@ -324,6 +328,16 @@ impl Value {
             DataType::Array(element) => {
                 let array = crate::array::decode_array_binary(element, reader.take(bytes.len())?)?;
                 array.into_value()
+            }
+            DataType::Oid => Value::Oid(u32::from_be_bytes(reader.array()?)),
+            DataType::Int2Vector | DataType::OidVector => {
+                let element = ty.array_element().expect("vectors have an element type");
+                crate::oid::decode_vector_binary(element, reader.take(bytes.len())?)?.into_value()
+            }
+            DataType::Record(_) => {
+                return Err(Error::feature_not_supported(
+                    "input of anonymous composite types is not implemented",
+                ));
             }
         };
         reader.finish()?;

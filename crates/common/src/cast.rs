@@ -29,6 +29,10 @@
 //! | array → array | element by element, with the same context |
 //! | any → numeric(p,s) | rounds to `s`, 22003 `numeric field overflow` |
 //! | bool ↔ integer | `int4` only, as PostgreSQL: 0 is false, anything else true; true is 1 |
+//! | smallint, integer → oid | the 32 bits as unsigned (`(-1)::oid` is 4294967295) |
+//! | bigint → oid | 22003 `OID out of range` outside 0..=4294967295 |
+//! | oid → integer / bigint | the 32 bits as signed / the value |
+//! | int2vector / oidvector → smallint[] / oid[] | the elements, lower bound 0 kept |
 //! | text, varchar, char → any | the type's input function ([`Value::parse_text`]) |
 //! | any → text | the output function, except bool → `true`/`false` (PostgreSQL's `booltext`) |
 //! | NULL → any | NULL |
@@ -56,6 +60,7 @@ pub fn cannot_cast(from: &DataType, to: &DataType) -> Error {
 /// (`Implicit` < `Assignment` < `Explicit`), or `None` when no cast exists. Type modifiers are
 /// ignored: a cast between the same base types is always implicit (a length coercion).
 pub fn cast_context(from: DataType, to: DataType) -> Option<CastKind> {
+    use crate::types::ElementType as T2;
     use CastKind::{Assignment, Explicit, Implicit};
     use DataType as T;
     let from = from.without_modifier();
@@ -71,6 +76,12 @@ pub fn cast_context(from: DataType, to: DataType) -> Option<CastKind> {
     };
     Some(match (from, to) {
         (T::Array(a), T::Array(b)) => return cast_context(a.data_type(), b.data_type()),
+        (T::SmallInt | T::Int | T::BigInt, T::Oid) => Implicit,
+        (T::Oid, T::Int | T::BigInt) => Assignment,
+        (T::Oid, _) if to.is_numeric() => return None,
+        (T::Int2Vector, T::Array(T2::SmallInt)) | (T::OidVector, T::Array(T2::Oid)) => Implicit,
+        (T::Record(_), _) | (_, T::Record(_)) => return None,
+        (T::Int2Vector | T::OidVector, _) if !to.is_string() => return None,
         (a, b) if integer_rank(a).is_some() && integer_rank(b).is_some() => {
             if integer_rank(a) < integer_rank(b) {
                 Implicit
@@ -255,6 +266,9 @@ impl Value {
                     Value::Int16(_) | Value::Int32(_) | Value::Int64(_) => {
                         self.as_i64().expect("an integer variant")
                     }
+                    // `oid` → `integer` keeps the bits; → `bigint` the value.
+                    Value::Oid(v) if to == DataType::Int => i64::from(*v as i32),
+                    Value::Oid(v) if to == DataType::BigInt => i64::from(*v),
                     Value::Float32(f) => float(f64::from(*f))?,
                     Value::Float64(f) => float(*f)?,
                     Value::Numeric(n) => match to {
@@ -366,10 +380,35 @@ impl Value {
                 Value::Uuid(uuid) => Ok(Value::Uuid(*uuid)),
                 _ => Err(cannot()),
             },
-            DataType::Array(element) => match self {
-                Value::Array(array) if array.element == element => {
+            DataType::Oid => match self {
+                Value::Oid(v) => Ok(Value::Oid(*v)),
+                Value::Int16(v) => Ok(Value::Oid(i32::from(*v) as u32)),
+                Value::Int32(v) => Ok(Value::Oid(*v as u32)),
+                Value::Int64(v) => Ok(Value::Oid(
+                    u32::try_from(*v).map_err(|_| crate::oid::oid_out_of_range())?,
+                )),
+                _ => Err(cannot()),
+            },
+            DataType::Int2Vector | DataType::OidVector => match self {
+                Value::Array(array) if array.vector && array.data_type() == to => {
                     Ok(Value::Array(Arc::clone(array)))
                 }
+                _ => Err(cannot()),
+            },
+            DataType::Record(_) => match self {
+                Value::Record(record) if DataType::Record(record.composite) == to => {
+                    Ok(self.clone())
+                }
+                _ => Err(cannot()),
+            },
+            DataType::Array(element) => match self {
+                Value::Array(array) if array.element == element && !array.vector => {
+                    Ok(Value::Array(Arc::clone(array)))
+                }
+                Value::Array(array) if array.vector => match crate::oid::relabel(array, to) {
+                    Some(relabelled) => Ok(relabelled?.into_value()),
+                    None => Err(cannot()),
+                },
                 Value::Array(array) => {
                     let target = element.data_type();
                     let values = array

@@ -42,6 +42,8 @@ impl Number {
             Value::Int16(v) => Some(Number::Integer(i64::from(*v))),
             Value::Int32(v) => Some(Number::Integer(i64::from(*v))),
             Value::Int64(v) => Some(Number::Integer(*v)),
+            // Unsigned: 4294967295 is the greatest oid, as in PostgreSQL.
+            Value::Oid(v) => Some(Number::Integer(i64::from(*v))),
             Value::Numeric(n) => Some(Number::Numeric(*n)),
             Value::Float32(f) => Some(Number::Float(f64::from(*f))),
             Value::Float64(f) => Some(Number::Float(*f)),
@@ -114,6 +116,7 @@ fn family_rank(value: &Value) -> u8 {
     match value {
         Value::Bool(_) => 0,
         Value::Int16(_) | Value::Int32(_) | Value::Int64(_) | Value::Numeric(_) => 1,
+        Value::Oid(_) => 1,
         Value::Float32(_) | Value::Float64(_) => 1,
         Value::Text(_) | Value::Bpchar(_) => 2,
         Value::Bytea(_) => 3,
@@ -125,7 +128,8 @@ fn family_rank(value: &Value) -> u8 {
         Value::Json(_) => 9,
         Value::Jsonb(_) => 10,
         Value::Array(_) => 11,
-        Value::Null => 12,
+        Value::Record(_) => 12,
+        Value::Null => 13,
     }
 }
 
@@ -202,6 +206,7 @@ impl Value {
             (Value::Uuid(a), Value::Uuid(b)) => Ok(Some(a.cmp(b))),
             (Value::Jsonb(a), Value::Jsonb(b)) => Ok(Some(a.compare(b))),
             (Value::Array(a), Value::Array(b)) => Ok(Some(a.compare(b))),
+            (Value::Record(a), Value::Record(b)) => Ok(Some(a.compare(b))),
             _ => Err(operator_does_not_exist(
                 "=",
                 &self.data_type(),
@@ -233,6 +238,7 @@ impl Value {
             (Value::Json(a), Value::Json(b)) => a.as_bytes().cmp(b.as_bytes()),
             (Value::Jsonb(a), Value::Jsonb(b)) => a.compare(b),
             (Value::Array(a), Value::Array(b)) => a.compare(b),
+            (Value::Record(a), Value::Record(b)) => a.compare(b),
             _ => family_rank(self).cmp(&family_rank(other)),
         }
     }
@@ -286,6 +292,7 @@ const HASH_UUID: u8 = 11;
 const HASH_JSON: u8 = 12;
 const HASH_JSONB: u8 = 13;
 const HASH_ARRAY: u8 = 14;
+const HASH_RECORD: u8 = 15;
 
 fn hash_float<H: Hasher>(value: f64, state: &mut H) {
     const TWO_POW_63: f64 = 9_223_372_036_854_775_808.0;
@@ -313,6 +320,10 @@ impl Hash for Value {
             Value::Int16(_) | Value::Int32(_) | Value::Int64(_) => {
                 HASH_INTEGER.hash(state);
                 self.as_i64().expect("an integer variant").hash(state);
+            }
+            Value::Oid(v) => {
+                HASH_INTEGER.hash(state);
+                i64::from(*v).hash(state);
             }
             Value::Float32(f) => hash_float(f64::from(*f), state),
             Value::Float64(f) => hash_float(*f, state),
@@ -369,6 +380,12 @@ impl Hash for Value {
                 HASH_ARRAY.hash(state);
                 array.values.len().hash(state);
                 for value in &array.values {
+                    value.hash(state);
+                }
+            }
+            Value::Record(record) => {
+                HASH_RECORD.hash(state);
+                for value in &record.values {
                     value.hash(state);
                 }
             }

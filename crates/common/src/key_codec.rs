@@ -19,7 +19,8 @@
 //!          | 0x44 bytes:[u8; 16]                uuid
 //!          | 0x45 escaped-utf8 0x00 0x01        json (by text; PostgreSQL has no json order)
 //!          | 0x46 jsonb-key                     jsonb (see `json::order`)
-//!          | 0x50 (0x01 element)* 0x00          array (NULL elements are 0x01 0xF0)
+//!          | 0x50 (0x01 element)* 0x00          array, int2vector, oidvector (NULL elements are 0x01 0xF0)
+//!          | 0x51 (0x01 element)* 0x00          record (its fields)
 //!          | 0xF0                               NULL (sorts after every value, as ASC NULLS LAST)
 //! escaped := 0x00 becomes 0x00 0xFF, other bytes unchanged
 //! ```
@@ -80,6 +81,7 @@ const TAG_UUID: u8 = 0x44;
 const TAG_JSON: u8 = 0x45;
 const TAG_JSONB: u8 = 0x46;
 const TAG_ARRAY: u8 = 0x50;
+const TAG_RECORD: u8 = 0x51;
 const ARRAY_ELEMENT: u8 = 0x01;
 const ARRAY_END: u8 = 0x00;
 const TAG_NULL: u8 = 0xF0;
@@ -171,8 +173,11 @@ fn encode_value(value: &Value, out: &mut Vec<u8>) {
             out.push(TAG_BOOL);
             out.push(u8::from(*b));
         }
-        Value::Int16(_) | Value::Int32(_) | Value::Int64(_) => {
-            let integer = value.as_i64().expect("an integer variant");
+        Value::Int16(_) | Value::Int32(_) | Value::Int64(_) | Value::Oid(_) => {
+            let integer = match value {
+                Value::Oid(v) => i64::from(*v),
+                other => other.as_i64().expect("an integer variant"),
+            };
             let (floor, exact) = integer_floor(integer);
             out.push(TAG_NUMBER);
             out.extend_from_slice(&float_bytes(floor));
@@ -231,6 +236,14 @@ fn encode_value(value: &Value, out: &mut Vec<u8>) {
             for element in &array.values {
                 out.push(ARRAY_ELEMENT);
                 encode_value(element, out);
+            }
+            out.push(ARRAY_END);
+        }
+        Value::Record(record) => {
+            out.push(TAG_RECORD);
+            for field in &record.values {
+                out.push(ARRAY_ELEMENT);
+                encode_value(field, out);
             }
             out.push(ARRAY_END);
         }
@@ -392,6 +405,7 @@ fn number_value(ty: DataType, floor: f64, residual: Option<Numeric>) -> Result<V
         }
         DataType::Int => Value::Int32(integer(i64::from(i32::MIN), i64::from(i32::MAX))? as i32),
         DataType::BigInt => Value::Int64(integer(i64::MIN, i64::MAX)?),
+        DataType::Oid => Value::Oid(integer(0, i64::from(u32::MAX))? as u32),
         DataType::Double => Value::Float64(residual.map_or(floor, |n| n.to_f64())),
         DataType::Real => Value::Float32(residual.map_or(floor, |n| n.to_f64()) as f32),
         DataType::Numeric(_) | DataType::Unknown => match residual {
@@ -417,6 +431,27 @@ pub fn decode_key(bytes: &[u8], types: &[DataType]) -> Result<Row> {
     Ok(row)
 }
 
+/// The elements of an array or the fields of a record, up to its end marker; `type_of`
+/// gives the type of the element at an index (`None`: more than the type has).
+fn decode_elements(
+    reader: &mut Reader<'_>,
+    type_of: impl Fn(usize) -> Option<DataType>,
+    depth: usize,
+) -> Result<Vec<Value>> {
+    let mut values = Vec::new();
+    loop {
+        match reader.byte()? {
+            ARRAY_END => return Ok(values),
+            ARRAY_ELEMENT => {
+                let element_type =
+                    type_of(values.len()).ok_or_else(|| corrupted("too many record fields"))?;
+                values.push(decode_value(reader, element_type, depth + 1)?)
+            }
+            _ => return Err(corrupted("bad array element marker")),
+        }
+    }
+}
+
 fn decode_value(reader: &mut Reader<'_>, ty: DataType, depth: usize) -> Result<Value> {
     let tag = reader.byte()?;
     let is = |wanted: DataType| ty.without_modifier() == wanted || ty == DataType::Unknown;
@@ -427,7 +462,7 @@ fn decode_value(reader: &mut Reader<'_>, ty: DataType, depth: usize) -> Result<V
             1 => Value::Bool(true),
             _ => return Err(corrupted("bad boolean")),
         },
-        (TAG_NUMBER, _) if ty.is_numeric() || ty == DataType::Unknown => {
+        (TAG_NUMBER, _) if ty.is_numeric() || ty == DataType::Oid || ty == DataType::Unknown => {
             let (floor, residual) = reader.number()?;
             number_value(ty, floor, residual)?
         }
@@ -476,18 +511,21 @@ fn decode_value(reader: &mut Reader<'_>, ty: DataType, depth: usize) -> Result<V
             reader.bytes = rest;
             Value::Jsonb(Arc::new(document))
         }
-        (TAG_ARRAY, DataType::Array(element)) if depth == 0 => {
-            let mut values = Vec::new();
-            loop {
-                match reader.byte()? {
-                    ARRAY_END => break,
-                    ARRAY_ELEMENT => {
-                        values.push(decode_value(reader, element.data_type(), depth + 1)?)
-                    }
-                    _ => return Err(corrupted("bad array element marker")),
-                }
+        (TAG_ARRAY, DataType::Array(_) | DataType::Int2Vector | DataType::OidVector)
+            if depth == 0 =>
+        {
+            let element = ty.array_element().expect("an array type");
+            let values = decode_elements(reader, |_| Some(element.data_type()), depth)?;
+            if matches!(ty, DataType::Array(_)) {
+                Array::new(element, values).into_value()
+            } else {
+                Array::vector(element, values).into_value()
             }
-            Array::new(element, values).into_value()
+        }
+        (TAG_RECORD, DataType::Record(composite)) if depth == 0 => {
+            let fields = composite.fields();
+            let values = decode_elements(reader, |index| fields.get(index).map(|f| f.1), depth)?;
+            Value::Record(Arc::new(crate::record::Record { composite, values }))
         }
         _ => {
             return Err(corrupted(&format!(

@@ -5,7 +5,8 @@
 //! about SQL text, storage or the network, so every crate can depend on it without cycles.
 //!
 //! The value layer gives PostgreSQL 15's answers byte for byte: input and output functions
-//! ([`text`], [`datetime`], [`bytea`], [`uuid`], [`json`], [`array`]), the binary wire format
+//! ([`text`], [`datetime`], [`bytea`], [`uuid`], [`json`], [`array`], [`oid`],
+//! [`record`]), the binary wire format
 //! ([`binary`]), casts ([`cast`]),
 //! comparison and hashing ([`compare`]), arithmetic ([`ops`]) and exact decimals
 //! ([`numeric`]). Two byte layouts of db001's own live here too because every layer shares
@@ -24,7 +25,9 @@ pub mod error;
 pub mod json;
 pub mod key_codec;
 pub mod numeric;
+pub mod oid;
 pub mod ops;
+pub mod record;
 pub mod row_codec;
 pub mod text;
 pub mod types;
@@ -35,5 +38,5 @@ pub use cast::cast_context;
 pub use datetime::interval::Interval;
 pub use error::{Error, Result, Severity, SqlState};
 pub use numeric::Numeric;
-pub use types::{DataType, ElementType, NumericTypmod, Oid, TypeCategory};
+pub use types::{Composite, DataType, ElementType, NumericTypmod, Oid, TypeCategory};
 pub use value::{CastKind, Row, Value};

@@ -29,6 +29,12 @@
 //!         | 0x12 length:varint utf8-bytes{length}  json (the text as given)
 //!         | 0x13 length:varint utf8-bytes{length}  jsonb (its normalised text, re-parsed on read)
 //!         | 0x14 element:u8 count:varint value{count}  array (element = index in `ElementType::ALL`)
+//!         | 0x15 varint                            oid
+//!         | 0x16 element:u8 count:varint value{count}  int2vector / oidvector (lower bound 0)
+//!         | 0x17 element:u8 lower:zigzag-varint count:varint value{count}
+//!                                                  array whose lower bound is not 1
+//!         | 0x18 shape:u8 element:u8 count:varint value{count}
+//!                                                  record (shape 0: `_pg_expandarray`'s)
 //! varint := LEB128: 7 bits per byte, low group first, high bit set on all but the last byte
 //! zigzag := (n << 1) ^ (n >> 63), so small negative numbers stay short
 //! ```
@@ -45,7 +51,8 @@ use crate::datetime::interval::Interval;
 use crate::error::{Error, Result, SqlState};
 use crate::json::Jsonb;
 use crate::numeric::Numeric;
-use crate::types::ElementType;
+use crate::record::Record;
+use crate::types::{Composite, ElementType};
 use crate::value::{Row, Value};
 
 /// The current row format version, the first byte of every encoded row.
@@ -72,6 +79,10 @@ const TAG_UUID: u8 = 0x11;
 const TAG_JSON: u8 = 0x12;
 const TAG_JSONB: u8 = 0x13;
 const TAG_ARRAY: u8 = 0x14;
+const TAG_OID: u8 = 0x15;
+const TAG_VECTOR: u8 = 0x16;
+const TAG_ARRAY_BOUNDED: u8 = 0x17;
+const TAG_RECORD: u8 = 0x18;
 
 /// Arrays nest at most this deep in a stored row (db001 arrays are one-dimensional, so one).
 const ARRAY_DEPTH_MAX: usize = 1;
@@ -179,18 +190,45 @@ fn encode_value(value: &Value, out: &mut Vec<u8>) {
             out.extend_from_slice(uuid);
         }
         Value::Array(array) => {
-            out.push(TAG_ARRAY);
-            let index = ElementType::ALL
-                .iter()
-                .position(|element| *element == array.element)
-                .expect("every element type is in ElementType::ALL");
-            out.push(index as u8);
+            if array.vector {
+                out.push(TAG_VECTOR);
+                out.push(element_number(array.element));
+            } else if array.lower_bound != 1 {
+                out.push(TAG_ARRAY_BOUNDED);
+                out.push(element_number(array.element));
+                write_varint(zigzag(i64::from(array.lower_bound)), out);
+            } else {
+                out.push(TAG_ARRAY);
+                out.push(element_number(array.element));
+            }
             write_varint(array.values.len() as u128, out);
             for value in &array.values {
                 encode_value(value, out);
             }
         }
+        Value::Oid(v) => {
+            out.push(TAG_OID);
+            write_varint(u128::from(*v), out);
+        }
+        Value::Record(record) => {
+            out.push(TAG_RECORD);
+            let Composite::ExpandArray(element) = record.composite;
+            out.push(0);
+            out.push(element_number(element));
+            write_varint(record.values.len() as u128, out);
+            for value in &record.values {
+                encode_value(value, out);
+            }
+        }
     }
+}
+
+/// An element type's number in the format: its index in [`ElementType::ALL`].
+fn element_number(element: ElementType) -> u8 {
+    ElementType::ALL
+        .iter()
+        .position(|candidate| *candidate == element)
+        .expect("every element type is in ElementType::ALL") as u8
 }
 
 fn write_bytes(tag: u8, bytes: &[u8], out: &mut Vec<u8>) {
@@ -342,25 +380,63 @@ impl<'a> Reader<'a> {
                 Value::Interval(Interval::new(months, days, self.integer()?))
             }
             TAG_UUID => Value::Uuid(self.take(16)?.try_into().expect("sixteen bytes")),
-            TAG_ARRAY => {
+            tag @ (TAG_ARRAY | TAG_VECTOR | TAG_ARRAY_BOUNDED) => {
                 if depth >= ARRAY_DEPTH_MAX {
                     return Err(corrupted("arrays nested too deeply"));
                 }
-                let element = *ElementType::ALL
-                    .get(usize::from(self.byte()?))
-                    .ok_or_else(|| corrupted("unknown array element type"))?;
-                let count = self.varint(32)?;
-                if count > self.bytes.len() as u128 {
-                    return Err(corrupted("array length exceeds the row's length"));
+                let element = self.element()?;
+                let lower_bound = if tag == TAG_ARRAY_BOUNDED {
+                    self.int32("array lower bound")?
+                } else {
+                    1
+                };
+                let values = self.values(depth)?;
+                let mut array = if tag == TAG_VECTOR {
+                    Array::vector(element, values)
+                } else {
+                    Array::new(element, values)
+                };
+                if tag == TAG_ARRAY_BOUNDED {
+                    array.lower_bound = lower_bound;
                 }
-                let mut values = Vec::with_capacity(count as usize);
-                for _ in 0..count {
-                    values.push(self.value_at(depth + 1)?);
+                array.into_value()
+            }
+            TAG_OID => Value::Oid(
+                u32::try_from(self.varint(32)?).map_err(|_| corrupted("oid out of range"))?,
+            ),
+            TAG_RECORD => {
+                if depth >= ARRAY_DEPTH_MAX {
+                    return Err(corrupted("records nested too deeply"));
                 }
-                Array::new(element, values).into_value()
+                if self.byte()? != 0 {
+                    return Err(corrupted("unknown record shape"));
+                }
+                let composite = Composite::ExpandArray(self.element()?);
+                let values = self.values(depth)?;
+                Value::Record(Arc::new(Record { composite, values }))
             }
             tag => return Err(corrupted(&format!("unknown value tag {tag:#04x}"))),
         })
+    }
+
+    fn element(&mut self) -> Result<ElementType> {
+        ElementType::ALL
+            .get(usize::from(self.byte()?))
+            .copied()
+            .ok_or_else(|| corrupted("unknown array element type"))
+    }
+
+    /// A count, then that many values one level down.
+    fn values(&mut self, depth: usize) -> Result<Vec<Value>> {
+        let count = self.varint(32)?;
+        if count > self.bytes.len() as u128 {
+            return Err(corrupted("array length exceeds the row's length"));
+        }
+        let mut values = Vec::with_capacity(count as usize);
+        for _ in 0..count {
+            values.push(self.value_at(depth + 1)?);
+        }
+        Ok(values)
     }
 
     /// Skips one value without building it.
@@ -387,15 +463,27 @@ impl<'a> Reader<'a> {
             TAG_BPCHAR | TAG_BYTEA | TAG_JSON | TAG_JSONB => {
                 self.bytes_field()?;
             }
-            TAG_ARRAY => {
+            TAG_OID => {
+                self.varint(32)?;
+            }
+            tag @ (TAG_ARRAY | TAG_VECTOR | TAG_ARRAY_BOUNDED | TAG_RECORD) => {
                 self.byte()?;
+                if tag == TAG_ARRAY_BOUNDED {
+                    self.varint(64)?;
+                }
+                if tag == TAG_RECORD {
+                    self.byte()?;
+                }
                 let count = self.varint(32)?;
                 if count > self.bytes.len() as u128 {
                     return Err(corrupted("array length exceeds the row's length"));
                 }
                 for _ in 0..count {
                     // Elements are scalars: a nested array tag cannot be genuine.
-                    if self.bytes.first() == Some(&TAG_ARRAY) {
+                    if matches!(
+                        self.bytes.first(),
+                        Some(&(TAG_ARRAY | TAG_VECTOR | TAG_ARRAY_BOUNDED | TAG_RECORD))
+                    ) {
                         return Err(corrupted("arrays nested too deeply"));
                     }
                     self.skip()?;

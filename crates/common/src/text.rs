@@ -359,6 +359,16 @@ impl Value {
             }
             DataType::Jsonb => Value::Jsonb(Arc::new(Jsonb::parse(text)?)),
             DataType::Array(element) => array::parse_array(element, text)?.into_value(),
+            DataType::Oid => Value::Oid(crate::oid::parse_oid(text)?),
+            DataType::Int2Vector | DataType::OidVector => {
+                let element = ty.array_element().expect("vectors have an element type");
+                crate::oid::parse_vector(element, text)?.into_value()
+            }
+            DataType::Record(_) => {
+                return Err(Error::feature_not_supported(
+                    "input of anonymous composite types is not implemented",
+                ));
+            }
         })
     }
 
@@ -385,6 +395,8 @@ impl Value {
             Value::Uuid(uuid) => crate::uuid::write_uuid(uuid, out),
             Value::Jsonb(document) => document.write(out),
             Value::Array(array) => array::write_array(array, out),
+            Value::Oid(v) => write!(out, "{v}").expect("writing to a String cannot fail"),
+            Value::Record(record) => crate::record::write_record(record, out),
         }
     }
 

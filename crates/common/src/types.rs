@@ -50,6 +50,16 @@ pub enum DataType {
     Jsonb,
     /// A one-dimensional array of the element type (`integer[]`, `text[]`, ...).
     Array(ElementType),
+    /// `oid`: an object identifier, a 4-byte unsigned integer (see [`crate::oid`]).
+    Oid,
+    /// `int2vector`: the `smallint` array type of `pg_index.indkey`, subscripts from 0, text
+    /// `1 2 3` (see [`crate::oid`]).
+    Int2Vector,
+    /// `oidvector`: as `int2vector`, of `oid`s (`pg_proc.proargtypes`).
+    OidVector,
+    /// `record`: a composite value whose fields [`Composite`] describes (see
+    /// [`crate::record`]).
+    Record(Composite),
     /// The type of a string literal or parameter before context decides it (PostgreSQL's
     /// `unknown`). Never the type of a stored column.
     Unknown,
@@ -79,6 +89,27 @@ pub enum ElementType {
     Uuid,
     Json,
     Jsonb,
+    Oid,
+}
+
+/// The composite (row) types db001 produces. db001 has no `CREATE TYPE`; composites come
+/// only from built-in functions that return `record`, so each shape is a variant here and a
+/// [`DataType::Record`] stays a small `Copy` value that still knows its fields at bind time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Composite {
+    /// `information_schema._pg_expandarray(anyarray)`: `(x element, n integer)`.
+    ExpandArray(ElementType),
+}
+
+impl Composite {
+    /// The fields: names and types, in order.
+    pub fn fields(self) -> Vec<(&'static str, DataType)> {
+        match self {
+            Composite::ExpandArray(element) => {
+                vec![("x", element.data_type()), ("n", DataType::Int)]
+            }
+        }
+    }
 }
 
 impl ElementType {
@@ -104,7 +135,12 @@ impl ElementType {
             DataType::Uuid => ElementType::Uuid,
             DataType::Json => ElementType::Json,
             DataType::Jsonb => ElementType::Jsonb,
-            DataType::Array(_) | DataType::Unknown => return None,
+            DataType::Oid => ElementType::Oid,
+            DataType::Array(_)
+            | DataType::Int2Vector
+            | DataType::OidVector
+            | DataType::Record(_)
+            | DataType::Unknown => return None,
         })
     }
 
@@ -130,11 +166,13 @@ impl ElementType {
             ElementType::Uuid => DataType::Uuid,
             ElementType::Json => DataType::Json,
             ElementType::Jsonb => DataType::Jsonb,
+            ElementType::Oid => DataType::Oid,
         }
     }
 
-    /// Every element type, for tables and tests.
-    pub const ALL: [ElementType; 19] = [
+    /// Every element type, for tables and tests. The position is the element's number in
+    /// the stored row format (`row_codec`): new element types go at the end.
+    pub const ALL: [ElementType; 20] = [
         ElementType::Bool,
         ElementType::SmallInt,
         ElementType::Int,
@@ -154,6 +192,7 @@ impl ElementType {
         ElementType::Uuid,
         ElementType::Json,
         ElementType::Jsonb,
+        ElementType::Oid,
     ];
 }
 
@@ -188,6 +227,8 @@ pub enum TypeCategory {
     Timespan,
     /// `U`: user-defined and miscellaneous (uuid, bytea, json, jsonb).
     User,
+    /// `P`: pseudo-types (`record`).
+    Pseudo,
     /// `X`: the unknown type.
     Unknown,
 }
@@ -217,6 +258,10 @@ impl DataType {
             DataType::Uuid => 2950,
             DataType::Jsonb => 3802,
             DataType::Array(element) => array_oid(*element),
+            DataType::Oid => 26,
+            DataType::Int2Vector => 22,
+            DataType::OidVector => 30,
+            DataType::Record(_) => 2249,
         }
     }
 
@@ -243,6 +288,9 @@ impl DataType {
             1700 => DataType::Numeric(None),
             2950 => DataType::Uuid,
             3802 => DataType::Jsonb,
+            26 => DataType::Oid,
+            22 => DataType::Int2Vector,
+            30 => DataType::OidVector,
             other => {
                 let element = ElementType::ALL
                     .into_iter()
@@ -257,7 +305,7 @@ impl DataType {
         match self {
             DataType::Bool => 1,
             DataType::SmallInt => 2,
-            DataType::Int | DataType::Real | DataType::Date => 4,
+            DataType::Int | DataType::Real | DataType::Date | DataType::Oid => 4,
             DataType::BigInt
             | DataType::Double
             | DataType::Timestamp
@@ -272,7 +320,10 @@ impl DataType {
             | DataType::Bytea
             | DataType::Json
             | DataType::Jsonb
-            | DataType::Array(_) => -1,
+            | DataType::Array(_)
+            | DataType::Int2Vector
+            | DataType::OidVector
+            | DataType::Record(_) => -1,
         }
     }
 
@@ -325,7 +376,8 @@ impl DataType {
             | DataType::BigInt
             | DataType::Real
             | DataType::Double
-            | DataType::Numeric(_) => TypeCategory::Numeric,
+            | DataType::Numeric(_)
+            | DataType::Oid => TypeCategory::Numeric,
             DataType::Text | DataType::Varchar(_) | DataType::Bpchar(_) => TypeCategory::String,
             DataType::Date | DataType::Time | DataType::Timestamp | DataType::TimestampTz => {
                 TypeCategory::DateTime
@@ -334,16 +386,19 @@ impl DataType {
             DataType::Bytea | DataType::Uuid | DataType::Json | DataType::Jsonb => {
                 TypeCategory::User
             }
-            DataType::Array(_) => TypeCategory::Array,
+            DataType::Array(_) | DataType::Int2Vector | DataType::OidVector => TypeCategory::Array,
+            DataType::Record(_) => TypeCategory::Pseudo,
             DataType::Unknown => TypeCategory::Unknown,
         }
     }
 
-    /// Whether PostgreSQL marks the type preferred within its category (`typispreferred`).
+    /// Whether PostgreSQL marks the type preferred within its category (`typispreferred`;
+    /// `oid` is, in the numeric category).
     pub fn is_preferred(&self) -> bool {
         matches!(
             self,
             DataType::Bool
+                | DataType::Oid
                 | DataType::Double
                 | DataType::Text
                 | DataType::TimestampTz
@@ -351,15 +406,23 @@ impl DataType {
         )
     }
 
-    /// The element type when this is an array type.
+    /// The element type when this is an array type (`int2vector` and `oidvector` are).
     pub fn element(&self) -> Option<DataType> {
+        self.array_element().map(ElementType::data_type)
+    }
+
+    /// The element type of an array type, `int2vector` (`smallint`) or `oidvector` (`oid`).
+    pub fn array_element(&self) -> Option<ElementType> {
         match self {
-            DataType::Array(element) => Some(element.data_type()),
+            DataType::Array(element) => Some(*element),
+            DataType::Int2Vector => Some(ElementType::SmallInt),
+            DataType::OidVector => Some(ElementType::Oid),
             _ => None,
         }
     }
 
-    /// The array type whose elements are of this type, if db001 has it.
+    /// The array type whose elements are of this type, if db001 has it (`int2vector`'s is
+    /// PostgreSQL's `_int2vector`, which db001 does not have).
     pub fn array_of(&self) -> Option<DataType> {
         ElementType::of(*self).map(DataType::Array)
     }
@@ -406,7 +469,12 @@ impl DataType {
                 ElementType::Uuid => "_uuid",
                 ElementType::Json => "_json",
                 ElementType::Jsonb => "_jsonb",
+                ElementType::Oid => "_oid",
             },
+            DataType::Oid => "oid",
+            DataType::Int2Vector => "int2vector",
+            DataType::OidVector => "oidvector",
+            DataType::Record(_) => "record",
             DataType::Unknown => "unknown",
         }
     }
@@ -453,7 +521,12 @@ impl DataType {
                 ElementType::Uuid => "uuid[]",
                 ElementType::Json => "json[]",
                 ElementType::Jsonb => "jsonb[]",
+                ElementType::Oid => "oid[]",
             },
+            DataType::Oid => "oid",
+            DataType::Int2Vector => "int2vector",
+            DataType::OidVector => "oidvector",
+            DataType::Record(_) => "record",
             DataType::Unknown => "unknown",
         }
     }
@@ -481,6 +554,7 @@ fn array_oid(element: ElementType) -> Oid {
         ElementType::Json => 199,
         ElementType::Uuid => 2951,
         ElementType::Jsonb => 3807,
+        ElementType::Oid => 1028,
     }
 }
 
@@ -524,12 +598,15 @@ mod tests {
             DataType::Uuid,
             DataType::Json,
             DataType::Jsonb,
+            DataType::Oid,
+            DataType::Int2Vector,
+            DataType::OidVector,
         ];
         types.extend(ElementType::ALL.map(DataType::Array));
         for t in types {
             assert_eq!(DataType::from_oid(t.oid()), Some(t), "{t}");
-            if let Some(element) = t.element() {
-                assert_eq!(element.array_of(), Some(t));
+            if let DataType::Array(element) = t {
+                assert_eq!(element.data_type().array_of(), Some(t));
             }
         }
         assert_eq!(DataType::Array(ElementType::Int).oid(), 1007);
@@ -537,6 +614,10 @@ mod tests {
             DataType::from_oid(1009),
             Some(DataType::Array(ElementType::Text))
         );
+        assert_eq!(DataType::Oid.oid(), 26);
+        assert_eq!(DataType::Array(ElementType::Oid).oid(), 1028);
+        assert_eq!(DataType::Int2Vector.element(), Some(DataType::SmallInt));
+        assert_eq!(DataType::OidVector.element(), Some(DataType::Oid));
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //! | --- | --- |
 //! | [`crate::text`] | PostgreSQL input and output functions (`Value::parse_text`, `Value::write_text`) |
 //! | [`crate::datetime`] | dates, times, timestamps and intervals: parsing, formatting, arithmetic |
-//! | [`crate::bytea`], [`crate::uuid`], [`crate::json`], [`crate::array`] | those types' own formats and operations |
+//! | [`crate::bytea`], [`crate::uuid`], [`crate::json`], [`crate::array`], [`crate::oid`], [`crate::record`] | those types' own formats and operations |
 //! | [`crate::binary`] | the wire's binary format (`Value::encode_binary`, `Value::decode_binary`) |
 //! | [`crate::cast`] | casts between types (`Value::cast`) and which contexts allow them |
 //! | [`crate::compare`] | SQL comparison (`sql_cmp`), the total sort order (`sort_cmp`), `Eq`, `Hash` |
@@ -28,6 +28,7 @@ use crate::array::Array;
 use crate::datetime::interval::Interval;
 use crate::json::Jsonb;
 use crate::numeric::Numeric;
+use crate::record::Record;
 use crate::types::DataType;
 
 /// One SQL value. Strings are reference-counted so that projecting, sorting and grouping rows
@@ -67,8 +68,12 @@ pub enum Value {
     Json(Arc<str>),
     /// `jsonb`: the parsed, normalised document.
     Jsonb(Arc<Jsonb>),
-    /// A one-dimensional array.
+    /// A one-dimensional array; also `int2vector` and `oidvector` (see [`Array::vector`]).
     Array(Arc<Array>),
+    /// `oid`: 4 bytes, unsigned.
+    Oid(u32),
+    /// A composite value (`record`).
+    Record(Arc<Record>),
 }
 
 /// A row: one value per column.
@@ -123,7 +128,9 @@ impl Value {
             Value::Uuid(_) => DataType::Uuid,
             Value::Json(_) => DataType::Json,
             Value::Jsonb(_) => DataType::Jsonb,
-            Value::Array(array) => DataType::Array(array.element),
+            Value::Array(array) => array.data_type(),
+            Value::Oid(_) => DataType::Oid,
+            Value::Record(record) => DataType::Record(record.composite),
         }
     }
 

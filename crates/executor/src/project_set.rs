@@ -1,5 +1,5 @@
 //! `ProjectSet`: set-returning functions in the select list (`unnest`, `generate_subscripts`,
-//! `generate_series`).
+//! `generate_series`, `information_schema._pg_expandarray`).
 //!
 //! For each input row every call is started over the row's argument values; the calls then
 //! advance in lockstep, one output row per step (the input row followed by one value per call),
@@ -8,7 +8,9 @@
 
 use std::sync::Arc;
 
-use db001_common::{Error, Result, Row, SqlState, Value};
+use db001_common::array::Array;
+use db001_common::record::Record;
+use db001_common::{Composite, Error, Result, Row, SqlState, Value};
 use db001_planner::plan::{SetCall, SetFunction};
 
 use crate::ExecContext;
@@ -64,12 +66,17 @@ impl<'a> ProjectSetOp<'a> {
                 Some(_) => return Err(Error::internal("unnest of a non-array value")),
             },
             SetFunction::GenerateSubscripts => subscripts(&args)?,
+            SetFunction::ExpandArray => match args.into_iter().next() {
+                Some(Value::Array(array)) => Running::Values(expand_array(&array).into_iter()),
+                Some(Value::Null) | None => Running::Done,
+                Some(_) => return Err(Error::internal("_pg_expandarray of a non-array value")),
+            },
         })
     }
 }
 
-/// `generate_subscripts(array, dimension [, reverse])`: db001's arrays have one dimension with
-/// lower bound 1, so dimension 1 gives 1..=length and any other dimension nothing.
+/// `generate_subscripts(array, dimension [, reverse])`: db001's arrays have one dimension, so
+/// dimension 1 gives lower bound ..= upper bound (0-based for vectors) and any other nothing.
 fn subscripts(args: &[Value]) -> Result<Running> {
     let (Some(Value::Array(array)), Some(Value::Int32(1))) = (args.first(), args.get(1)) else {
         return Ok(Running::Done);
@@ -80,11 +87,27 @@ fn subscripts(args: &[Value]) -> Result<Running> {
             "array size exceeds the maximum allowed",
         )
     })?;
-    let mut values: Vec<Value> = (1..=length).map(Value::Int32).collect();
+    let lower = array.lower_bound;
+    let mut values: Vec<Value> = (lower..lower + length).map(Value::Int32).collect();
     if matches!(args.get(2), Some(Value::Bool(true))) {
         values.reverse();
     }
     Ok(Running::Values(values.into_iter()))
+}
+
+/// `information_schema._pg_expandarray(array)`: `(element, n)` with `n` counted from 1 whatever
+/// the array's lower bound, as PostgreSQL's SQL definition computes it.
+fn expand_array(array: &Array) -> Vec<Value> {
+    let composite = Composite::ExpandArray(array.element);
+    array
+        .values
+        .iter()
+        .enumerate()
+        .map(|(index, value)| {
+            let values = vec![value.clone(), Value::Int32(index as i32 + 1)];
+            Value::Record(Arc::new(Record { composite, values }))
+        })
+        .collect()
 }
 
 impl Running {

@@ -32,6 +32,10 @@ pub enum Builtin {
     /// `nextval`, `currval`, `setval`, `lastval`: the sequence is the first argument, as its
     /// id (a `bigint` literal the binder resolved the name to).
     Sequence(SequenceFunction),
+    /// `(record).field`: the field at `index` of a composite value (see `binder::records`).
+    Field {
+        index: usize,
+    },
 }
 
 /// Sequence functions (see `binder::sequences`).

@@ -539,6 +539,8 @@ pub enum SetFunction {
     Unnest,
     /// `generate_subscripts(array, dimension [, reverse])`: the subscripts of a dimension.
     GenerateSubscripts,
+    /// `information_schema._pg_expandarray(array)`: a record `(x, n)` per element.
+    ExpandArray,
 }
 
 impl SetFunction {
@@ -548,6 +550,7 @@ impl SetFunction {
             SetFunction::GenerateSeries => "generate_series",
             SetFunction::Unnest => "unnest",
             SetFunction::GenerateSubscripts => "generate_subscripts",
+            SetFunction::ExpandArray => "_pg_expandarray",
         }
     }
 }

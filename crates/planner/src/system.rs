@@ -14,8 +14,9 @@
 //! hands them to the engine at run time (`db001_executor::SystemFunctions`), which answers
 //! from the session and the catalog the transaction sees.
 //!
-//! **Types.** db001 has no `oid` and `reg*` types of its own: object ids are `bigint`
-//! (`oid`, `xid` and `cid` are accepted as names for it), `name` and `"char"` are `text`.
+//! **Types.** Object ids are `oid` (4 bytes, unsigned, see `db001_common::oid`), as are the
+//! catalog's `oid[]`, `int2vector` and `oidvector` columns; db001 has no `reg*` types of its
+//! own, `xid` and `cid` are `bigint`, `name` and `"char"` are `text`.
 //! Casts to `regclass`, `regtype`, `regproc`, `regnamespace` and `regrole` are bound by what
 //! they are used for: a string constant becomes the object's id at bind time
 //! (`'pg_class'::regclass`), another string becomes an id lookup at run time, and an id

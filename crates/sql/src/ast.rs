@@ -688,6 +688,17 @@ pub enum Expr {
         index: Box<Expr>,
         span: Span,
     },
+    /// `(expr).field`: one field of a composite value.
+    FieldSelect {
+        expr: Box<Expr>,
+        field: Ident,
+        span: Span,
+    },
+    /// `(expr).*`: every field of a composite value, as separate columns of a select list.
+    FieldWildcard {
+        expr: Box<Expr>,
+        span: Span,
+    },
     /// `expr COLLATE name`.
     Collate {
         expr: Box<Expr>,
@@ -851,6 +862,8 @@ impl Expr {
             | Expr::Array(_, span)
             | Expr::Row(_, span)
             | Expr::Subscript { span, .. }
+            | Expr::FieldSelect { span, .. }
+            | Expr::FieldWildcard { span, .. }
             | Expr::Collate { span, .. }
             | Expr::Nested(_, span)
             | Expr::Default(span) => *span,

@@ -627,7 +627,6 @@ fn unsupported_postgres_features_fail_with_0a000_at_their_position() {
         ("DROP FUNCTION f", 1),
         ("CREATE SEQUENCE s RESTART", 19),
         ("CREATE TEMP TABLE t (a int)", 8),
-        ("SELECT (t).a FROM t", 8),
         ("SELECT * FROM f() WITH ORDINALITY", 19),
         ("SELECT a[1:2] FROM t", 11),
         ("SELECT x BETWEEN SYMMETRIC 1 AND 2", 18),
@@ -653,6 +652,16 @@ fn unsupported_postgres_features_fail_with_0a000_at_their_position() {
         assert_eq!(code, "0A000", "{sql}: {message}");
         assert_eq!(got, Some(position), "{sql}: {message}");
     }
+}
+
+#[test]
+fn field_selection_parses_after_parentheses_only() {
+    for text in ["(t).a", "(f(x)).n", "(f(x)).*", "((a.b)).\"X\""] {
+        let expr = db001_sql::parse_expr(text).expect(text);
+        assert_eq!(expr.to_string(), text);
+    }
+    assert!(db001_sql::parse_expr("f(x).a").is_err());
+    assert!(db001_sql::parse_expr("1.a").is_err());
 }
 
 #[test]

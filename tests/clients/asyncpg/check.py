@@ -20,10 +20,9 @@ import asyncpg
 HOST = os.environ["DB001_HOST"]
 PORT = int(os.environ["DB001_PORT"])
 
-# Arrays other than text[] are left out: asyncpg decodes them with codecs it builds by
-# introspecting pg_type with a query whose parameter is oid[] and whose result has an oid[]
-# column; db001 types oids as bigint, so that query itself needs an int8[] codec and asyncpg
-# recurses. text[] (and oid[]) are asyncpg's built-in array codecs.
+# Arrays of every element type: asyncpg builds their codecs by introspecting pg_type with a
+# query whose parameter is oid[] and whose result has oid columns, so this also checks that
+# db001 sends oids as 4-byte `oid` values.
 TYPED_VALUES = [
     ("boolean", False),
     ("smallint", 12345),
@@ -46,6 +45,24 @@ TYPED_VALUES = [
     ("json", json.dumps({"x": [1, 2]})),
     ("jsonb", json.dumps({"y": None})),
     ("text[]", ["a", None, ""]),
+    ("boolean[]", [True, None, False]),
+    ("smallint[]", [1, -32768, None]),
+    ("integer[]", [2**31 - 1, None]),
+    ("bigint[]", [-(2**63), 0]),
+    ("real[]", [0.5, None]),
+    ("double precision[]", [1e-300, -2.5]),
+    ("numeric[]", [decimal.Decimal("1.50"), None, decimal.Decimal("-7")]),
+    ("varchar[]", ["x", "y z"]),
+    ("char(2)[]", ["ab", "c "]),
+    ("bytea[]", [b"\x00\x01", None]),
+    ("date[]", [datetime.date(2000, 2, 29), None]),
+    ("time[]", [datetime.time(23, 59, 59, 999999)]),
+    ("timestamp[]", [datetime.datetime(1999, 12, 31, 23, 59, 59), None]),
+    ("timestamptz[]", [datetime.datetime(2020, 1, 1, tzinfo=datetime.timezone.utc)]),
+    ("interval[]", [datetime.timedelta(days=2, microseconds=5)]),
+    ("uuid[]", [uuid.UUID("00000000-0000-0000-0000-000000000001"), None]),
+    ("oid[]", [0, 4294967295]),
+    ("oid", 4294967295),
 ]
 
 

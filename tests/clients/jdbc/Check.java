@@ -237,9 +237,15 @@ public class Check {
             }
         }
         equal(columns, List.of("id:int4:0:1", "name:varchar:0:2", "credit:numeric:1:3"), "getColumns");
-        // getPrimaryKeys is not checked: pgjdbc's query selects
-        // (information_schema._pg_expandarray(i.indkey)).n, a field of a composite value that a
-        // set-returning function yields, and db001 has no composite (record) values yet.
-        System.out.println("metadata: getTables, getColumns");
+        // pgjdbc's query reads (information_schema._pg_expandarray(i.indkey)).n and a record
+        // column of a subquery, (result.KEYS).x.
+        List<String> keys = new ArrayList<>();
+        try (ResultSet rs = meta.getPrimaryKeys(null, "public", "orders")) {
+            while (rs.next()) {
+                keys.add(rs.getString("COLUMN_NAME") + ":" + rs.getInt("KEY_SEQ") + ":" + rs.getString("PK_NAME"));
+            }
+        }
+        equal(keys, List.of("customer_id:1:orders_pkey", "line:2:orders_pkey"), "getPrimaryKeys");
+        System.out.println("metadata: getTables, getColumns, getPrimaryKeys");
     }
 }

@@ -54,6 +54,20 @@ TYPED_VALUES = [
     ("numeric[]", [decimal.Decimal("1.5"), decimal.Decimal("-2")], [decimal.Decimal("1.5"), decimal.Decimal("-2")]),
     ("date[]", [datetime.date(2000, 1, 1)], [datetime.date(2000, 1, 1)]),
     ("uuid[]", [uuid.UUID(int=1)], [uuid.UUID(int=1)]),
+    ("smallint[]", [7, None, -7], [7, None, -7]),
+    ("real[]", [0.25], [0.25]),
+    ("varchar[]", ["v", "w x"], ["v", "w x"]),
+    ("bytea[]", [b"\x00\xff"], [b"\x00\xff"]),
+    ("time[]", [datetime.time(1, 2, 3)], [datetime.time(1, 2, 3)]),
+    ("timestamp[]", [datetime.datetime(2001, 2, 3, 4, 5, 6)], [datetime.datetime(2001, 2, 3, 4, 5, 6)]),
+    (
+        "timestamptz[]",
+        [datetime.datetime(2001, 2, 3, 4, 5, 6, tzinfo=datetime.timezone.utc)],
+        [datetime.datetime(2001, 2, 3, 4, 5, 6, tzinfo=datetime.timezone.utc)],
+    ),
+    ("interval[]", [datetime.timedelta(seconds=90)], [datetime.timedelta(seconds=90)]),
+    ("oid", 4294967295, 4294967295),
+    ("oid[]", [1, 4294967295], [1, 4294967295]),
 ]
 
 

@@ -42,6 +42,14 @@ class Book(Base):
     )
 
 
+class Edition(Base):
+    __tablename__ = "edition"
+    __table_args__ = (sa.UniqueConstraint("book_id", "isbn", name="edition_book_isbn"),)
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=False)
+    book_id: Mapped[int] = mapped_column(sa.BigInteger, nullable=False)
+    isbn: Mapped[str] = mapped_column(sa.String(17), nullable=False)
+
+
 class Everything(Base):
     __tablename__ = "everything"
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=False)
@@ -125,8 +133,18 @@ def main():
     assert isinstance(columns["price"]["type"], sa.Numeric) and columns["price"]["type"].scale == 2
     assert columns["title"]["nullable"] is False and columns["price"]["nullable"] is True
     assert inspector.get_pk_constraint("book")["constrained_columns"] == ["id"]
-    # inspector.get_indexes() is not checked: it reads pg_index.indkey as int2vector text
-    # ("1 2"), and db001 types it smallint[] (no int2vector type yet).
+    # Index and unique-constraint reflection read pg_index.indkey (int2vector:
+    # unnest, generate_subscripts) and pg_constraint.conkey.
+    indexes = inspector.get_indexes("book")
+    assert [(index["name"], index["column_names"], index["unique"]) for index in indexes] == [
+        ("ix_book_author_id", ["author_id"], False)
+    ], indexes
+    # get_foreign_keys() is not checked: db001's pg_constraint has no foreign-key rows yet
+    # (contype 'f', confrelid, confkey and their pg_get_constraintdef text).
+    uniques = inspector.get_unique_constraints("edition")
+    assert [(unique["name"], unique["column_names"]) for unique in uniques] == [
+        ("edition_book_isbn", ["book_id", "isbn"])
+    ], uniques
     types = {column["name"]: type(column["type"]).__name__ for column in inspector.get_columns("everything")}
     assert types["span"] == "INTERVAL" and types["ident"] == "UUID" and types["docb"] == "JSONB", types
 

@@ -342,12 +342,12 @@ fn pg_index(rows: &mut Rows, catalog: &Catalog) {
     }
 }
 
-/// Whether an index stands for a constraint: the primary key, and unique indexes named as
-/// PostgreSQL names UNIQUE constraints (`table_column_key`).
+/// Whether an index stands for a constraint: the primary key, UNIQUE constraints, and
+/// unique indexes named as PostgreSQL names UNIQUE constraints (`table_column_key`).
 pub(super) fn constraint_of(index: &IndexSchema) -> Option<char> {
     if index.primary {
         Some('p')
-    } else if index.unique && index.name.ends_with("_key") {
+    } else if index.unique && (index.constraint || index.name.ends_with("_key")) {
         Some('u')
     } else {
         None

@@ -23,8 +23,14 @@ fn integer(value: &Value) -> Option<i64> {
         Value::Int16(v) => Some(i64::from(*v)),
         Value::Int32(v) => Some(i64::from(*v)),
         Value::Int64(v) => Some(*v),
+        Value::Oid(v) => Some(i64::from(*v)),
         _ => None,
     }
+}
+
+/// An object id found by name, as the `oid` value system functions return.
+fn oid_value(id: i64) -> Value {
+    u32::try_from(id).map_or(Value::Null, Value::Oid)
 }
 
 fn oid(value: &Value) -> Option<u32> {
@@ -174,7 +180,7 @@ pub(super) fn call(
                 return Ok(Value::Null);
             };
             match names::object_id(&catalog, kind, name)? {
-                Some(id) => Value::Int64(id),
+                Some(id) => oid_value(id),
                 None => Value::Null,
             }
         }
@@ -192,10 +198,10 @@ pub(super) fn call(
                 return Ok(Value::Null);
             };
             if let Ok(id) = name.trim().parse::<i64>() {
-                return Ok(Value::Int64(id));
+                return Ok(Value::Oid(db001_common::oid::parse_oid(&id.to_string())?));
             }
             match names::object_id(&catalog, kind, name)? {
-                Some(id) => Value::Int64(id),
+                Some(id) => oid_value(id),
                 None => return Err(names::undefined(kind, name)),
             }
         }

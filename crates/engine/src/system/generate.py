@@ -3,23 +3,24 @@
 (psql -h 127.0.0.1 -p 25432 -U postgres): the columns of the relations in relations.txt, the
 rows of pg_type, and the pg_proc rows of the functions named in functions.txt. Run it from
 this directory after adding a relation or a function; then `cargo fmt`."""
-import subprocess, sys
+import os, subprocess, sys
+HERE = os.path.dirname(os.path.abspath(__file__))
 def q(sql):
     out = subprocess.run(["psql","-h","127.0.0.1","-p","25432","-U","postgres","-AtF","\x1f","-c",sql],capture_output=True,text=True,check=True).stdout
     return [l.split("\x1f") for l in out.splitlines() if l]
 
 TYPEMAP = {
- "oid":"BIGINT","regproc":"TEXT","regtype":"TEXT","regclass":"TEXT","xid":"BIGINT","xid8":"BIGINT","cid":"BIGINT",
+ "oid":"OID","regproc":"TEXT","regtype":"TEXT","regclass":"TEXT","xid":"BIGINT","xid8":"BIGINT","cid":"BIGINT",
  "name":"TEXT","\"char\"":"TEXT","text":"TEXT","smallint":"SMALLINT","integer":"INT","bigint":"BIGINT",
  "real":"REAL","double precision":"DOUBLE","boolean":"BOOL","numeric":"NUMERIC",
- "aclitem[]":"TEXT_ARRAY","text[]":"TEXT_ARRAY","name[]":"TEXT_ARRAY","oid[]":"BIGINT_ARRAY","int2vector":"SMALLINT_ARRAY",
- "oidvector":"BIGINT_ARRAY","\"char\"[]":"TEXT_ARRAY","smallint[]":"SMALLINT_ARRAY","real[]":"TEXT_ARRAY","regtype[]":"TEXT_ARRAY",
+ "aclitem[]":"TEXT_ARRAY","text[]":"TEXT_ARRAY","name[]":"TEXT_ARRAY","oid[]":"OID_ARRAY","int2vector":"INT2VECTOR",
+ "oidvector":"OIDVECTOR","\"char\"[]":"TEXT_ARRAY","smallint[]":"SMALLINT_ARRAY","real[]":"TEXT_ARRAY","regtype[]":"TEXT_ARRAY",
  "anyarray":"TEXT","pg_node_tree":"TEXT","timestamp with time zone":"TIMESTAMPTZ","inet":"TEXT","interval":"INTERVAL",
  "pg_lsn":"TEXT","bytea":"BYTEA","pg_ndistinct":"TEXT","pg_dependencies":"TEXT","pg_mcv_list":"TEXT","integer[]":"TEXT_ARRAY",
  "information_schema.sql_identifier":"TEXT","information_schema.cardinal_number":"INT","information_schema.character_data":"TEXT",
  "information_schema.yes_or_no":"TEXT","information_schema.time_stamp":"TIMESTAMPTZ","boolean[]":"TEXT_ARRAY","double precision[]":"TEXT_ARRAY",
 }
-rels=[l.split() for l in open("/work/wt/clients/crates/engine/src/system/relations.txt") if l.strip()]
+rels=[l.split() for l in open(os.path.join(HERE, "relations.txt")) if l.strip()]
 out=[]
 out.append("//! Generated from PostgreSQL 15.18 by a script (see the module docs of `system`): the")
 out.append("//! columns of every system relation db001 answers, as PostgreSQL 15 defines them, with")
@@ -55,7 +56,7 @@ out.append("pub(super) const RELATIONS: &[&RelationDef] = &[")
 for n in names: out.append(f"    &{n},")
 out.append("];")
 out.append("")
-open("/work/wt/clients/crates/engine/src/system/generated_relations.rs","w").write("\n".join(out)+"\n")
+open(os.path.join(HERE, "generated_relations.rs"),"w").write("\n".join(out)+"\n")
 out=[]
 out.append("//! Generated from PostgreSQL 15.18 by `generate.py`: the rows of `pg_type` (base, pseudo,")
 out.append("//! range and multirange types of `pg_catalog`) and of `pg_proc` for the functions db001 has.")
@@ -76,7 +77,7 @@ for r in rows:
     out.append(f"    TypeRow({oid}, {s(name)}, {tlen}, {b(byval)}, '{tt}', '{cat}', {b(pref)}, '{delim}', {s(sub)}, {elem}, {arr}, [{s(i)}, {s(o)}, {s(rc)}, {s(sd)}, {s(mi)}, {s(mo)}, {s(an)}], '{al}', '{st}', {coll}),")
 out.append("];")
 out.append("")
-names = open("/work/wt/clients/crates/engine/src/system/functions.txt").read().split()
+names = open(os.path.join(HERE, "functions.txt")).read().split()
 inlist = ",".join("'"+n+"'" for n in names)
 rows=q(f"""select p.oid, proname, prokind, proretset, prorettype, array_to_string(proargtypes::oid[], ' '), provolatile, proisstrict
 from pg_proc p where pronamespace = 11 and proname in ({inlist}) order by proname, p.oid""")
@@ -88,4 +89,4 @@ for (oid,name,kind,retset,ret,args,vol,strict) in rows:
     argl = ", ".join(args.split()) if args else ""
     out.append(f'    ProcRow({oid}, "{name}", \'{kind}\', {b(retset)}, {ret}, &[{argl}], \'{vol}\', {b(strict)}),')
 out.append("];")
-open("/work/wt/clients/crates/engine/src/system/generated_data.rs","w").write("\n".join(out)+"\n")
+open(os.path.join(HERE, "generated_data.rs"),"w").write("\n".join(out)+"\n")

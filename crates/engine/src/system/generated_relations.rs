@@ -11,7 +11,7 @@ pub(super) const PG_NAMESPACE: RelationDef = RelationDef {
     oid: 2615,
     kind: 'r',
     columns: &[
-        c("oid", BIGINT, true), c("nspname", TEXT, true), c("nspowner", BIGINT, true),
+        c("oid", OID, true), c("nspname", TEXT, true), c("nspowner", OID, true),
         c("nspacl", TEXT_ARRAY, false),
     ],
 };
@@ -22,16 +22,16 @@ pub(super) const PG_CLASS: RelationDef = RelationDef {
     oid: 1259,
     kind: 'r',
     columns: &[
-        c("oid", BIGINT, true), c("relname", TEXT, true), c("relnamespace", BIGINT, true),
-        c("reltype", BIGINT, true), c("reloftype", BIGINT, true), c("relowner", BIGINT, true),
-        c("relam", BIGINT, true), c("relfilenode", BIGINT, true), c("reltablespace", BIGINT, true),
+        c("oid", OID, true), c("relname", TEXT, true), c("relnamespace", OID, true),
+        c("reltype", OID, true), c("reloftype", OID, true), c("relowner", OID, true),
+        c("relam", OID, true), c("relfilenode", OID, true), c("reltablespace", OID, true),
         c("relpages", INT, true), c("reltuples", REAL, true), c("relallvisible", INT, true),
-        c("reltoastrelid", BIGINT, true), c("relhasindex", BOOL, true), c("relisshared", BOOL, true),
+        c("reltoastrelid", OID, true), c("relhasindex", BOOL, true), c("relisshared", BOOL, true),
         c("relpersistence", TEXT, true), c("relkind", TEXT, true), c("relnatts", SMALLINT, true),
         c("relchecks", SMALLINT, true), c("relhasrules", BOOL, true), c("relhastriggers", BOOL, true),
         c("relhassubclass", BOOL, true), c("relrowsecurity", BOOL, true), c("relforcerowsecurity", BOOL, true),
         c("relispopulated", BOOL, true), c("relreplident", TEXT, true), c("relispartition", BOOL, true),
-        c("relrewrite", BIGINT, true), c("relfrozenxid", BIGINT, true), c("relminmxid", BIGINT, true),
+        c("relrewrite", OID, true), c("relfrozenxid", BIGINT, true), c("relminmxid", BIGINT, true),
         c("relacl", TEXT_ARRAY, false), c("reloptions", TEXT_ARRAY, false), c("relpartbound", TEXT, false),
     ],
 };
@@ -42,14 +42,14 @@ pub(super) const PG_ATTRIBUTE: RelationDef = RelationDef {
     oid: 1249,
     kind: 'r',
     columns: &[
-        c("attrelid", BIGINT, true), c("attname", TEXT, true), c("atttypid", BIGINT, true),
+        c("attrelid", OID, true), c("attname", TEXT, true), c("atttypid", OID, true),
         c("attstattarget", INT, true), c("attlen", SMALLINT, true), c("attnum", SMALLINT, true),
         c("attndims", INT, true), c("attcacheoff", INT, true), c("atttypmod", INT, true),
         c("attbyval", BOOL, true), c("attalign", TEXT, true), c("attstorage", TEXT, true),
         c("attcompression", TEXT, true), c("attnotnull", BOOL, true), c("atthasdef", BOOL, true),
         c("atthasmissing", BOOL, true), c("attidentity", TEXT, true), c("attgenerated", TEXT, true),
         c("attisdropped", BOOL, true), c("attislocal", BOOL, true), c("attinhcount", INT, true),
-        c("attcollation", BIGINT, true), c("attacl", TEXT_ARRAY, false), c("attoptions", TEXT_ARRAY, false),
+        c("attcollation", OID, true), c("attacl", TEXT_ARRAY, false), c("attoptions", TEXT_ARRAY, false),
         c("attfdwoptions", TEXT_ARRAY, false), c("attmissingval", TEXT, false),
     ],
 };
@@ -60,16 +60,16 @@ pub(super) const PG_TYPE: RelationDef = RelationDef {
     oid: 1247,
     kind: 'r',
     columns: &[
-        c("oid", BIGINT, true), c("typname", TEXT, true), c("typnamespace", BIGINT, true),
-        c("typowner", BIGINT, true), c("typlen", SMALLINT, true), c("typbyval", BOOL, true),
+        c("oid", OID, true), c("typname", TEXT, true), c("typnamespace", OID, true),
+        c("typowner", OID, true), c("typlen", SMALLINT, true), c("typbyval", BOOL, true),
         c("typtype", TEXT, true), c("typcategory", TEXT, true), c("typispreferred", BOOL, true),
-        c("typisdefined", BOOL, true), c("typdelim", TEXT, true), c("typrelid", BIGINT, true),
-        c("typsubscript", TEXT, true), c("typelem", BIGINT, true), c("typarray", BIGINT, true),
+        c("typisdefined", BOOL, true), c("typdelim", TEXT, true), c("typrelid", OID, true),
+        c("typsubscript", TEXT, true), c("typelem", OID, true), c("typarray", OID, true),
         c("typinput", TEXT, true), c("typoutput", TEXT, true), c("typreceive", TEXT, true),
         c("typsend", TEXT, true), c("typmodin", TEXT, true), c("typmodout", TEXT, true),
         c("typanalyze", TEXT, true), c("typalign", TEXT, true), c("typstorage", TEXT, true),
-        c("typnotnull", BOOL, true), c("typbasetype", BIGINT, true), c("typtypmod", INT, true),
-        c("typndims", INT, true), c("typcollation", BIGINT, true), c("typdefaultbin", TEXT, false),
+        c("typnotnull", BOOL, true), c("typbasetype", OID, true), c("typtypmod", INT, true),
+        c("typndims", INT, true), c("typcollation", OID, true), c("typdefaultbin", TEXT, false),
         c("typdefault", TEXT, false), c("typacl", TEXT_ARRAY, false),
     ],
 };
@@ -80,13 +80,13 @@ pub(super) const PG_INDEX: RelationDef = RelationDef {
     oid: 2610,
     kind: 'r',
     columns: &[
-        c("indexrelid", BIGINT, true), c("indrelid", BIGINT, true), c("indnatts", SMALLINT, true),
+        c("indexrelid", OID, true), c("indrelid", OID, true), c("indnatts", SMALLINT, true),
         c("indnkeyatts", SMALLINT, true), c("indisunique", BOOL, true), c("indnullsnotdistinct", BOOL, true),
         c("indisprimary", BOOL, true), c("indisexclusion", BOOL, true), c("indimmediate", BOOL, true),
         c("indisclustered", BOOL, true), c("indisvalid", BOOL, true), c("indcheckxmin", BOOL, true),
         c("indisready", BOOL, true), c("indislive", BOOL, true), c("indisreplident", BOOL, true),
-        c("indkey", SMALLINT_ARRAY, true), c("indcollation", BIGINT_ARRAY, true), c("indclass", BIGINT_ARRAY, true),
-        c("indoption", SMALLINT_ARRAY, true), c("indexprs", TEXT, false), c("indpred", TEXT, false),
+        c("indkey", INT2VECTOR, true), c("indcollation", OIDVECTOR, true), c("indclass", OIDVECTOR, true),
+        c("indoption", INT2VECTOR, true), c("indexprs", TEXT, false), c("indpred", TEXT, false),
     ],
 };
 
@@ -96,15 +96,15 @@ pub(super) const PG_CONSTRAINT: RelationDef = RelationDef {
     oid: 2606,
     kind: 'r',
     columns: &[
-        c("oid", BIGINT, true), c("conname", TEXT, true), c("connamespace", BIGINT, true),
+        c("oid", OID, true), c("conname", TEXT, true), c("connamespace", OID, true),
         c("contype", TEXT, true), c("condeferrable", BOOL, true), c("condeferred", BOOL, true),
-        c("convalidated", BOOL, true), c("conrelid", BIGINT, true), c("contypid", BIGINT, true),
-        c("conindid", BIGINT, true), c("conparentid", BIGINT, true), c("confrelid", BIGINT, true),
+        c("convalidated", BOOL, true), c("conrelid", OID, true), c("contypid", OID, true),
+        c("conindid", OID, true), c("conparentid", OID, true), c("confrelid", OID, true),
         c("confupdtype", TEXT, true), c("confdeltype", TEXT, true), c("confmatchtype", TEXT, true),
         c("conislocal", BOOL, true), c("coninhcount", INT, true), c("connoinherit", BOOL, true),
-        c("conkey", SMALLINT_ARRAY, false), c("confkey", SMALLINT_ARRAY, false), c("conpfeqop", BIGINT_ARRAY, false),
-        c("conppeqop", BIGINT_ARRAY, false), c("conffeqop", BIGINT_ARRAY, false), c("confdelsetcols", SMALLINT_ARRAY, false),
-        c("conexclop", BIGINT_ARRAY, false), c("conbin", TEXT, false),
+        c("conkey", SMALLINT_ARRAY, false), c("confkey", SMALLINT_ARRAY, false), c("conpfeqop", OID_ARRAY, false),
+        c("conppeqop", OID_ARRAY, false), c("conffeqop", OID_ARRAY, false), c("confdelsetcols", SMALLINT_ARRAY, false),
+        c("conexclop", OID_ARRAY, false), c("conbin", TEXT, false),
     ],
 };
 
@@ -114,7 +114,7 @@ pub(super) const PG_ATTRDEF: RelationDef = RelationDef {
     oid: 2604,
     kind: 'r',
     columns: &[
-        c("oid", BIGINT, true), c("adrelid", BIGINT, true), c("adnum", SMALLINT, true),
+        c("oid", OID, true), c("adrelid", OID, true), c("adnum", SMALLINT, true),
         c("adbin", TEXT, true),
     ],
 };
@@ -125,10 +125,10 @@ pub(super) const PG_DATABASE: RelationDef = RelationDef {
     oid: 1262,
     kind: 'r',
     columns: &[
-        c("oid", BIGINT, true), c("datname", TEXT, true), c("datdba", BIGINT, true),
+        c("oid", OID, true), c("datname", TEXT, true), c("datdba", OID, true),
         c("encoding", INT, true), c("datlocprovider", TEXT, true), c("datistemplate", BOOL, true),
         c("datallowconn", BOOL, true), c("datconnlimit", INT, true), c("datfrozenxid", BIGINT, true),
-        c("datminmxid", BIGINT, true), c("dattablespace", BIGINT, true), c("datcollate", TEXT, true),
+        c("datminmxid", BIGINT, true), c("dattablespace", OID, true), c("datcollate", TEXT, true),
         c("datctype", TEXT, true), c("daticulocale", TEXT, false), c("datcollversion", TEXT, false),
         c("datacl", TEXT_ARRAY, false),
     ],
@@ -144,7 +144,7 @@ pub(super) const PG_ROLES: RelationDef = RelationDef {
         c("rolcreaterole", BOOL, false), c("rolcreatedb", BOOL, false), c("rolcanlogin", BOOL, false),
         c("rolreplication", BOOL, false), c("rolconnlimit", INT, false), c("rolpassword", TEXT, false),
         c("rolvaliduntil", TIMESTAMPTZ, false), c("rolbypassrls", BOOL, false), c("rolconfig", TEXT_ARRAY, false),
-        c("oid", BIGINT, false),
+        c("oid", OID, false),
     ],
 };
 
@@ -154,7 +154,7 @@ pub(super) const PG_AUTHID: RelationDef = RelationDef {
     oid: 1260,
     kind: 'r',
     columns: &[
-        c("oid", BIGINT, true), c("rolname", TEXT, true), c("rolsuper", BOOL, true),
+        c("oid", OID, true), c("rolname", TEXT, true), c("rolsuper", BOOL, true),
         c("rolinherit", BOOL, true), c("rolcreaterole", BOOL, true), c("rolcreatedb", BOOL, true),
         c("rolcanlogin", BOOL, true), c("rolreplication", BOOL, true), c("rolbypassrls", BOOL, true),
         c("rolconnlimit", INT, true), c("rolpassword", TEXT, false), c("rolvaliduntil", TIMESTAMPTZ, false),
@@ -167,7 +167,7 @@ pub(super) const PG_USER: RelationDef = RelationDef {
     oid: 12014,
     kind: 'v',
     columns: &[
-        c("usename", TEXT, false), c("usesysid", BIGINT, false), c("usecreatedb", BOOL, false),
+        c("usename", TEXT, false), c("usesysid", OID, false), c("usecreatedb", BOOL, false),
         c("usesuper", BOOL, false), c("userepl", BOOL, false), c("usebypassrls", BOOL, false),
         c("passwd", TEXT, false), c("valuntil", TIMESTAMPTZ, false), c("useconfig", TEXT_ARRAY, false),
     ],
@@ -179,7 +179,7 @@ pub(super) const PG_AUTH_MEMBERS: RelationDef = RelationDef {
     oid: 1261,
     kind: 'r',
     columns: &[
-        c("roleid", BIGINT, true), c("member", BIGINT, true), c("grantor", BIGINT, true),
+        c("roleid", OID, true), c("member", OID, true), c("grantor", OID, true),
         c("admin_option", BOOL, true),
     ],
 };
@@ -190,15 +190,15 @@ pub(super) const PG_PROC: RelationDef = RelationDef {
     oid: 1255,
     kind: 'r',
     columns: &[
-        c("oid", BIGINT, true), c("proname", TEXT, true), c("pronamespace", BIGINT, true),
-        c("proowner", BIGINT, true), c("prolang", BIGINT, true), c("procost", REAL, true),
-        c("prorows", REAL, true), c("provariadic", BIGINT, true), c("prosupport", TEXT, true),
+        c("oid", OID, true), c("proname", TEXT, true), c("pronamespace", OID, true),
+        c("proowner", OID, true), c("prolang", OID, true), c("procost", REAL, true),
+        c("prorows", REAL, true), c("provariadic", OID, true), c("prosupport", TEXT, true),
         c("prokind", TEXT, true), c("prosecdef", BOOL, true), c("proleakproof", BOOL, true),
         c("proisstrict", BOOL, true), c("proretset", BOOL, true), c("provolatile", TEXT, true),
         c("proparallel", TEXT, true), c("pronargs", SMALLINT, true), c("pronargdefaults", SMALLINT, true),
-        c("prorettype", BIGINT, true), c("proargtypes", BIGINT_ARRAY, true), c("proallargtypes", BIGINT_ARRAY, false),
+        c("prorettype", OID, true), c("proargtypes", OIDVECTOR, true), c("proallargtypes", OID_ARRAY, false),
         c("proargmodes", TEXT_ARRAY, false), c("proargnames", TEXT_ARRAY, false), c("proargdefaults", TEXT, false),
-        c("protrftypes", BIGINT_ARRAY, false), c("prosrc", TEXT, true), c("probin", TEXT, false),
+        c("protrftypes", OID_ARRAY, false), c("prosrc", TEXT, true), c("probin", TEXT, false),
         c("prosqlbody", TEXT, false), c("proconfig", TEXT_ARRAY, false), c("proacl", TEXT_ARRAY, false),
     ],
 };
@@ -209,7 +209,7 @@ pub(super) const PG_AM: RelationDef = RelationDef {
     oid: 2601,
     kind: 'r',
     columns: &[
-        c("oid", BIGINT, true), c("amname", TEXT, true), c("amhandler", TEXT, true),
+        c("oid", OID, true), c("amname", TEXT, true), c("amhandler", TEXT, true),
         c("amtype", TEXT, true),
     ],
 };
@@ -235,7 +235,7 @@ pub(super) const PG_DESCRIPTION: RelationDef = RelationDef {
     oid: 2609,
     kind: 'r',
     columns: &[
-        c("objoid", BIGINT, true), c("classoid", BIGINT, true), c("objsubid", INT, true),
+        c("objoid", OID, true), c("classoid", OID, true), c("objsubid", INT, true),
         c("description", TEXT, true),
     ],
 };
@@ -246,8 +246,8 @@ pub(super) const PG_COLLATION: RelationDef = RelationDef {
     oid: 3456,
     kind: 'r',
     columns: &[
-        c("oid", BIGINT, true), c("collname", TEXT, true), c("collnamespace", BIGINT, true),
-        c("collowner", BIGINT, true), c("collprovider", TEXT, true), c("collisdeterministic", BOOL, true),
+        c("oid", OID, true), c("collname", TEXT, true), c("collnamespace", OID, true),
+        c("collowner", OID, true), c("collprovider", TEXT, true), c("collisdeterministic", BOOL, true),
         c("collencoding", INT, true), c("collcollate", TEXT, false), c("collctype", TEXT, false),
         c("colliculocale", TEXT, false), c("collversion", TEXT, false),
     ],
@@ -259,7 +259,7 @@ pub(super) const PG_SEQUENCE: RelationDef = RelationDef {
     oid: 2224,
     kind: 'r',
     columns: &[
-        c("seqrelid", BIGINT, true), c("seqtypid", BIGINT, true), c("seqstart", BIGINT, true),
+        c("seqrelid", OID, true), c("seqtypid", OID, true), c("seqstart", BIGINT, true),
         c("seqincrement", BIGINT, true), c("seqmax", BIGINT, true), c("seqmin", BIGINT, true),
         c("seqcache", BIGINT, true), c("seqcycle", BOOL, true),
     ],
@@ -305,8 +305,8 @@ pub(super) const PG_STAT_ACTIVITY: RelationDef = RelationDef {
     oid: 12222,
     kind: 'v',
     columns: &[
-        c("datid", BIGINT, false), c("datname", TEXT, false), c("pid", INT, false),
-        c("leader_pid", INT, false), c("usesysid", BIGINT, false), c("usename", TEXT, false),
+        c("datid", OID, false), c("datname", TEXT, false), c("pid", INT, false),
+        c("leader_pid", INT, false), c("usesysid", OID, false), c("usename", TEXT, false),
         c("application_name", TEXT, false), c("client_addr", TEXT, false), c("client_hostname", TEXT, false),
         c("client_port", INT, false), c("backend_start", TIMESTAMPTZ, false), c("xact_start", TIMESTAMPTZ, false),
         c("query_start", TIMESTAMPTZ, false), c("state_change", TIMESTAMPTZ, false), c("wait_event_type", TEXT, false),
@@ -322,7 +322,7 @@ pub(super) const PG_INHERITS: RelationDef = RelationDef {
     oid: 2611,
     kind: 'r',
     columns: &[
-        c("inhrelid", BIGINT, true), c("inhparent", BIGINT, true), c("inhseqno", INT, true),
+        c("inhrelid", OID, true), c("inhparent", OID, true), c("inhseqno", INT, true),
         c("inhdetachpending", BOOL, true),
     ],
 };
@@ -333,11 +333,11 @@ pub(super) const PG_TRIGGER: RelationDef = RelationDef {
     oid: 2620,
     kind: 'r',
     columns: &[
-        c("oid", BIGINT, true), c("tgrelid", BIGINT, true), c("tgparentid", BIGINT, true),
-        c("tgname", TEXT, true), c("tgfoid", BIGINT, true), c("tgtype", SMALLINT, true),
-        c("tgenabled", TEXT, true), c("tgisinternal", BOOL, true), c("tgconstrrelid", BIGINT, true),
-        c("tgconstrindid", BIGINT, true), c("tgconstraint", BIGINT, true), c("tgdeferrable", BOOL, true),
-        c("tginitdeferred", BOOL, true), c("tgnargs", SMALLINT, true), c("tgattr", SMALLINT_ARRAY, true),
+        c("oid", OID, true), c("tgrelid", OID, true), c("tgparentid", OID, true),
+        c("tgname", TEXT, true), c("tgfoid", OID, true), c("tgtype", SMALLINT, true),
+        c("tgenabled", TEXT, true), c("tgisinternal", BOOL, true), c("tgconstrrelid", OID, true),
+        c("tgconstrindid", OID, true), c("tgconstraint", OID, true), c("tgdeferrable", BOOL, true),
+        c("tginitdeferred", BOOL, true), c("tgnargs", SMALLINT, true), c("tgattr", INT2VECTOR, true),
         c("tgargs", BYTEA, true), c("tgqual", TEXT, false), c("tgoldtable", TEXT, false),
         c("tgnewtable", TEXT, false),
     ],
@@ -349,8 +349,8 @@ pub(super) const PG_POLICY: RelationDef = RelationDef {
     oid: 3256,
     kind: 'r',
     columns: &[
-        c("oid", BIGINT, true), c("polname", TEXT, true), c("polrelid", BIGINT, true),
-        c("polcmd", TEXT, true), c("polpermissive", BOOL, true), c("polroles", BIGINT_ARRAY, true),
+        c("oid", OID, true), c("polname", TEXT, true), c("polrelid", OID, true),
+        c("polcmd", TEXT, true), c("polpermissive", BOOL, true), c("polroles", OID_ARRAY, true),
         c("polqual", TEXT, false), c("polwithcheck", TEXT, false),
     ],
 };
@@ -361,9 +361,9 @@ pub(super) const PG_STATISTIC_EXT: RelationDef = RelationDef {
     oid: 3381,
     kind: 'r',
     columns: &[
-        c("oid", BIGINT, true), c("stxrelid", BIGINT, true), c("stxname", TEXT, true),
-        c("stxnamespace", BIGINT, true), c("stxowner", BIGINT, true), c("stxstattarget", INT, true),
-        c("stxkeys", SMALLINT_ARRAY, true), c("stxkind", TEXT_ARRAY, true), c("stxexprs", TEXT, false),
+        c("oid", OID, true), c("stxrelid", OID, true), c("stxname", TEXT, true),
+        c("stxnamespace", OID, true), c("stxowner", OID, true), c("stxstattarget", INT, true),
+        c("stxkeys", INT2VECTOR, true), c("stxkind", TEXT_ARRAY, true), c("stxexprs", TEXT, false),
     ],
 };
 
@@ -373,7 +373,7 @@ pub(super) const PG_PUBLICATION: RelationDef = RelationDef {
     oid: 6104,
     kind: 'r',
     columns: &[
-        c("oid", BIGINT, true), c("pubname", TEXT, true), c("pubowner", BIGINT, true),
+        c("oid", OID, true), c("pubname", TEXT, true), c("pubowner", OID, true),
         c("puballtables", BOOL, true), c("pubinsert", BOOL, true), c("pubupdate", BOOL, true),
         c("pubdelete", BOOL, true), c("pubtruncate", BOOL, true), c("pubviaroot", BOOL, true),
     ],
@@ -385,8 +385,8 @@ pub(super) const PG_PUBLICATION_REL: RelationDef = RelationDef {
     oid: 6106,
     kind: 'r',
     columns: &[
-        c("oid", BIGINT, true), c("prpubid", BIGINT, true), c("prrelid", BIGINT, true),
-        c("prqual", TEXT, false), c("prattrs", SMALLINT_ARRAY, false),
+        c("oid", OID, true), c("prpubid", OID, true), c("prrelid", OID, true),
+        c("prqual", TEXT, false), c("prattrs", INT2VECTOR, false),
     ],
 };
 
@@ -396,7 +396,7 @@ pub(super) const PG_PUBLICATION_NAMESPACE: RelationDef = RelationDef {
     oid: 6237,
     kind: 'r',
     columns: &[
-        c("oid", BIGINT, true), c("pnpubid", BIGINT, true), c("pnnspid", BIGINT, true),
+        c("oid", OID, true), c("pnpubid", OID, true), c("pnnspid", OID, true),
     ],
 };
 
@@ -406,9 +406,9 @@ pub(super) const PG_PARTITIONED_TABLE: RelationDef = RelationDef {
     oid: 3350,
     kind: 'r',
     columns: &[
-        c("partrelid", BIGINT, true), c("partstrat", TEXT, true), c("partnatts", SMALLINT, true),
-        c("partdefid", BIGINT, true), c("partattrs", SMALLINT_ARRAY, true), c("partclass", BIGINT_ARRAY, true),
-        c("partcollation", BIGINT_ARRAY, true), c("partexprs", TEXT, false),
+        c("partrelid", OID, true), c("partstrat", TEXT, true), c("partnatts", SMALLINT, true),
+        c("partdefid", OID, true), c("partattrs", INT2VECTOR, true), c("partclass", OIDVECTOR, true),
+        c("partcollation", OIDVECTOR, true), c("partexprs", TEXT, false),
     ],
 };
 
@@ -418,8 +418,8 @@ pub(super) const PG_RANGE: RelationDef = RelationDef {
     oid: 3541,
     kind: 'r',
     columns: &[
-        c("rngtypid", BIGINT, true), c("rngsubtype", BIGINT, true), c("rngmultitypid", BIGINT, true),
-        c("rngcollation", BIGINT, true), c("rngsubopc", BIGINT, true), c("rngcanonical", TEXT, true),
+        c("rngtypid", OID, true), c("rngsubtype", OID, true), c("rngmultitypid", OID, true),
+        c("rngcollation", OID, true), c("rngsubopc", OID, true), c("rngcanonical", TEXT, true),
         c("rngsubdiff", TEXT, true),
     ],
 };
@@ -430,7 +430,7 @@ pub(super) const PG_ENUM: RelationDef = RelationDef {
     oid: 3501,
     kind: 'r',
     columns: &[
-        c("oid", BIGINT, true), c("enumtypid", BIGINT, true), c("enumsortorder", REAL, true),
+        c("oid", OID, true), c("enumtypid", OID, true), c("enumsortorder", REAL, true),
         c("enumlabel", TEXT, true),
     ],
 };
@@ -441,7 +441,7 @@ pub(super) const PG_REWRITE: RelationDef = RelationDef {
     oid: 2618,
     kind: 'r',
     columns: &[
-        c("oid", BIGINT, true), c("rulename", TEXT, true), c("ev_class", BIGINT, true),
+        c("oid", OID, true), c("rulename", TEXT, true), c("ev_class", OID, true),
         c("ev_type", TEXT, true), c("ev_enabled", TEXT, true), c("is_instead", BOOL, true),
         c("ev_qual", TEXT, true), c("ev_action", TEXT, true),
     ],
@@ -453,9 +453,9 @@ pub(super) const PG_OPCLASS: RelationDef = RelationDef {
     oid: 2616,
     kind: 'r',
     columns: &[
-        c("oid", BIGINT, true), c("opcmethod", BIGINT, true), c("opcname", TEXT, true),
-        c("opcnamespace", BIGINT, true), c("opcowner", BIGINT, true), c("opcfamily", BIGINT, true),
-        c("opcintype", BIGINT, true), c("opcdefault", BOOL, true), c("opckeytype", BIGINT, true),
+        c("oid", OID, true), c("opcmethod", OID, true), c("opcname", TEXT, true),
+        c("opcnamespace", OID, true), c("opcowner", OID, true), c("opcfamily", OID, true),
+        c("opcintype", OID, true), c("opcdefault", BOOL, true), c("opckeytype", OID, true),
     ],
 };
 
@@ -465,7 +465,7 @@ pub(super) const PG_TABLESPACE: RelationDef = RelationDef {
     oid: 1213,
     kind: 'r',
     columns: &[
-        c("oid", BIGINT, true), c("spcname", TEXT, true), c("spcowner", BIGINT, true),
+        c("oid", OID, true), c("spcname", TEXT, true), c("spcowner", OID, true),
         c("spcacl", TEXT_ARRAY, false), c("spcoptions", TEXT_ARRAY, false),
     ],
 };
@@ -501,9 +501,9 @@ pub(super) const PG_EXTENSION: RelationDef = RelationDef {
     oid: 3079,
     kind: 'r',
     columns: &[
-        c("oid", BIGINT, true), c("extname", TEXT, true), c("extowner", BIGINT, true),
-        c("extnamespace", BIGINT, true), c("extrelocatable", BOOL, true), c("extversion", TEXT, true),
-        c("extconfig", BIGINT_ARRAY, false), c("extcondition", TEXT_ARRAY, false),
+        c("oid", OID, true), c("extname", TEXT, true), c("extowner", OID, true),
+        c("extnamespace", OID, true), c("extrelocatable", BOOL, true), c("extversion", TEXT, true),
+        c("extconfig", OID_ARRAY, false), c("extcondition", TEXT_ARRAY, false),
     ],
 };
 
@@ -513,7 +513,7 @@ pub(super) const PG_SHDESCRIPTION: RelationDef = RelationDef {
     oid: 2396,
     kind: 'r',
     columns: &[
-        c("objoid", BIGINT, true), c("classoid", BIGINT, true), c("description", TEXT, true),
+        c("objoid", OID, true), c("classoid", OID, true), c("description", TEXT, true),
     ],
 };
 
@@ -523,8 +523,8 @@ pub(super) const PG_DEPEND: RelationDef = RelationDef {
     oid: 2608,
     kind: 'r',
     columns: &[
-        c("classid", BIGINT, true), c("objid", BIGINT, true), c("objsubid", INT, true),
-        c("refclassid", BIGINT, true), c("refobjid", BIGINT, true), c("refobjsubid", INT, true),
+        c("classid", OID, true), c("objid", OID, true), c("objsubid", INT, true),
+        c("refclassid", OID, true), c("refobjid", OID, true), c("refobjsubid", INT, true),
         c("deptype", TEXT, true),
     ],
 };
@@ -535,10 +535,10 @@ pub(super) const PG_OPERATOR: RelationDef = RelationDef {
     oid: 2617,
     kind: 'r',
     columns: &[
-        c("oid", BIGINT, true), c("oprname", TEXT, true), c("oprnamespace", BIGINT, true),
-        c("oprowner", BIGINT, true), c("oprkind", TEXT, true), c("oprcanmerge", BOOL, true),
-        c("oprcanhash", BOOL, true), c("oprleft", BIGINT, true), c("oprright", BIGINT, true),
-        c("oprresult", BIGINT, true), c("oprcom", BIGINT, true), c("oprnegate", BIGINT, true),
+        c("oid", OID, true), c("oprname", TEXT, true), c("oprnamespace", OID, true),
+        c("oprowner", OID, true), c("oprkind", TEXT, true), c("oprcanmerge", BOOL, true),
+        c("oprcanhash", BOOL, true), c("oprleft", OID, true), c("oprright", OID, true),
+        c("oprresult", OID, true), c("oprcom", OID, true), c("oprnegate", OID, true),
         c("oprcode", TEXT, true), c("oprrest", TEXT, true), c("oprjoin", TEXT, true),
     ],
 };
@@ -549,8 +549,8 @@ pub(super) const PG_CAST: RelationDef = RelationDef {
     oid: 2605,
     kind: 'r',
     columns: &[
-        c("oid", BIGINT, true), c("castsource", BIGINT, true), c("casttarget", BIGINT, true),
-        c("castfunc", BIGINT, true), c("castcontext", TEXT, true), c("castmethod", TEXT, true),
+        c("oid", OID, true), c("castsource", OID, true), c("casttarget", OID, true),
+        c("castfunc", OID, true), c("castcontext", TEXT, true), c("castmethod", TEXT, true),
     ],
 };
 
@@ -560,9 +560,9 @@ pub(super) const PG_LANGUAGE: RelationDef = RelationDef {
     oid: 2612,
     kind: 'r',
     columns: &[
-        c("oid", BIGINT, true), c("lanname", TEXT, true), c("lanowner", BIGINT, true),
-        c("lanispl", BOOL, true), c("lanpltrusted", BOOL, true), c("lanplcallfoid", BIGINT, true),
-        c("laninline", BIGINT, true), c("lanvalidator", BIGINT, true), c("lanacl", TEXT_ARRAY, false),
+        c("oid", OID, true), c("lanname", TEXT, true), c("lanowner", OID, true),
+        c("lanispl", BOOL, true), c("lanpltrusted", BOOL, true), c("lanplcallfoid", OID, true),
+        c("laninline", OID, true), c("lanvalidator", OID, true), c("lanacl", TEXT_ARRAY, false),
     ],
 };
 
@@ -572,7 +572,7 @@ pub(super) const PG_FOREIGN_TABLE: RelationDef = RelationDef {
     oid: 3118,
     kind: 'r',
     columns: &[
-        c("ftrelid", BIGINT, true), c("ftserver", BIGINT, true), c("ftoptions", TEXT_ARRAY, false),
+        c("ftrelid", OID, true), c("ftserver", OID, true), c("ftoptions", TEXT_ARRAY, false),
     ],
 };
 
@@ -582,8 +582,8 @@ pub(super) const PG_EVENT_TRIGGER: RelationDef = RelationDef {
     oid: 3466,
     kind: 'r',
     columns: &[
-        c("oid", BIGINT, true), c("evtname", TEXT, true), c("evtevent", TEXT, true),
-        c("evtowner", BIGINT, true), c("evtfoid", BIGINT, true), c("evtenabled", TEXT, true),
+        c("oid", OID, true), c("evtname", TEXT, true), c("evtevent", TEXT, true),
+        c("evtowner", OID, true), c("evtfoid", OID, true), c("evtenabled", TEXT, true),
         c("evttags", TEXT_ARRAY, false),
     ],
 };
@@ -594,9 +594,9 @@ pub(super) const PG_LOCKS: RelationDef = RelationDef {
     oid: 12073,
     kind: 'v',
     columns: &[
-        c("locktype", TEXT, false), c("database", BIGINT, false), c("relation", BIGINT, false),
+        c("locktype", TEXT, false), c("database", OID, false), c("relation", OID, false),
         c("page", INT, false), c("tuple", SMALLINT, false), c("virtualxid", TEXT, false),
-        c("transactionid", BIGINT, false), c("classid", BIGINT, false), c("objid", BIGINT, false),
+        c("transactionid", BIGINT, false), c("classid", OID, false), c("objid", OID, false),
         c("objsubid", SMALLINT, false), c("virtualtransaction", TEXT, false), c("pid", INT, false),
         c("mode", TEXT, false), c("granted", BOOL, false), c("fastpath", BOOL, false),
         c("waitstart", TIMESTAMPTZ, false),
@@ -621,7 +621,7 @@ pub(super) const PG_STAT_USER_TABLES: RelationDef = RelationDef {
     oid: 12161,
     kind: 'v',
     columns: &[
-        c("relid", BIGINT, false), c("schemaname", TEXT, false), c("relname", TEXT, false),
+        c("relid", OID, false), c("schemaname", TEXT, false), c("relname", TEXT, false),
         c("seq_scan", BIGINT, false), c("seq_tup_read", BIGINT, false), c("idx_scan", BIGINT, false),
         c("idx_tup_fetch", BIGINT, false), c("n_tup_ins", BIGINT, false), c("n_tup_upd", BIGINT, false),
         c("n_tup_del", BIGINT, false), c("n_tup_hot_upd", BIGINT, false), c("n_live_tup", BIGINT, false),

@@ -8,9 +8,10 @@
 //!
 //! - **Shapes** are PostgreSQL 15's, column for column: `generated_relations.rs` is written
 //!   by `generate.py` from a real PostgreSQL 15 (`relations.txt` lists the relations), with
-//!   db001's type for each column: object ids are `bigint`, `name` and `"char"` are `text`,
-//!   `int2vector` is `smallint[]`, `oidvector` and `oid[]` are `bigint[]`, `aclitem[]` is
-//!   `text[]`, `pg_node_tree` is `text` (see `db001_planner::system`).
+//!   db001's type for each column: object ids are `oid`, `oid[]`, `int2vector` and
+//!   `oidvector` are themselves, `name` and `"char"` are `text`, `xid` is `bigint`,
+//!   `aclitem[]` is `text[]`, `pg_node_tree` is `text` (see `db001_planner::system`). Row code
+//!   may set plain integers into `oid` columns; `relation::Rows::into_table` converts them.
 //! - **Fixed contents** (`pg_type`, `pg_proc`, `pg_am`, `pg_database`, `pg_collation`) come
 //!   from PostgreSQL 15 too (`generated_data.rs`), built once per process.
 //! - **Live contents** (`pg_class`, `pg_attribute`, `pg_index`, `pg_constraint`, ...) are built

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use db001_catalog::{ColumnSchema, TableSchema};
-use db001_common::{DataType, Result, Value, row_codec};
+use db001_common::{CastKind, DataType, Result, Value, row_codec};
 use db001_planner::plan::TableRef;
 use db001_storage::Table;
 
@@ -22,8 +22,11 @@ pub(super) mod types {
     pub(in crate::system) const BYTEA: DataType = DataType::Bytea;
     pub(in crate::system) const TIMESTAMPTZ: DataType = DataType::TimestampTz;
     pub(in crate::system) const TEXT_ARRAY: DataType = DataType::Array(ElementType::Text);
+    pub(in crate::system) const OID: DataType = DataType::Oid;
+    pub(in crate::system) const OID_ARRAY: DataType = DataType::Array(ElementType::Oid);
     pub(in crate::system) const SMALLINT_ARRAY: DataType = DataType::Array(ElementType::SmallInt);
-    pub(in crate::system) const BIGINT_ARRAY: DataType = DataType::Array(ElementType::BigInt);
+    pub(in crate::system) const INT2VECTOR: DataType = DataType::Int2Vector;
+    pub(in crate::system) const OIDVECTOR: DataType = DataType::OidVector;
 }
 
 /// One column of a system relation.
@@ -150,9 +153,14 @@ impl Rows {
         };
         let storage = Table::new(self.def.oid, Vec::new());
         let mut buffer = Vec::new();
-        for (row_id, row) in self.rows.iter().enumerate() {
+        for (row_id, row) in self.rows.into_iter().enumerate() {
+            let row = row
+                .into_iter()
+                .zip(self.def.columns)
+                .map(|(value, column)| conform(value, column.data_type))
+                .collect::<Result<Vec<Value>>>()?;
             buffer.clear();
-            row_codec::encode_row(row, &mut buffer);
+            row_codec::encode_row(&row, &mut buffer);
             // Committed "at the beginning of time": every snapshot sees these rows.
             storage.replay_insert(row_id as u64, Arc::from(buffer.as_slice()), FROZEN_TS)?;
         }
@@ -191,7 +199,7 @@ impl Row<'_> {
     }
 
     pub(super) fn oid(&mut self, column: &str, value: u32) -> &mut Self {
-        self.set(column, Value::Int64(i64::from(value)))
+        self.set(column, Value::Oid(value))
     }
 
     pub(super) fn char(&mut self, column: &str, value: char) -> &mut Self {
@@ -212,9 +220,43 @@ fn default_value(column: &Column) -> Value {
         DataType::Real => Value::Float32(0.0),
         DataType::Double => Value::Float64(0.0),
         DataType::Text => Value::text(""),
+        DataType::Oid => Value::Oid(0),
         DataType::Array(element) => {
             db001_common::array::Array::new(element, Vec::new()).into_value()
         }
+        DataType::Int2Vector | DataType::OidVector => {
+            let element = column
+                .data_type
+                .array_element()
+                .expect("vectors have an element type");
+            db001_common::array::Array::vector(element, Vec::new()).into_value()
+        }
         _ => Value::Null,
+    }
+}
+
+/// A value built by the row code, as the column's type holds it: integers set into `oid`
+/// columns become oids, integer arrays set into `int2vector` / `oidvector` / `oid[]`
+/// columns become those. Other values are already of their column's type.
+fn conform(value: Value, data_type: DataType) -> Result<Value> {
+    if value.is_null() || value.data_type() == data_type.without_modifier() {
+        return Ok(value);
+    }
+    match (&value, data_type) {
+        (Value::Array(array), DataType::Int2Vector | DataType::OidVector) => {
+            let element = data_type
+                .array_element()
+                .expect("vectors have an element type");
+            let values = array
+                .values
+                .iter()
+                .map(|item| item.cast(element.data_type(), CastKind::Explicit))
+                .collect::<Result<Vec<Value>>>()?;
+            Ok(db001_common::array::Array::vector(element, values).into_value())
+        }
+        (Value::Int16(_) | Value::Int32(_) | Value::Int64(_) | Value::Array(_), _) => {
+            value.cast(data_type, CastKind::Explicit)
+        }
+        _ => Ok(value),
     }
 }

@@ -114,10 +114,10 @@ fn live_contents_follow_the_catalog() {
     let attributes = rows(&system, &catalog, "pg_catalog", "pg_attribute");
     let name_column = attributes
         .iter()
-        .find(|row| row[0] == Value::Int64(16384) && row[1] == Value::text("name"))
+        .find(|row| row[0] == Value::Oid(16384) && row[1] == Value::text("name"))
         .expect("customer.name");
     // atttypid varchar, atttypmod 40 + 4
-    assert_eq!(name_column[2], Value::Int64(1043));
+    assert_eq!(name_column[2], Value::Oid(1043));
     assert_eq!(name_column[8], Value::Int32(44));
     let columns = rows(&system, &catalog, "information_schema", "columns");
     assert!(

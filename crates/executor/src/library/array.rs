@@ -68,11 +68,7 @@ pub(crate) fn call(function: ArrayFunction, args: Vec<Value>) -> Result<Value> {
             let array = args.next()?;
             let index = args.next()?;
             match (array_of(&array)?, index.as_i64()) {
-                (Some(array), Some(index)) if index >= 1 => array
-                    .values
-                    .get(index as usize - 1)
-                    .cloned()
-                    .unwrap_or(Value::Null),
+                (Some(array), Some(index)) => array.get(index),
                 _ => Value::Null,
             }
         }
@@ -81,7 +77,12 @@ pub(crate) fn call(function: ArrayFunction, args: Vec<Value>) -> Result<Value> {
             let dimension = args.int()?;
             match array_of(&array)? {
                 Some(array) if dimension == 1 && !array.values.is_empty() => {
-                    Value::Int32(array.values.len() as i32)
+                    let length = array.values.len() as i32;
+                    Value::Int32(if function == F::Upper {
+                        array.lower_bound + length - 1
+                    } else {
+                        length
+                    })
                 }
                 _ => Value::Null,
             }
@@ -90,7 +91,9 @@ pub(crate) fn call(function: ArrayFunction, args: Vec<Value>) -> Result<Value> {
             let array = args.next()?;
             let dimension = args.int()?;
             match array_of(&array)? {
-                Some(array) if dimension == 1 && !array.values.is_empty() => Value::Int32(1),
+                Some(array) if dimension == 1 && !array.values.is_empty() => {
+                    Value::Int32(array.lower_bound)
+                }
                 _ => Value::Null,
             }
         }

@@ -52,6 +52,14 @@ pub fn call(builtin: Builtin, args: Vec<Value>, env: Env<'_>) -> Result<Value> {
             )),
         },
         Builtin::Sequence(function) => crate::sequences::call(function, args, env),
+        Builtin::Field { index } => match args.into_iter().next() {
+            Some(Value::Record(record)) => {
+                Ok(record.values.get(index).cloned().unwrap_or(Value::Null))
+            }
+            _ => Err(Error::internal(
+                "a field selection of a value that is not a record",
+            )),
+        },
         Builtin::GenRandomUuid => {
             let mut bytes = [0u8; 16];
             getrandom::fill(&mut bytes).map_err(|error| {

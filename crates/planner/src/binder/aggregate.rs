@@ -173,6 +173,7 @@ pub(crate) fn aggregate_result_type(
             | DataType::Timestamp
             | DataType::TimestampTz
             | DataType::Interval
+            | DataType::Oid
             | DataType::Array(_)),
         ) => t,
         (F::Min | F::Max, t) if t.is_numeric() => t.without_modifier(),

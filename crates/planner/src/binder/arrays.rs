@@ -16,6 +16,23 @@ use super::{Binder, Scope};
 use crate::builtin::{ArrayFunction, Builtin};
 use crate::plan::{BinaryOp, Expr, Function};
 
+fn is_array_function(name: &str) -> bool {
+    matches!(
+        name,
+        "array_length"
+            | "cardinality"
+            | "array_lower"
+            | "array_upper"
+            | "array_ndims"
+            | "array_to_string"
+            | "array_append"
+            | "array_prepend"
+            | "array_cat"
+            | "array_position"
+            | "array_remove"
+    )
+}
+
 fn array_call(function: ArrayFunction, args: Vec<Expr>) -> Expr {
     Expr::Function {
         function: Function::Builtin(Builtin::Array(function)),
@@ -24,6 +41,22 @@ fn array_call(function: ArrayFunction, args: Vec<Expr>) -> Expr {
 }
 
 impl Binder<'_> {
+    /// An `int2vector` or `oidvector` used where an array is expected becomes the array of
+    /// its element type (its lower bound 0 kept), as PostgreSQL lets vectors stand for
+    /// arrays; other expressions are returned as they are.
+    pub(crate) fn as_array(&mut self, expr: Expr, data_type: DataType) -> Result<Argument> {
+        match data_type {
+            DataType::Int2Vector | DataType::OidVector => {
+                let element = data_type
+                    .array_element()
+                    .expect("vectors have an element type");
+                let array = DataType::Array(element);
+                Ok((self.coerce(expr, data_type, array)?, array))
+            }
+            _ => Ok((expr, data_type)),
+        }
+    }
+
     /// `ARRAY[a, b, ...]`: the elements' common type (unknown literals are text).
     pub(crate) fn bind_array_constructor(
         &mut self,
@@ -86,6 +119,7 @@ impl Binder<'_> {
         };
         let (l, lt) = self.bind_expr(left, scope)?;
         let (r, rt) = self.bind_expr(right, scope)?;
+        let (r, rt) = self.as_array(r, rt)?;
         let (l, r) = match (lt, rt) {
             (DataType::Unknown, DataType::Unknown) => {
                 let array = DataType::Array(db001_common::ElementType::Text);
@@ -140,6 +174,7 @@ impl Binder<'_> {
         scope: &Scope,
     ) -> Result<(Expr, DataType)> {
         let (array, array_type) = self.bind_expr(array, scope)?;
+        let (array, array_type) = self.as_array(array, array_type)?;
         let DataType::Array(element) = array_type else {
             return Err(Error::new(
                 SqlState::DATATYPE_MISMATCH,
@@ -168,6 +203,13 @@ impl Binder<'_> {
 
     /// The array functions; the arguments come back when `name` is not one of them.
     pub(crate) fn bind_array_function(&mut self, name: &str, args: Vec<Argument>) -> Result<Bound> {
+        let args = if is_array_function(name) {
+            args.into_iter()
+                .map(|(expr, data_type)| self.as_array(expr, data_type))
+                .collect::<Result<Vec<Argument>>>()?
+        } else {
+            args
+        };
         let types: Vec<DataType> = args.iter().map(|(_, t)| *t).collect();
         let function = match (name, args.len()) {
             ("array_length", 2) => ArrayFunction::Length,

@@ -32,8 +32,11 @@ fn resolve_scalar_type(type_name: &ast::TypeName) -> Result<DataType> {
         "boolean" | "bool" => no_modifiers(DataType::Bool),
         "smallint" | "int2" => no_modifiers(DataType::SmallInt),
         "integer" | "int" | "int4" => no_modifiers(DataType::Int),
-        // Object ids are bigint in db001 (see crate::system).
-        "bigint" | "int8" | "oid" | "xid" | "cid" => no_modifiers(DataType::BigInt),
+        // Transaction and command ids are bigint in db001 (see crate::system).
+        "bigint" | "int8" | "xid" | "cid" => no_modifiers(DataType::BigInt),
+        "oid" => no_modifiers(DataType::Oid),
+        "int2vector" => no_modifiers(DataType::Int2Vector),
+        "oidvector" => no_modifiers(DataType::OidVector),
         // `name` and `"char"` are text in db001 (see crate::system).
         "name" | "char" => no_modifiers(DataType::Text),
         "double precision" | "float8" | "float" => no_modifiers(DataType::Double),

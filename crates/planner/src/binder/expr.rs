@@ -325,6 +325,13 @@ impl Binder<'_> {
             ast::Expr::Row(..) => Err(Error::feature_not_supported(
                 "row constructors are not supported yet",
             )),
+            ast::Expr::FieldSelect {
+                expr: inner, field, ..
+            } => self.bind_field_select(inner, field, scope),
+            ast::Expr::FieldWildcard { span, .. } => Err(Error::feature_not_supported(
+                "row expansion via \"*\" is not supported here",
+            )
+            .with_position(span.position(self.sql))),
             ast::Expr::Collate {
                 expr, collation, ..
             } => self.bind_collate(expr, collation, scope),
@@ -822,6 +829,7 @@ impl Binder<'_> {
         let name = call.name.name().value.as_str();
         if let Some(schema) = call.name.schema()
             && schema.value != "pg_catalog"
+            && !(schema.value == "information_schema" && name == "_pg_expandarray")
         {
             return Err(undefined_function(&call.name.to_string_lossy(), &[]));
         }
@@ -856,6 +864,8 @@ pub(crate) fn visit(expr: &ast::Expr, f: &mut dyn FnMut(&ast::Expr)) {
         | ast::Expr::Is { expr, .. }
         | ast::Expr::Cast { expr, .. }
         | ast::Expr::Collate { expr, .. }
+        | ast::Expr::FieldSelect { expr, .. }
+        | ast::Expr::FieldWildcard { expr, .. }
         | ast::Expr::Nested(expr, _) => visit(expr, f),
         ast::Expr::Binary { left, right, .. } | ast::Expr::IsDistinctFrom { left, right, .. } => {
             visit(left, f);

@@ -163,6 +163,10 @@ impl Binder<'_> {
             return Err(no_such());
         }
         let (coerced, series_type) = if function == TableFunction::Unnest {
+            let bound = bound
+                .into_iter()
+                .map(|(expr, data_type)| self.as_array(expr, data_type))
+                .collect::<Result<Vec<_>>>()?;
             match bound.as_slice() {
                 [(_, DataType::Array(element))] => {
                     let element = element.data_type();

@@ -33,6 +33,7 @@ mod locking;
 mod names;
 mod operators;
 mod query;
+mod records;
 mod resolve;
 mod rules;
 mod scope;

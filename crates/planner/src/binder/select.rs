@@ -29,8 +29,18 @@ pub(crate) struct BoundSelect {
 
 /// One select-list entry after `*` expansion.
 enum Entry<'q> {
-    Expr { expr: &'q ast::Expr, name: String },
-    Column { resolved: Resolved, name: String },
+    Expr {
+        expr: &'q ast::Expr,
+        name: String,
+    },
+    Column {
+        resolved: Resolved,
+        name: String,
+    },
+    /// `(expr).*`: one column per field of the composite `expr` (known once it is bound).
+    Fields {
+        expr: &'q ast::Expr,
+    },
 }
 
 impl Binder<'_> {
@@ -83,6 +93,10 @@ impl Binder<'_> {
         let mut entries = Vec::new();
         for item in &select.projection {
             match item {
+                ast::SelectItem::Expr {
+                    expr: ast::Expr::FieldWildcard { expr, .. },
+                    alias: None,
+                } => entries.push(Entry::Fields { expr }),
                 ast::SelectItem::Expr { expr, alias } => {
                     let name = alias
                         .as_ref()
@@ -174,7 +188,7 @@ impl Binder<'_> {
                     {
                         entries.iter().find(|entry| match entry {
                             Entry::Expr { name, .. } => *name == parts[0].value,
-                            Entry::Column { .. } => false,
+                            Entry::Column { .. } | Entry::Fields { .. } => false,
                         })
                     }
                     _ => None,
@@ -189,6 +203,12 @@ impl Binder<'_> {
                 Some(Entry::Expr { expr, .. }) => {
                     let (bound, data_type) = self.bind_expr(expr, scope)?;
                     (bound, data_type, strip_nested(expr).to_string())
+                }
+                Some(Entry::Fields { expr }) => {
+                    return Err(Error::feature_not_supported(
+                        "grouping by a row expansion (expr).* is not supported by db001",
+                    )
+                    .with_position(expr.span().position(self.sql)));
                 }
                 None => {
                     let (bound, data_type) = self.bind_expr(key, scope)?;
@@ -242,6 +262,13 @@ impl Binder<'_> {
         let mut exprs = Vec::with_capacity(entries.len());
         let mut columns = Vec::with_capacity(entries.len());
         for entry in entries {
+            if let Entry::Fields { expr } = entry {
+                for (bound, column) in self.bind_field_expansion(expr, scope)? {
+                    exprs.push(bound);
+                    columns.push(column);
+                }
+                continue;
+            }
             let (bound, column) = match entry {
                 Entry::Column { resolved, name } => {
                     let origin = resolved.position.map(|p| &scope.columns[p]);
@@ -277,6 +304,7 @@ impl Binder<'_> {
                     };
                     (bound, column)
                 }
+                Entry::Fields { .. } => continue,
             };
             exprs.push(bound);
             columns.push(column);
@@ -610,15 +638,31 @@ pub(crate) fn sort_key(expr: Expr, item: &ast::OrderByExpr) -> SortKey {
     }
 }
 
-/// The name PostgreSQL gives a result column without an alias (`FigureColname`).
+/// The name PostgreSQL gives a result column without an alias (`FigureColname`): a cast
+/// keeps its operand's name only when that is a real name (a column, a function, ...), not
+/// itself a weak one (a type name, `case`, `array`, `row`: `'1'::int4::text` is `text`).
 pub(crate) fn column_name(expr: &ast::Expr) -> String {
+    fn is_weakly_named(expr: &ast::Expr) -> bool {
+        match expr {
+            ast::Expr::Cast { expr, .. } => is_weakly_named(expr) || figure(expr).is_none(),
+            ast::Expr::TypedString { .. }
+            | ast::Expr::Case { .. }
+            | ast::Expr::Array(..)
+            | ast::Expr::Row(..) => true,
+            ast::Expr::Nested(inner, _) => is_weakly_named(inner),
+            _ => false,
+        }
+    }
     fn figure(expr: &ast::Expr) -> Option<String> {
         match expr {
             ast::Expr::Column(parts) => parts.last().map(|p| p.value.clone()),
             ast::Expr::Function(call) => Some(call.name.name().value.clone()),
             ast::Expr::Cast {
                 expr, data_type, ..
-            } => figure(expr).or_else(|| Some(type_column_name(&data_type.name))),
+            } if !is_weakly_named(expr) => {
+                figure(expr).or_else(|| Some(type_column_name(&data_type.name)))
+            }
+            ast::Expr::Cast { data_type, .. } => Some(type_column_name(&data_type.name)),
             ast::Expr::TypedString { data_type, .. } => Some(type_column_name(&data_type.name)),
             ast::Expr::Case { .. } => Some("case".to_string()),
             ast::Expr::Exists { negated: false, .. } => Some("exists".to_string()),
@@ -627,6 +671,8 @@ pub(crate) fn column_name(expr: &ast::Expr) -> String {
             ast::Expr::Array(..) => Some("array".to_string()),
             ast::Expr::Row(..) => Some("row".to_string()),
             ast::Expr::Nested(inner, _) => figure(inner),
+            ast::Expr::Subscript { expr, .. } => figure(expr),
+            ast::Expr::FieldSelect { field, .. } => Some(field.value.clone()),
             _ => None,
         }
     }

@@ -1,5 +1,7 @@
 //! Set-returning functions in the select list: `unnest(array)`, `generate_subscripts(array,
-//! dim [, reverse])` and `generate_series(start, stop [, step])`.
+//! dim [, reverse])`, `generate_series(start, stop [, step])` and
+//! `information_schema._pg_expandarray(array)` (records `(x, n)`: each element and its
+//! 1-based position; pgjdbc's primary-key query reads it, see `records.rs`).
 //!
 //! They are bound like window calls: each call is recorded in the SELECT's state and stands
 //! for a column at [`SET_BASE`] + its number; the SELECT puts a [`Plan::ProjectSet`] under its
@@ -9,7 +11,7 @@
 //!
 //! [`Plan::ProjectSet`]: crate::plan::Plan::ProjectSet
 
-use db001_common::{DataType, Error, Result};
+use db001_common::{Composite, DataType, Error, Result};
 use db001_sql::ast;
 
 use super::coerce::common_type;
@@ -28,6 +30,14 @@ impl Binder<'_> {
             "generate_series" => SetFunction::GenerateSeries,
             "unnest" => SetFunction::Unnest,
             "generate_subscripts" => SetFunction::GenerateSubscripts,
+            "_pg_expandarray"
+                if call
+                    .name
+                    .schema()
+                    .is_some_and(|schema| schema.value == "information_schema") =>
+            {
+                SetFunction::ExpandArray
+            }
             _ => return Ok(None),
         };
         let inside_aggregate = self.aggregate.as_ref().is_some_and(|a| a.inside_call);
@@ -49,7 +59,8 @@ impl Binder<'_> {
         }
         let mut bound = Vec::with_capacity(call.args.len());
         for arg in &call.args {
-            bound.push(self.bind_expr(arg, scope)?);
+            let (expr, data_type) = self.bind_expr(arg, scope)?;
+            bound.push(self.as_array(expr, data_type)?);
         }
         let types: Vec<DataType> = bound.iter().map(|(_, t)| *t).collect();
         let no_such = || super::expr::undefined_function(name, &types);
@@ -58,6 +69,13 @@ impl Binder<'_> {
                 [(_, DataType::Array(element))] => {
                     let element = element.data_type();
                     (bound.into_iter().map(|(e, _)| e).collect(), element)
+                }
+                _ => return Err(no_such()),
+            },
+            SetFunction::ExpandArray => match bound.as_slice() {
+                [(_, DataType::Array(element))] => {
+                    let record = DataType::Record(Composite::ExpandArray(*element));
+                    (bound.into_iter().map(|(e, _)| e).collect(), record)
                 }
                 _ => return Err(no_such()),
             },

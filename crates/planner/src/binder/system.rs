@@ -12,7 +12,7 @@ use crate::system::{DefinitionKind, ObjectKind, SystemFunction};
 
 const BOOL: DataType = DataType::Bool;
 const INT: DataType = DataType::Int;
-const OID: DataType = DataType::BigInt;
+const OID: DataType = DataType::Oid;
 const TEXT: DataType = DataType::Text;
 
 /// The overloads of one system function: parameter lists and the result type.
@@ -190,14 +190,18 @@ impl Binder<'_> {
             let id = system
                 .object_id(self.catalog, kind, text)
                 .map_err(|error| error.or_position(Some(inner.span().position(self.sql))))?;
-            return Ok(Some((Expr::Literal(Value::Int64(id)), OID)));
+            let id = u32::try_from(id).map_err(|_| db001_common::oid::oid_out_of_range())?;
+            return Ok(Some((Expr::Literal(Value::Oid(id)), OID)));
         }
         let (bound, from) = self.bind_expr(inner, scope)?;
         if from.is_string() || from == DataType::Unknown {
             let bound = self.coerce(bound, from, TEXT)?;
             return Ok(Some((call(SystemFunction::RegId(kind), vec![bound]), OID)));
         }
-        if matches!(from, DataType::SmallInt | DataType::Int | DataType::BigInt) {
+        if matches!(
+            from,
+            DataType::SmallInt | DataType::Int | DataType::BigInt | DataType::Oid
+        ) {
             let bound = self.coerce(bound, from, OID)?;
             return Ok(Some((
                 call(SystemFunction::RegName(kind), vec![bound]),

@@ -28,6 +28,8 @@ fn children(expr: &Expr) -> Vec<&Expr> {
         | Expr::Is { expr, .. }
         | Expr::Cast { expr, .. }
         | Expr::Collate { expr, .. }
+        | Expr::FieldSelect { expr, .. }
+        | Expr::FieldWildcard { expr, .. }
         | Expr::Nested(expr, _)
         | Expr::InSubquery { expr, .. } => vec![expr],
         Expr::Binary { left, right, .. }
@@ -157,6 +159,8 @@ fn children_mut(expr: &mut Expr) -> Vec<&mut Expr> {
         | Expr::Is { expr, .. }
         | Expr::Cast { expr, .. }
         | Expr::Collate { expr, .. }
+        | Expr::FieldSelect { expr, .. }
+        | Expr::FieldWildcard { expr, .. }
         | Expr::Nested(expr, _)
         | Expr::InSubquery { expr, .. } => vec![expr],
         Expr::Binary { left, right, .. }

@@ -148,6 +148,8 @@ impl Expr {
                 f.write_char(')')
             }
             Expr::Subscript { expr, index, .. } => write!(f, "{expr}[{index}]"),
+            Expr::FieldSelect { expr, field, .. } => write!(f, "{expr}.{field}"),
+            Expr::FieldWildcard { expr, .. } => write!(f, "{expr}.*"),
             Expr::Collate {
                 expr, collation, ..
             } => write!(f, "{expr} COLLATE {collation}"),

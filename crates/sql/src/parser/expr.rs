@@ -201,6 +201,8 @@ enum Infix {
     Similar,
     Cast,
     Subscript,
+    /// `(expr).field` / `(expr).*`.
+    Field,
     Collate,
     AtTimeZone,
 }
@@ -218,7 +220,7 @@ impl Infix {
                 level::PATTERN
             }
             Infix::Cast => level::CAST,
-            Infix::Subscript => level::SUBSCRIPT,
+            Infix::Subscript | Infix::Field => level::SUBSCRIPT,
             Infix::Collate => level::COLLATE,
             Infix::AtTimeZone => level::AT,
         }
@@ -406,6 +408,7 @@ impl Parser<'_, '_> {
         match &token.kind {
             TokenKind::Symbol(Symbol::DoubleColon) => Some(Infix::Cast),
             TokenKind::Symbol(Symbol::LeftBracket) => Some(Infix::Subscript),
+            TokenKind::Symbol(Symbol::Dot) => Some(Infix::Field),
             TokenKind::Symbol(symbol) => binary_op_of(*symbol).map(Infix::Binary),
             TokenKind::Operator(text) => {
                 Some(binary_op_of_operator(text).map_or(Infix::Unknown, Infix::Binary))
@@ -641,6 +644,28 @@ impl Parser<'_, '_> {
                     span: self.span_from(left.span().start),
                     expr: Box::new(left),
                     index: Box::new(index),
+                };
+                Ok((expr, 1, false))
+            }
+            Infix::Field => {
+                // PostgreSQL selects fields of parenthesised expressions (and of names, which
+                // the primary parser reads as qualified names).
+                if !matches!(left, Expr::Nested(..)) {
+                    return Err(self.error_here());
+                }
+                self.advance();
+                if self.eat_symbol(Symbol::Star) {
+                    let expr = Expr::FieldWildcard {
+                        span: self.span_from(left.span().start),
+                        expr: Box::new(left),
+                    };
+                    return Ok((expr, 1, false));
+                }
+                let field = self.expect_col_label()?;
+                let expr = Expr::FieldSelect {
+                    span: self.span_from(left.span().start),
+                    expr: Box::new(left),
+                    field,
                 };
                 Ok((expr, 1, false))
             }

@@ -475,10 +475,11 @@ impl Parser<'_, '_> {
         self.after_parenthesized(Expr::Nested(Box::new(first), self.span_from(start)))
     }
 
-    /// `(expr).field` is composite-type field selection, which db001 does not model.
+    /// `(subquery).field` selects a field of a composite subquery result, which db001 does
+    /// not model; `(expr).field` is parsed as an infix (see `expr.rs`).
     fn after_parenthesized(&self, expr: Expr) -> Result<Expr> {
-        if self.is_symbol(Symbol::Dot) {
-            return Err(self.unsupported("field selection from a composite value", expr.span()));
+        if matches!(expr, Expr::Subquery(..)) && self.is_symbol(Symbol::Dot) {
+            return Err(self.unsupported("field selection from a subquery", expr.span()));
         }
         Ok(expr)
     }
