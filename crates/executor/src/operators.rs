@@ -168,14 +168,25 @@ pub fn build<'a>(
             },
             outer,
         )),
-        Plan::FunctionScan { function, args, .. } => {
+        Plan::FunctionScan {
+            function,
+            args,
+            ordinality,
+            ..
+        } => {
             let env = Env {
                 ctx,
                 outer: outer.as_deref(),
             };
-            match function {
+            let rows: Box<dyn Operator + 'a> = match function {
                 TableFunction::GenerateSeries => Box::new(series::SeriesOp::new(args, env)?),
                 TableFunction::Unnest => Box::new(series::unnest(args, env)?),
+                TableFunction::PartitionAncestors => Box::new(series::ValuesOp::new(Vec::new())),
+            };
+            if *ordinality {
+                Box::new(series::Ordinality::new(rows))
+            } else {
+                rows
             }
         }
         Plan::Append { inputs } => Box::new(setops::AppendOp::new(inputs, outer)),

@@ -193,15 +193,45 @@ pub fn unnest(args: &[Expr], env: Env<'_>) -> Result<ValuesOp> {
         Some(Value::Null) | None => Vec::new(),
         Some(_) => return Err(Error::internal("unnest of a non-array value")),
     };
-    Ok(ValuesOp {
-        values: values.into_iter(),
-    })
+    Ok(ValuesOp::new(values))
 }
 
 /// Rows of one column from a list of values.
 #[derive(Debug)]
 pub struct ValuesOp {
     values: std::vec::IntoIter<Value>,
+}
+
+impl ValuesOp {
+    /// One row per value.
+    pub fn new(values: Vec<Value>) -> ValuesOp {
+        ValuesOp {
+            values: values.into_iter(),
+        }
+    }
+}
+
+/// `WITH ORDINALITY`: the input's rows, each followed by its number (bigint, from 1).
+pub(crate) struct Ordinality<'a> {
+    input: Box<dyn Operator + 'a>,
+    count: i64,
+}
+
+impl<'a> Ordinality<'a> {
+    pub(crate) fn new(input: Box<dyn Operator + 'a>) -> Ordinality<'a> {
+        Ordinality { input, count: 0 }
+    }
+}
+
+impl Operator for Ordinality<'_> {
+    fn next(&mut self, ctx: &ExecContext) -> Result<Option<Row>> {
+        let Some(mut row) = self.input.next(ctx)? else {
+            return Ok(None);
+        };
+        self.count += 1;
+        row.push(Value::Int64(self.count));
+        Ok(Some(row))
+    }
 }
 
 impl Operator for ValuesOp {

@@ -445,11 +445,18 @@ impl Explainer<'_> {
                 labels
             }
             Plan::FunctionScan {
-                alias, function, ..
+                alias,
+                function,
+                ordinality,
+                ..
             } => {
                 let relation = self.relation_name(plan);
                 let column = alias.as_deref().unwrap_or(function.name());
-                vec![self.qualified(&relation, column)]
+                let mut labels = vec![self.qualified(&relation, column)];
+                if *ordinality {
+                    labels.push(self.qualified(&relation, "ordinality"));
+                }
+                labels
             }
             Plan::WorkTableScan { name, columns, .. } => {
                 columns.iter().map(|c| self.qualified(name, c)).collect()

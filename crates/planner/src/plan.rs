@@ -412,6 +412,8 @@ pub enum Plan {
     FunctionScan {
         function: TableFunction,
         args: Vec<Expr>,
+        /// `WITH ORDINALITY`: each row also gets its number (bigint, from 1).
+        ordinality: bool,
         /// The name the query gave it, for EXPLAIN.
         alias: Option<String>,
     },
@@ -621,6 +623,10 @@ pub enum TableFunction {
     GenerateSeries,
     /// `unnest(array)`: the elements, one column.
     Unnest,
+    /// `pg_partition_ancestors(regclass)`: a partition and its ancestors. db001 has no
+    /// partitioned tables, so no table is a partition and the set is always empty, as
+    /// PostgreSQL's is for an ordinary table.
+    PartitionAncestors,
 }
 
 impl TableFunction {
@@ -629,6 +635,7 @@ impl TableFunction {
         match self {
             TableFunction::GenerateSeries => "generate_series",
             TableFunction::Unnest => "unnest",
+            TableFunction::PartitionAncestors => "pg_partition_ancestors",
         }
     }
 }

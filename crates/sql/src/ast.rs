@@ -341,6 +341,8 @@ pub enum TableFactor {
     Function {
         name: ObjectName,
         args: Vec<Expr>,
+        /// `WITH ORDINALITY`: a bigint column numbering the rows from 1 follows the function's.
+        with_ordinality: bool,
         alias: Option<TableAlias>,
     },
     /// A parenthesised join tree.

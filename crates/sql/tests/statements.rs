@@ -172,7 +172,9 @@ fn derived_tables_and_table_functions() {
         TableFactor::Derived { lateral: true, .. }
     ));
     match &select.from[2].relation {
-        TableFactor::Function { name, args, alias } => {
+        TableFactor::Function {
+            name, args, alias, ..
+        } => {
             assert_eq!(name.to_string(), "generate_series");
             assert_eq!(args.len(), 2);
             assert_eq!(names(&alias.as_ref().expect("an alias").columns), ["i"]);

@@ -4,6 +4,7 @@
 CREATE TABLE accounts (id integer PRIMARY KEY, owner text NOT NULL, balance numeric(12,2) DEFAULT 0, note varchar(20));
 CREATE INDEX accounts_owner ON accounts (owner);
 CREATE TABLE events (at timestamptz NOT NULL, account integer, payload jsonb, tags text[], PRIMARY KEY (account, at));
+CREATE TABLE transfers (id integer PRIMARY KEY, source integer NOT NULL REFERENCES accounts (id) ON DELETE CASCADE, target integer REFERENCES accounts ON UPDATE SET NULL, amount integer CHECK (amount > 0), CONSTRAINT distinct_ends CHECK (source <> target));
 INSERT INTO accounts VALUES (1, 'ann', 10.50, NULL), (2, 'bob', 3, 'vip');
 \l
 \dn
@@ -14,6 +15,7 @@ INSERT INTO accounts VALUES (1, 'ann', 10.50, NULL), (2, 'bob', 3, 'vip');
 \d
 \d accounts
 \d events
+\d transfers
 \d+ accounts
 \du
 \x

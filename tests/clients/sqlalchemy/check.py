@@ -46,7 +46,9 @@ class Edition(Base):
     __tablename__ = "edition"
     __table_args__ = (sa.UniqueConstraint("book_id", "isbn", name="edition_book_isbn"),)
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=False)
-    book_id: Mapped[int] = mapped_column(sa.BigInteger, nullable=False)
+    book_id: Mapped[int] = mapped_column(
+        sa.BigInteger, sa.ForeignKey("book.id", ondelete="CASCADE"), nullable=False
+    )
     isbn: Mapped[str] = mapped_column(sa.String(17), nullable=False)
 
 
@@ -139,8 +141,12 @@ def main():
     assert [(index["name"], index["column_names"], index["unique"]) for index in indexes] == [
         ("ix_book_author_id", ["author_id"], False)
     ], indexes
-    # get_foreign_keys() is not checked: db001's pg_constraint has no foreign-key rows yet
-    # (contype 'f', confrelid, confkey and their pg_get_constraintdef text).
+    # Foreign keys are read from pg_constraint (contype 'f') and pg_get_constraintdef's text.
+    foreign_keys = inspector.get_foreign_keys("edition")
+    assert [
+        (fk["constrained_columns"], fk["referred_table"], fk["referred_columns"], fk["options"])
+        for fk in foreign_keys
+    ] == [(["book_id"], "book", ["id"], {"ondelete": "CASCADE"})], foreign_keys
     uniques = inspector.get_unique_constraints("edition")
     assert [(unique["name"], unique["column_names"]) for unique in uniques] == [
         ("edition_book_isbn", ["book_id", "isbn"])

@@ -163,6 +163,15 @@ fn pg_class(rows: &mut Rows, catalog: &Catalog) {
             .set("relhasindex", Value::Bool(!schema.indexes.is_empty()))
             .char("relpersistence", 'p')
             .char("relkind", 'r')
+            .set("relchecks", Value::Int16(schema.checks.len() as i16))
+            // PostgreSQL implements foreign keys with (internal) triggers on both tables, and
+            // psql shows a table's foreign keys and "Referenced by" only when it has triggers.
+            .set(
+                "relhastriggers",
+                Value::Bool(
+                    !schema.foreign_keys.is_empty() || !catalog.references_to(schema.id).is_empty(),
+                ),
+            )
             .set("relnatts", Value::Int16(schema.columns.len() as i16))
             .set("relispopulated", Value::Bool(true))
             .char("relreplident", 'd')
@@ -282,7 +291,7 @@ pub(super) fn index_keys(index: &IndexSchema) -> Vec<i64> {
     index.columns.iter().map(|&c| c as i64 + 1).collect()
 }
 
-fn int_array(element: ElementType, values: impl IntoIterator<Item = i64>) -> Value {
+pub(super) fn int_array(element: ElementType, values: impl IntoIterator<Item = i64>) -> Value {
     let items = values
         .into_iter()
         .map(|v| match element {
@@ -377,6 +386,7 @@ fn pg_constraint(rows: &mut Rows, catalog: &Catalog) {
                 );
         }
     }
+    super::constraints::foreign_key_and_check_rows(rows, catalog);
 }
 
 /// The id of a column default in `pg_attrdef` (db001 keeps defaults on the column).

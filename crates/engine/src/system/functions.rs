@@ -5,7 +5,7 @@ use db001_common::{ElementType, Error, Result, SqlState, Value};
 use db001_planner::system::{DefinitionKind, ObjectKind, SystemFunction};
 
 use super::SystemCatalog;
-use super::contents::{constraint_of, index_definition, index_keys};
+use super::contents::index_definition;
 use super::generated_data::PROCS;
 use super::generated_relations::RELATIONS;
 use super::names;
@@ -150,22 +150,11 @@ pub(super) fn call(
             let Some(id) = oid(arg(0)) else {
                 return Ok(Value::Null);
             };
-            let mut found = Value::Null;
-            for table in catalog.tables() {
-                let schema = &table.schema;
-                if let Some(index) = schema.indexes.iter().find(|i| i.id == id)
-                    && let Some(kind) = constraint_of(index)
-                {
-                    let columns: Vec<String> = index_keys(index)
-                        .into_iter()
-                        .map(|n| names::quote_identifier(&schema.columns[n as usize - 1].name))
-                        .collect();
-                    let kind = if kind == 'p' { "PRIMARY KEY" } else { "UNIQUE" };
-                    found = Value::text(&format!("{kind} ({})", columns.join(", ")));
-                    break;
-                }
-            }
-            found
+            optional_text(super::constraints::definition(
+                &catalog,
+                id,
+                boolean(args.get(1)),
+            ))
         }
         SystemFunction::ViewDef => Value::Null,
         SystemFunction::EncodingToChar => match integer(arg(0)) {

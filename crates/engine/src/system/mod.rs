@@ -26,6 +26,7 @@
 //!
 //! [`SystemCatalog`] also answers the system functions (`functions.rs`) for its session.
 
+mod constraints;
 mod contents;
 mod functions;
 #[rustfmt::skip]

@@ -119,18 +119,23 @@ impl Binder<'_> {
                 let columns = rename_columns(columns, &alias.columns, &alias.name.value, "table")?;
                 Ok((plan, output_scope(&alias.name.value, &columns)))
             }
-            ast::TableFactor::Function { name, args, alias } => {
-                self.bind_table_function(name, args, alias.as_ref())
-            }
+            ast::TableFactor::Function {
+                name,
+                args,
+                with_ordinality,
+                alias,
+            } => self.bind_table_function(name, args, *with_ordinality, alias.as_ref()),
             ast::TableFactor::NestedJoin(inner) => self.bind_table_with_joins(inner),
         }
     }
 
-    /// `generate_series(start, stop [, step])` and `unnest(array)` in FROM.
+    /// `generate_series(start, stop [, step])`, `unnest(array)` and `pg_partition_ancestors`
+    /// in FROM, optionally `WITH ORDINALITY`.
     fn bind_table_function(
         &mut self,
         name: &ast::ObjectName,
         args: &[ast::Expr],
+        ordinality: bool,
         alias: Option<&ast::TableAlias>,
     ) -> Result<(Plan, Scope)> {
         let function_name = name.name().value.as_str();
@@ -138,9 +143,10 @@ impl Binder<'_> {
         let function = match function_name {
             "generate_series" if builtin => TableFunction::GenerateSeries,
             "unnest" if builtin => TableFunction::Unnest,
+            "pg_partition_ancestors" if builtin => TableFunction::PartitionAncestors,
             _ => {
                 return Err(Error::feature_not_supported(format!(
-                    "function {function_name} in FROM is not supported yet (only generate_series and unnest are)"
+                    "function {function_name} in FROM is not supported yet (only generate_series, unnest and pg_partition_ancestors are)"
                 ))
                 .with_position(name.span().position(self.sql)));
             }
@@ -162,7 +168,14 @@ impl Binder<'_> {
         if function == TableFunction::GenerateSeries && !(2..=3).contains(&bound.len()) {
             return Err(no_such());
         }
-        let (coerced, series_type) = if function == TableFunction::Unnest {
+        let (coerced, series_type) = if function == TableFunction::PartitionAncestors {
+            let [(expr, data_type)]: [(Expr, DataType); 1] =
+                bound.try_into().map_err(|_| no_such())?;
+            (
+                vec![self.coerce(expr, data_type, DataType::Oid)?],
+                DataType::Oid,
+            )
+        } else if function == TableFunction::Unnest {
             let bound = bound
                 .into_iter()
                 .map(|(expr, data_type)| self.as_array(expr, data_type))
@@ -179,33 +192,40 @@ impl Binder<'_> {
         };
         let relation_name = alias.map_or(function_name.to_string(), |a| a.name.value.clone());
         let column_aliases = alias.map_or(&[][..], |a| a.columns.as_slice());
-        if column_aliases.len() > 1 {
+        let available = 1 + usize::from(ordinality);
+        if column_aliases.len() > available {
             return Err(Error::new(
                 SqlState::INVALID_COLUMN_REFERENCE,
                 format!(
-                    "table \"{relation_name}\" has 1 columns available but {} columns specified",
+                    "table \"{relation_name}\" has {available} columns available but {} columns specified",
                     column_aliases.len()
                 ),
             ));
         }
-        // A scalar function's column is named after the alias, if there is one.
-        let column_name = column_aliases
-            .first()
-            .map_or(relation_name.clone(), |a| a.value.clone());
-        let scope = Scope::relation(
-            &relation_name,
-            vec![ScopeColumn {
-                qualifier: Some(relation_name.clone()),
-                name: column_name,
-                data_type: series_type,
-                table_oid: 0,
-                column_number: 0,
-            }],
-            Vec::new(),
-        );
+        // A scalar function's column is named after the alias, if there is one, else after
+        // the function; the ordinality column is `ordinality` unless the alias renames it.
+        let column = |position: usize, default: String, data_type: DataType| ScopeColumn {
+            qualifier: Some(relation_name.clone()),
+            name: column_aliases
+                .get(position)
+                .map_or(default, |a| a.value.clone()),
+            data_type,
+            table_oid: 0,
+            column_number: 0,
+        };
+        let mut columns = vec![column(
+            0,
+            alias.map_or(function_name.to_string(), |a| a.name.value.clone()),
+            series_type,
+        )];
+        if ordinality {
+            columns.push(column(1, "ordinality".to_string(), DataType::BigInt));
+        }
+        let scope = Scope::relation(&relation_name, columns, Vec::new());
         let plan = Plan::FunctionScan {
             function,
             args: coerced,
+            ordinality,
             alias: alias.map(|a| a.name.value.clone()),
         };
         Ok((plan, scope))

@@ -70,10 +70,12 @@ pub(super) fn map_exprs(plan: Plan, f: &dyn Fn(Expr) -> Expr) -> Plan {
         Plan::FunctionScan {
             function,
             args,
+            ordinality,
             alias,
         } => Plan::FunctionScan {
             function,
             args: all(args),
+            ordinality,
             alias,
         },
         Plan::WorkTableScan { .. } => plan,

@@ -525,10 +525,18 @@ impl Display for TableFactor {
                 write!(f, "({subquery})")?;
                 optional_alias(f, alias)
             }
-            TableFactor::Function { name, args, alias } => {
+            TableFactor::Function {
+                name,
+                args,
+                with_ordinality,
+                alias,
+            } => {
                 write!(f, "{name}(")?;
                 comma_list(f, args)?;
                 f.write_char(')')?;
+                if *with_ordinality {
+                    f.write_str(" WITH ORDINALITY")?;
+                }
                 optional_alias(f, alias)
             }
             TableFactor::NestedJoin(inner) => write!(f, "({inner})"),

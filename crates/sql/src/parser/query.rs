@@ -591,11 +591,19 @@ impl Parser<'_, '_> {
                 self.comma_separated(Self::parse_expr)?
             };
             self.expect_symbol(Symbol::RightParen)?;
-            if self.is_keyword(kw::WITH) && self.is_keyword_at(1, kw::ORDINALITY) {
-                return Err(self.unsupported("WITH ORDINALITY", self.peek().span));
+            let with_ordinality =
+                self.is_keyword(kw::WITH) && self.is_keyword_at(1, kw::ORDINALITY);
+            if with_ordinality {
+                self.advance();
+                self.advance();
             }
             let alias = self.parse_table_alias(false)?;
-            return Ok(TableFactor::Function { name, args, alias });
+            return Ok(TableFactor::Function {
+                name,
+                args,
+                with_ordinality,
+                alias,
+            });
         }
         if !is_table && name.parts.len() == 1 {
             return Err(self.error_at(first));
