@@ -277,17 +277,7 @@ pub fn encode_array_binary(array: &Array, out: &mut Vec<u8>) {
         out.extend_from_slice(&array.lower_bound.to_be_bytes());
     }
     for value in &array.values {
-        if value.is_null() {
-            out.extend_from_slice(&(-1i32).to_be_bytes());
-            continue;
-        }
-        let at = out.len();
-        out.extend_from_slice(&[0; 4]);
-        value
-            .encode_binary_as(element_type, out)
-            .unwrap_or_else(|_| value.encode_binary(out));
-        let length = (out.len() - at - 4) as i32;
-        out[at..at + 4].copy_from_slice(&length.to_be_bytes());
+        value.encode_binary_field(element_type, out);
     }
 }
 

@@ -235,6 +235,23 @@ impl Value {
         Ok(())
     }
 
+    /// Appends the value as the binary formats of arrays, records and COPY carry a field: a
+    /// 32-bit length (-1 for NULL), then the value's binary form as `ty` (its own type's form if
+    /// it cannot be converted).
+    pub fn encode_binary_field(&self, ty: DataType, out: &mut Vec<u8>) {
+        if self.is_null() {
+            out.extend_from_slice(&(-1i32).to_be_bytes());
+            return;
+        }
+        let at = out.len();
+        out.extend_from_slice(&[0; 4]);
+        if self.encode_binary_as(ty, out).is_err() {
+            self.encode_binary(out);
+        }
+        let length = (out.len() - at - 4) as i32;
+        out[at..at + 4].copy_from_slice(&length.to_be_bytes());
+    }
+
     /// Decodes the binary receive format of `ty` (see the module docs for errors).
     pub fn decode_binary(ty: DataType, bytes: &[u8]) -> Result<Value> {
         let mut reader = Reader { bytes };

@@ -20,37 +20,15 @@ use crate::text::is_pg_space;
 use crate::types::{DataType, ElementType};
 use crate::value::Value;
 
-/// `oidin`.
+/// `oidin`: an integer from -2147483648 to 4294967295; negative values wrap, as in PostgreSQL
+/// (`'-1'::oid` is 4294967295).
 pub fn parse_oid(text: &str) -> Result<u32> {
-    let invalid = || Error::invalid_text("oid", text);
-    let trimmed = text.trim_matches(is_pg_space);
-    let (negative, digits) = match trimmed.as_bytes().first() {
-        Some(b'-') => (true, &trimmed[1..]),
-        Some(b'+') => (false, &trimmed[1..]),
-        _ => (false, trimmed),
-    };
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(invalid());
-    }
-    let out_of_range =
-        || Error::out_of_range(format!("value \"{text}\" is out of range for type oid"));
-    let mut magnitude: i64 = 0;
-    for byte in digits.bytes() {
-        magnitude = magnitude
-            .checked_mul(10)
-            .and_then(|m| m.checked_add(i64::from(byte - b'0')))
-            .ok_or_else(out_of_range)?;
-        if magnitude > i64::from(u32::MAX) {
-            return Err(out_of_range());
-        }
-    }
-    if negative {
-        if magnitude > 1 << 31 {
-            return Err(out_of_range());
-        }
-        return Ok((-magnitude) as i32 as u32);
-    }
-    Ok(magnitude as u32)
+    let value = crate::text::parse_integer(text, -(1 << 31), i64::from(u32::MAX), "oid")?;
+    Ok(if value < 0 {
+        value as i32 as u32
+    } else {
+        value as u32
+    })
 }
 
 /// The 22003 error of `bigint` → `oid` for values outside 0..=4294967295.

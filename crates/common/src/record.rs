@@ -67,17 +67,7 @@ pub fn encode_record_binary(record: &Record, out: &mut Vec<u8>) {
             .get(index)
             .map_or_else(|| value.data_type(), |(_, data_type)| *data_type);
         out.extend_from_slice(&data_type.oid().to_be_bytes());
-        if value.is_null() {
-            out.extend_from_slice(&(-1i32).to_be_bytes());
-            continue;
-        }
-        let at = out.len();
-        out.extend_from_slice(&[0; 4]);
-        value
-            .encode_binary_as(data_type, out)
-            .unwrap_or_else(|_| value.encode_binary(out));
-        let length = (out.len() - at - 4) as i32;
-        out[at..at + 4].copy_from_slice(&length.to_be_bytes());
+        value.encode_binary_field(data_type, out);
     }
 }
 

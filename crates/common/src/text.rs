@@ -32,7 +32,7 @@ pub fn is_pg_space(c: char) -> bool {
 
 /// Parses an integer as `pg_strtoint16/32/64` do, returning it widened to `i128` after
 /// checking it against `[min, max]`.
-fn parse_integer(text: &str, min: i64, max: i64, type_name: &str) -> Result<i64> {
+pub(crate) fn parse_integer(text: &str, min: i64, max: i64, type_name: &str) -> Result<i64> {
     let invalid = || Error::invalid_text(type_name, text);
     let trimmed = text.trim_matches(is_pg_space);
     let (negative, digits) = match trimmed.as_bytes().first() {

@@ -131,20 +131,7 @@ pub(crate) fn write_row(row: &[Value], types: &[DataType], out: &mut Vec<u8>) ->
         .map_err(|_| Error::internal("COPY row has more than 32767 columns"))?;
     out.extend_from_slice(&count.to_be_bytes());
     for (value, data_type) in row.iter().zip(types) {
-        if value.is_null() {
-            out.extend_from_slice(&(-1i32).to_be_bytes());
-            continue;
-        }
-        let length_at = out.len();
-        out.extend_from_slice(&0i32.to_be_bytes());
-        value.encode_binary_as(*data_type, out)?;
-        let length = i32::try_from(out.len() - length_at - 4).map_err(|_| {
-            Error::new(
-                SqlState::PROGRAM_LIMIT_EXCEEDED,
-                "COPY field is larger than 2 GB",
-            )
-        })?;
-        out[length_at..length_at + 4].copy_from_slice(&length.to_be_bytes());
+        value.encode_binary_field(*data_type, out);
     }
     Ok(())
 }
