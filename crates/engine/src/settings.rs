@@ -333,6 +333,14 @@ pub(crate) const KNOWN: &[Parameter] = &[
         "Sets the session user name.",
     ),
     parameter(
+        "ssl",
+        "off",
+        "bool",
+        "internal",
+        "",
+        "Enables SSL connections.",
+    ),
+    parameter(
         "standard_conforming_strings",
         "on",
         "bool",
