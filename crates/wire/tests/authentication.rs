@@ -460,3 +460,27 @@ fn bad_certificate_and_key_files_are_named() {
     assert!(error.contains("other.key"), "{error}");
     let _ = std::fs::remove_dir_all(&directory);
 }
+
+/// `startup_timeout` bounds the whole authentication: a client that is asked for its SCRAM
+/// message and never answers is disconnected, and does not count as a failed login.
+#[tokio::test]
+async fn startup_timeout_covers_the_password_exchange() {
+    let server = Server::start_with(WireOptions {
+        startup_timeout: Duration::from_millis(300),
+        hba: hba::parse_rules(["host all all 127.0.0.1/32 scram-sha-256"]).expect("valid"),
+        metrics: Arc::new(WireMetrics::default()),
+        ..WireOptions::default()
+    })
+    .await;
+    let mut connection = RawConnection::connect(server.address).await;
+    connection
+        .send(&message::startup(&[("user", "scram_user")]))
+        .await;
+    let request = connection.read_message().await.expect("AuthenticationSASL");
+    assert_eq!(request.tag, b'R');
+    let started = std::time::Instant::now();
+    let rest = connection.read_until_closed().await;
+    assert!(rest.is_empty(), "{rest:?}");
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert_eq!(server.metrics.authentication_failures(), 0);
+}
