@@ -54,6 +54,16 @@ impl Postgres {
     /// As [`Postgres::start`], with the cluster's locale (`initdb --locale`): psql's `\l`
     /// shows it, so comparisons with db001 (which reports C.UTF-8) start one with `C.UTF-8`.
     pub fn start_with_locale(locale: &str) -> Postgres {
+        Postgres::start_inner(locale, None)
+    }
+
+    /// As [`Postgres::start`], with `pg_hba.conf` replaced by `hba` and, when `tls` gives a
+    /// PEM certificate and key, `ssl = on` with them (for tests of TLS and authentication).
+    pub fn start_with_authentication(hba: &str, tls: Option<(&str, &str)>) -> Postgres {
+        Postgres::start_inner("C", Some((hba, tls)))
+    }
+
+    fn start_inner(locale: &str, authentication: Option<(&str, Option<(&str, &str)>)>) -> Postgres {
         let bin_dir = bin_dir();
         let as_postgres_user = running_as_root();
         let dir = tempfile::Builder::new()
@@ -91,11 +101,34 @@ impl Postgres {
             ],
         );
         check(&initdb, "initdb");
-        let options = format!(
+        let mut options = format!(
             "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_prepared_transactions=10",
             postgres.port,
             path_str(postgres._dir.path())
         );
+        if let Some((hba, tls)) = authentication {
+            let mut files = vec![("pg_hba.conf", hba)];
+            if let Some((cert, key)) = tls {
+                files.push(("server.crt", cert));
+                files.push(("server.key", key));
+                options.push_str(" -c ssl=on");
+            }
+            for (name, text) in files {
+                let path = postgres.data_dir.join(name);
+                std::fs::write(&path, text).expect("write a PostgreSQL configuration file");
+                // PostgreSQL refuses a key file others can read.
+                let mode = std::os::unix::fs::PermissionsExt::from_mode(0o600);
+                std::fs::set_permissions(&path, mode).expect("chmod");
+                if as_postgres_user {
+                    let status = Command::new("chown")
+                        .arg("postgres:postgres")
+                        .arg(&path)
+                        .status()
+                        .expect("run chown");
+                    assert!(status.success(), "chown of {name} failed");
+                }
+            }
+        }
         let log = postgres._dir.path().join("server.log");
         let start = postgres.run(
             "pg_ctl",

@@ -138,6 +138,20 @@ pub fn md5_answer_matches(verifier: &str, salt: [u8; 4], answer: &str) -> bool {
     constant_time_eq(expected.as_bytes(), answer.as_bytes())
 }
 
+/// Checks a password sent in clear text (the `password` method) against a stored verifier of
+/// either kind, as PostgreSQL's `plain_crypt_verify` does.
+pub fn password_matches(user: &str, verifier: &str, password: &str) -> bool {
+    if let Some(scram) = parse_scram(verifier) {
+        let salted = salted_password(password.as_bytes(), &scram.salt, scram.iterations);
+        let stored_key = sha256(&hmac(&salted, b"Client Key"));
+        let server_key = hmac(&salted, b"Server Key");
+        return constant_time_eq(&stored_key, &scram.stored_key)
+            && constant_time_eq(&server_key, &scram.server_key);
+    }
+    is_md5_verifier(verifier)
+        && constant_time_eq(md5_verifier(user, password).as_bytes(), verifier.as_bytes())
+}
+
 /// A random 4-byte salt for AuthenticationMD5Password.
 pub fn md5_salt() -> [u8; 4] {
     random_bytes::<4>()
@@ -175,6 +189,8 @@ pub struct ScramExchange {
     /// fails at the proof, so a client cannot tell which roles exist.
     verifier: Option<ScramVerifier>,
     nonce: String,
+    /// The gs2 header (`n,,` / `y,,`), which the final message must echo in `c=`.
+    gs2_header: String,
     client_first_bare: String,
     server_first: String,
 }
@@ -193,6 +209,7 @@ impl ScramExchange {
         ScramExchange {
             verifier,
             nonce: String::new(),
+            gs2_header: String::new(),
             client_first_bare: String::new(),
             server_first: String::new(),
         }
@@ -216,6 +233,7 @@ impl ScramExchange {
         let server_nonce = BASE64.encode(random_bytes::<18>());
         self.nonce = format!("{client_nonce}{server_nonce}");
         self.client_first_bare = bare.to_string();
+        self.gs2_header = client_first[..client_first.len() - bare.len()].to_string();
         let (iterations, salt) = match &self.verifier {
             Some(verifier) => (verifier.iterations, verifier.salt.clone()),
             None => (SCRAM_ITERATIONS, random_bytes::<16>().to_vec()),
@@ -236,6 +254,13 @@ impl ScramExchange {
             .ok_or_else(|| malformed("SCRAM message has no nonce"))?;
         if nonce != self.nonce {
             return Err(malformed("SCRAM nonce does not match"));
+        }
+        let binding = without_proof
+            .split(',')
+            .find_map(|part| part.strip_prefix("c="))
+            .ok_or_else(|| malformed("SCRAM message has no channel binding"))?;
+        if binding != BASE64.encode(&self.gs2_header) {
+            return Err(malformed("SCRAM channel binding check failed"));
         }
         let proof = BASE64
             .decode(proof)
@@ -309,6 +334,18 @@ mod tests {
             let last = client_final(password, "n=,r=abcdefghijkl", &first);
             assert_eq!(exchange.server_final(&last).is_ok(), accepted, "{password}");
         }
+        assert!(password_matches("anyone", &verifier, "secret"));
+        assert!(!password_matches("anyone", &verifier, "secreT"));
+        // The final message must echo the gs2 header ("n,," is "biws" in base64).
+        let mut exchange = ScramExchange::new(Some(&verifier));
+        let first = exchange.server_first("y,,n=,r=abc").expect("first");
+        let last = client_final("secret", "n=,r=abc", &first);
+        assert_eq!(
+            exchange.server_final(&last),
+            Err(ScramError::Malformed(
+                "SCRAM channel binding check failed".to_string()
+            ))
+        );
         let mut unknown = ScramExchange::new(None);
         let first = unknown.server_first("n,,n=,r=xyz").expect("first");
         let last = client_final("anything", "n=,r=xyz", &first);
@@ -326,6 +363,9 @@ mod tests {
         let answer = format!("md5{}", md5_hex(&inner));
         assert!(md5_answer_matches(&verifier, salt, &answer));
         assert!(!md5_answer_matches(&verifier, [0, 0, 0, 0], &answer));
+        assert!(password_matches("alice", &verifier, "secret"));
+        assert!(!password_matches("alice", &verifier, "Secret"));
+        assert!(!password_matches("alicia", &verifier, "secret"));
         // A verifier given as the password is stored as it is.
         assert_eq!(
             password_verifier("bob", &verifier, "scram-sha-256"),

@@ -106,6 +106,9 @@ pub struct Config {
     /// `autovacuum`: whether the background collector runs (writers' pruning and `VACUUM`
     /// work either way). Tests that count versions turn it off to count deterministically.
     pub autovacuum: bool,
+    /// `ssl`: whether the server accepts TLS connections (only reported, by `SHOW ssl`; the
+    /// wire front end does the TLS).
+    pub ssl: bool,
 }
 
 impl Config {
@@ -123,6 +126,7 @@ impl Config {
             io: Arc::new(StdIo),
             max_prepared_transactions: 0,
             autovacuum: true,
+            ssl: false,
         }
     }
 }

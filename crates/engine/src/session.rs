@@ -87,6 +87,8 @@ impl Session {
             "max_prepared_transactions",
             db.shared.config.max_prepared_transactions.to_string(),
         );
+        let ssl = if db.shared.config.ssl { "on" } else { "off" };
+        settings.set_server_value("ssl", ssl.to_string());
         let reader = db.shared.manager.register_reader();
         let system = Arc::new(SystemCatalog::new(
             settings.clone(),

@@ -9,7 +9,9 @@
 //! The file is read with `serde-saphyr` into a struct that denies unknown fields: a misspelt key
 //! stops the server at startup with its line and column, instead of being silently ignored.
 //! Every field is read as a string scalar, so `off`, `16MB` and `200ms` reach the parser as
-//! written (YAML's own idea of `off` as a boolean does not get in the way).
+//! written (YAML's own idea of `off` as a boolean does not get in the way). The one list,
+//! `hba`, is a sequence of such strings in the file; in the environment and on the command
+//! line its rules are separated by newlines or `;`.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -62,6 +64,14 @@ pub struct Settings {
     /// `migrations_dir`: a directory of `V<n>__*.sql` migrations applied at start-up, before
     /// clients are accepted (see `crate::migrate`); none when empty.
     pub migrations_dir: Option<PathBuf>,
+    /// `ssl`: answer SSLRequest with TLS (needs `ssl_cert_file` and `ssl_key_file`).
+    pub ssl: bool,
+    /// `ssl_cert_file`: the server certificate chain, PEM.
+    pub ssl_cert_file: Option<PathBuf>,
+    /// `ssl_key_file`: the server's private key, PEM.
+    pub ssl_key_file: Option<PathBuf>,
+    /// `hba`: host-based authentication rules in `pg_hba.conf` syntax, first match wins.
+    pub hba: Vec<db001_wire::hba::HbaRule>,
 }
 
 impl Default for Settings {
@@ -84,6 +94,10 @@ impl Default for Settings {
             log_level: tracing::Level::INFO,
             max_prepared_transactions: 0,
             migrations_dir: None,
+            ssl: false,
+            ssl_cert_file: None,
+            ssl_key_file: None,
+            hba: db001_wire::hba::default_rules(),
         }
     }
 }
@@ -107,6 +121,10 @@ pub const KEYS: &[&str] = &[
     "log_level",
     "max_prepared_transactions",
     "migrations_dir",
+    "ssl",
+    "ssl_cert_file",
+    "ssl_key_file",
+    "hba",
 ];
 
 /// The file's shape. Unknown keys are an error.
@@ -130,6 +148,11 @@ struct FileSettings {
     log_level: Option<String>,
     max_prepared_transactions: Option<String>,
     migrations_dir: Option<String>,
+    ssl: Option<String>,
+    ssl_cert_file: Option<String>,
+    ssl_key_file: Option<String>,
+    /// One rule per item.
+    hba: Option<Vec<String>>,
 }
 
 impl FileSettings {
@@ -152,6 +175,11 @@ impl FileSettings {
             ("log_level", self.log_level),
             ("max_prepared_transactions", self.max_prepared_transactions),
             ("migrations_dir", self.migrations_dir),
+            ("ssl", self.ssl),
+            ("ssl_cert_file", self.ssl_cert_file),
+            ("ssl_key_file", self.ssl_key_file),
+            // Rules never span lines, so the list travels as lines, like a pg_hba.conf.
+            ("hba", self.hba.map(|rules| rules.join("\n"))),
         ]
         .into_iter()
         .filter_map(|(key, value)| value.map(|value| (key, value)))
@@ -391,6 +419,25 @@ impl Settings {
                     return Err(format!("{value} is outside 0..=10000"));
                 }
             }
+            "ssl" => self.ssl = boolean(value)?,
+            "ssl_cert_file" => {
+                self.ssl_cert_file = (!value.is_empty()).then(|| PathBuf::from(value));
+            }
+            "ssl_key_file" => {
+                self.ssl_key_file = (!value.is_empty()).then(|| PathBuf::from(value));
+            }
+            "hba" => {
+                let rules = db001_wire::hba::parse_rules(value.split(['\n', ';']))
+                    .map_err(|error| error.to_string())?;
+                if rules.is_empty() {
+                    return Err(
+                        "no rules: every connection would be refused (write `host all all \
+                         0.0.0.0/0 reject` to mean that)"
+                            .to_owned(),
+                    );
+                }
+                self.hba = rules;
+            }
             other => return Err(format!("unknown setting '{other}'")),
         }
         Ok(())
@@ -401,7 +448,22 @@ impl Settings {
         if self.archive_mode && self.archive_dir.is_none() {
             return Err("archive_mode is on but archive_dir is not set".to_owned());
         }
+        if self.ssl && (self.ssl_cert_file.is_none() || self.ssl_key_file.is_none()) {
+            return Err("ssl is on but ssl_cert_file and ssl_key_file are not both set".to_owned());
+        }
         Ok(())
+    }
+
+    /// The TLS configuration when `ssl` is on: reads and checks the certificate and key, with
+    /// an error naming the file that is missing or unusable.
+    pub fn tls_config(&self) -> Result<Option<db001_wire::tls::TlsConfig>, String> {
+        if !self.ssl {
+            return Ok(None);
+        }
+        let (Some(cert), Some(key)) = (&self.ssl_cert_file, &self.ssl_key_file) else {
+            return Err("ssl is on but ssl_cert_file and ssl_key_file are not both set".to_owned());
+        };
+        db001_wire::tls::TlsConfig::from_files(cert, key).map(Some)
     }
 
     /// The engine's configuration.
@@ -420,6 +482,7 @@ impl Settings {
             None
         };
         config.max_prepared_transactions = self.max_prepared_transactions;
+        config.ssl = self.ssl;
         config
     }
 }

@@ -176,3 +176,102 @@ fn engine_config_carries_the_settings() {
     assert_eq!(config.wal_segment_bytes, 16 << 20);
     assert_eq!(config.data_dir, PathBuf::from("./data"));
 }
+
+#[test]
+fn hba_rules_come_from_a_yaml_list_or_a_separated_string() {
+    let file = config_file(
+        "hba:\n  - hostssl all alice 0.0.0.0/0 scram-sha-256\n  - host all all 127.0.0.1/32 md5\n",
+    );
+    let path = file.path().to_str().expect("UTF-8 temp path");
+    let settings = run(&["--config", path], &[]).expect("valid");
+    let lines: Vec<&str> = settings.hba.iter().map(|rule| rule.line.as_str()).collect();
+    assert_eq!(
+        lines,
+        [
+            "hostssl all alice 0.0.0.0/0 scram-sha-256",
+            "host all all 127.0.0.1/32 md5"
+        ]
+    );
+    let settings = run(
+        &["--config", path],
+        &[(
+            "DB001_HBA",
+            "host all all ::1/128 reject; host all all all trust",
+        )],
+    )
+    .expect("valid");
+    assert_eq!(
+        settings.hba.len(),
+        2,
+        "the environment replaces the file's list"
+    );
+    assert_eq!(settings.hba[0].method, db001_wire::hba::AuthMethod::Reject);
+    let settings = run(&["--hba", "host all all all password"], &[]).expect("valid");
+    assert_eq!(settings.hba.len(), 1);
+}
+
+#[test]
+fn bad_hba_rules_name_the_rule() {
+    let file = config_file(
+        "hba:\n  - host all all 127.0.0.1/32 trust\n  - host all all 10.0.0.0/40 md5\n",
+    );
+    let path = file.path().to_str().expect("UTF-8 temp path");
+    let error = run(&["--config", path], &[]).expect_err("bad mask");
+    assert!(
+        error.0.contains("hba rule 2")
+            && error.0.contains("invalid CIDR mask")
+            && error.0.contains("host all all 10.0.0.0/40 md5"),
+        "{error}"
+    );
+    let error = run(&["--hba", "# nothing"], &[]).expect_err("no rules");
+    assert!(error.0.contains("no rules"), "{error}");
+    // A scalar where a list is expected is a YAML error, not a silent default.
+    let file = config_file("hba: 7\n");
+    let path = file.path().to_str().expect("UTF-8 temp path");
+    assert!(run(&["--config", path], &[]).is_err());
+}
+
+#[test]
+fn ssl_needs_both_files_and_reports_unusable_ones() {
+    let error = run(&["--ssl", "on"], &[]).expect_err("no files");
+    assert!(error.0.contains("ssl_cert_file"), "{error}");
+    let error = run(&["--ssl", "on", "--ssl-cert-file", "/x.crt"], &[]).expect_err("no key");
+    assert!(error.0.contains("ssl_key_file"), "{error}");
+    let settings = run(
+        &[
+            "--ssl",
+            "on",
+            "--ssl-cert-file",
+            "/no/such/server.crt",
+            "--ssl-key-file",
+            "/no/such/server.key",
+        ],
+        &[],
+    )
+    .expect("paths are checked when the server starts");
+    assert!(settings.engine_config().ssl, "SHOW ssl reports on");
+    let error = settings.tls_config().expect_err("missing files");
+    assert!(error.contains("/no/such/server.crt"), "{error}");
+    let not_pem = config_file("not a certificate");
+    let path = not_pem.path().to_str().expect("UTF-8 temp path");
+    let settings = run(
+        &[
+            "--ssl",
+            "on",
+            "--ssl-cert-file",
+            path,
+            "--ssl-key-file",
+            path,
+        ],
+        &[],
+    )
+    .expect("valid settings");
+    let error = settings.tls_config().expect_err("not PEM");
+    assert!(
+        error.contains("server certificate file") && error.contains(path),
+        "{error}"
+    );
+    // Off: the files are not read.
+    let settings = run(&["--ssl-cert-file", "/no/such.crt"], &[]).expect("valid");
+    assert!(settings.tls_config().expect("ssl off").is_none());
+}

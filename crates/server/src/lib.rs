@@ -92,6 +92,8 @@ pub async fn run(settings: Settings) -> Result<(), ServerError> {
     let mut interrupt = signal(SignalKind::interrupt())
         .map_err(|error| ServerError(format!("cannot handle SIGINT: {error}")))?;
 
+    // Certificate problems stop the server before anything is opened.
+    let tls = settings.tls_config().map_err(ServerError)?;
     let engine_config = settings.engine_config();
     tracing::info!(data_dir = %settings.data_dir.display(), "opening database");
     let db = tokio::task::spawn_blocking(move || Database::open(engine_config))
@@ -117,6 +119,8 @@ pub async fn run(settings: Settings) -> Result<(), ServerError> {
         max_connections: settings.max_connections,
         max_message_bytes: settings.max_message_bytes,
         shutdown_grace: settings.shutdown_grace,
+        tls,
+        hba: settings.hba.clone(),
         ..WireOptions::default()
     };
     let state = Arc::new(http::HttpState {

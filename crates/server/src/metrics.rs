@@ -25,6 +25,8 @@ struct Registered {
     connections: IntGauge,
     connections_total: IntCounter,
     connections_rejected_total: IntCounter,
+    auth_failures_total: IntCounter,
+    tls_sessions_total: IntCounter,
     statements_total: IntCounter,
     commits_total: IntCounter,
     rollbacks_total: IntCounter,
@@ -104,6 +106,14 @@ impl Metrics {
             connections_rejected_total: counter(
                 "db001_connections_rejected_total",
                 "Connections refused because max_connections sessions were open (53300).",
+            )?,
+            auth_failures_total: counter(
+                "db001_auth_failures_total",
+                "Connections refused by authentication (hba rule, password, role).",
+            )?,
+            tls_sessions_total: counter(
+                "db001_tls_sessions_total",
+                "Connections that completed a TLS handshake.",
             )?,
             statements_total: counter(
                 "db001_statements_total",
@@ -199,6 +209,11 @@ impl Metrics {
             &registered.connections_rejected_total,
             wire.connections_rejected(),
         );
+        advance(
+            &registered.auth_failures_total,
+            wire.authentication_failures(),
+        );
+        advance(&registered.tls_sessions_total, wire.tls_sessions());
         let counters = engine.counters;
         advance(&registered.statements_total, counters.statements);
         advance(&registered.commits_total, counters.commits);
@@ -293,6 +308,8 @@ mod tests {
             "db001_connections ",
             "db001_connections_total ",
             "db001_connections_rejected_total ",
+            "db001_auth_failures_total 0",
+            "db001_tls_sessions_total 0",
             "db001_statements_total 9",
             "db001_commits_total 3",
             "db001_rollbacks_total 1",

@@ -79,6 +79,11 @@ pub fn encryption_refused(out: &mut BytesMut) {
     out.put_u8(b'N');
 }
 
+/// The one-byte answer accepting an SSLRequest: the TLS handshake follows.
+pub fn encryption_accepted(out: &mut BytesMut) {
+    out.put_u8(b'S');
+}
+
 /// AuthenticationOk.
 pub fn authentication_ok(out: &mut BytesMut) {
     let at = begin(out, b'R');

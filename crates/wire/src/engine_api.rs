@@ -21,6 +21,18 @@ pub trait QueryEngine: Clone + Send + Sync + 'static {
 
     /// A new session for one client connection.
     fn session(&self) -> Self::Session;
+
+    /// What authentication needs to know about a role; `None` when no role has that name.
+    fn login_role(&self, name: &str) -> Option<LoginRole>;
+}
+
+/// A role as authentication sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoginRole {
+    /// `LOGIN` (CREATE USER) rather than `NOLOGIN` (CREATE ROLE's default).
+    pub can_login: bool,
+    /// The stored verifier (`SCRAM-SHA-256$...` or `md5...`), `None` without a password.
+    pub password: Option<String>,
 }
 
 /// What a prepared statement tells the protocol about itself.
@@ -103,6 +115,13 @@ impl QueryEngine for Database {
 
     fn session(&self) -> Session {
         Database::session(self)
+    }
+
+    fn login_role(&self, name: &str) -> Option<LoginRole> {
+        self.catalog().role(name).map(|role| LoginRole {
+            can_login: role.login,
+            password: role.password.clone(),
+        })
     }
 }
 

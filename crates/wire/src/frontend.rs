@@ -207,6 +207,83 @@ pub fn take_message(
     Ok(Framed::Frame((tag, frame)))
 }
 
+/// PostgreSQL's PG_MAX_AUTH_TOKEN_LENGTH: the largest password or SASL message.
+pub const AUTHENTICATION_MESSAGE_BYTES_MAX: usize = 65_535;
+
+/// Cuts the client's answer to an authentication request off `input`: a `p` message, whose
+/// body [`parse_password`], [`parse_sasl_initial_response`] or [`parse_sasl_response`] reads
+/// depending on what was asked. `expected` names the answer for the error PostgreSQL sends
+/// when another message type arrives (`password`, `SASL`).
+pub fn take_authentication_message(
+    input: &mut BytesMut,
+    expected: &str,
+) -> Result<Framed<Bytes>, FramingError> {
+    if input.is_empty() {
+        return Ok(Framed::Need(5));
+    }
+    let tag = input[0];
+    if tag != b'p' {
+        return Err(FramingError::new(format!(
+            "expected {expected} response, got message type {tag}"
+        )));
+    }
+    if input.len() < 5 {
+        return Ok(Framed::Need(5 - input.len()));
+    }
+    let length = i32::from_be_bytes([input[1], input[2], input[3], input[4]]);
+    let length = usize::try_from(length)
+        .ok()
+        .filter(|&length| (4..=AUTHENTICATION_MESSAGE_BYTES_MAX).contains(&length))
+        .ok_or_else(|| FramingError::new("invalid message length"))?;
+    if input.len() < 1 + length {
+        return Ok(Framed::Need(1 + length - input.len()));
+    }
+    let mut frame = input.split_to(1 + length).freeze();
+    frame.advance(5);
+    Ok(Framed::Frame(frame))
+}
+
+/// A PasswordMessage: the password (cleartext, or md5's `md5<hex>` answer). As in
+/// PostgreSQL, the body must be exactly one NUL-terminated string, and an empty password is
+/// refused (28P01).
+pub fn parse_password(body: Bytes) -> Result<Bytes> {
+    let end = body.iter().position(|&byte| byte == 0);
+    if end != Some(body.len().wrapping_sub(1)) {
+        return Err(Error::new(
+            SqlState::PROTOCOL_VIOLATION,
+            "invalid password packet size",
+        ));
+    }
+    if body.len() == 1 {
+        return Err(Error::new(
+            SqlState::INVALID_PASSWORD,
+            "empty password returned by client",
+        ));
+    }
+    Ok(body.slice(..body.len() - 1))
+}
+
+/// A SASLInitialResponse: the mechanism the client chose and its first message (`None` when
+/// the client sent length -1, i.e. no initial response).
+pub fn parse_sasl_initial_response(body: Bytes) -> Result<(String, Option<Bytes>)> {
+    let mut reader = Reader::new(body);
+    let mechanism = reader.cstr()?;
+    let length = reader.i32()?;
+    let data = if length == -1 {
+        None
+    } else {
+        let length = usize::try_from(length).map_err(|_| insufficient_data())?;
+        Some(reader.bytes(length)?)
+    };
+    reader.finish()?;
+    Ok((mechanism, data))
+}
+
+/// A SASLResponse: the rest of the exchange, as raw bytes.
+pub fn parse_sasl_response(body: Bytes) -> Bytes {
+    body
+}
+
 /// Which kind of object Describe and Close name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Target {

@@ -1,8 +1,19 @@
 //! # db001-wire
 //!
-//! The PostgreSQL wire protocol (version 3.0) in front of the engine: startup, trust
-//! authentication, the simple and extended query protocols, text and binary value formats,
-//! error reporting with SQLSTATEs, connection limits and graceful shutdown.
+//! The PostgreSQL wire protocol (version 3.0) in front of the engine: TLS, startup,
+//! host-based authentication (trust, reject, SCRAM-SHA-256, md5, password), the simple and
+//! extended query protocols, text and binary value formats, error reporting with SQLSTATEs,
+//! connection limits and graceful shutdown.
+//!
+//! ## A connection's way in
+//!
+//! ```text
+//!   SSLRequest ──▶ 'S' + TLS handshake (tls configured) │ 'N' (not configured)
+//!   StartupMessage (user, database, settings)
+//!   hba rule: first of WireOptions::hba matching TLS-ness, database, user, client address
+//!   exchange: trust │ reject │ SCRAM-SHA-256 (SASL) │ md5 │ cleartext password
+//!   AuthenticationOk, role exists and may log in, settings, ParameterStatus, ReadyForQuery
+//! ```
 //!
 //! ## Why our own implementation, not the `pgwire` crate
 //!
@@ -22,10 +33,14 @@
 //!
 //! ## Map
 //!
-//! - [`frontend`]: framing and parsing client messages (startup packets and regular ones).
+//! - [`frontend`]: framing and parsing client messages (startup packets, authentication
+//!   answers and regular messages).
+//! - [`tls`]: the certificate and key, and the plain-or-TLS socket.
+//! - [`hba`]: host-based authentication rules (`pg_hba.conf` syntax) and their matching.
 //! - [`backend`]: encoding server messages into a `BytesMut`.
 //! - [`format`](mod@format): text/binary format codes, Bind parameter decoding, DataRow encoding.
-//! - `connection`: one connection's state machine (startup, simple query, extended protocol).
+//! - `connection`: one connection's state machine (startup, authentication, simple query,
+//!   extended protocol).
 //! - `server`: the accept loop, connection slots, metrics, shutdown.
 //! - [`QueryEngine`] / [`QuerySession`]: the five session operations the protocol drives,
 //!   implemented for `db001_engine::Database`.
@@ -41,7 +56,9 @@ mod connection;
 mod engine_api;
 pub mod format;
 pub mod frontend;
+pub mod hba;
 mod server;
+pub mod tls;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -51,7 +68,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 pub use connection::OUTPUT_FLUSH_BYTES;
-pub use engine_api::{PreparedStatement, QueryEngine, QuerySession};
+pub use engine_api::{LoginRole, PreparedStatement, QueryEngine, QuerySession};
 pub use server::{ConnectionSlot, WireMetrics, serve_engine};
 
 /// PostgreSQL's limit on one message (1 GB - 1); larger settings are lowered to it.
@@ -73,6 +90,11 @@ pub struct WireOptions {
     pub startup_timeout: Duration,
     /// Counters shared with whoever exports them (`/metrics`).
     pub metrics: Arc<WireMetrics>,
+    /// The certificate and key for TLS; `None` answers SSLRequest with `N`.
+    pub tls: Option<tls::TlsConfig>,
+    /// Host-based authentication rules, first match wins ([`hba::default_rules`]: trust on
+    /// loopback, SCRAM-SHA-256 elsewhere).
+    pub hba: Vec<hba::HbaRule>,
 }
 
 impl Default for WireOptions {
@@ -84,6 +106,8 @@ impl Default for WireOptions {
             shutdown_grace: Duration::from_secs(5),
             startup_timeout: Duration::from_secs(60),
             metrics: Arc::new(WireMetrics::default()),
+            tls: None,
+            hba: hba::default_rules(),
         }
     }
 }

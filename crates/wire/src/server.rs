@@ -33,6 +33,8 @@ pub struct WireMetrics {
     connections_current: AtomicU64,
     connections_total: AtomicU64,
     connections_rejected: AtomicU64,
+    authentication_failures: AtomicU64,
+    tls_sessions: AtomicU64,
     /// ErrorResponses sent, by SQLSTATE class (the code's first two characters).
     errors_by_class: Mutex<BTreeMap<String, u64>>,
 }
@@ -51,6 +53,27 @@ impl WireMetrics {
     /// Connections refused with 53300 (too many clients).
     pub fn connections_rejected(&self) -> u64 {
         self.connections_rejected.load(Ordering::Relaxed)
+    }
+
+    /// Connections refused by authentication: no or a `reject` hba rule, a failed password
+    /// exchange, an unknown or NOLOGIN role. Clients that hang up mid-exchange (as libpq does
+    /// to prompt for a password) do not count.
+    pub fn authentication_failures(&self) -> u64 {
+        self.authentication_failures.load(Ordering::Relaxed)
+    }
+
+    /// Connections that completed a TLS handshake.
+    pub fn tls_sessions(&self) -> u64 {
+        self.tls_sessions.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn record_authentication_failure(&self, error: &Error) {
+        self.authentication_failures.fetch_add(1, Ordering::Relaxed);
+        self.record_error(error);
+    }
+
+    pub(crate) fn record_tls_session(&self) {
+        self.tls_sessions.fetch_add(1, Ordering::Relaxed);
     }
 
     /// ErrorResponses sent, by SQLSTATE class, in class order.

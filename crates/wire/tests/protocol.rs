@@ -527,7 +527,8 @@ async fn startup_parameters_reach_the_session_and_changes_are_reported() {
     let messages = connection.query("set extra_float_digits to 2").await;
     assert_eq!(tags(&messages), "CZ", "not a reported parameter");
 
-    // An unknown startup parameter is FATAL 42704, as in PostgreSQL.
+    // An unknown startup parameter is FATAL 42704, as in PostgreSQL: after AuthenticationOk,
+    // since PostgreSQL applies startup settings once the client is authenticated.
     let mut refused = RawConnection::connect(server.address).await;
     refused
         .send(&message::startup(&[
@@ -536,8 +537,8 @@ async fn startup_parameters_reach_the_session_and_changes_are_reported() {
         ]))
         .await;
     let messages = refused.read_until_closed().await;
-    assert_eq!(tags(&messages), "E");
-    assert_eq!(messages[0].sqlstate(), "42704");
+    assert_eq!(tags(&messages), "RE");
+    assert_eq!(messages[1].sqlstate(), "42704");
 }
 
 #[tokio::test]

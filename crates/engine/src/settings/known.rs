@@ -317,6 +317,14 @@ pub(crate) const KNOWN: &[Parameter] = &[
         "Sets the session user name.",
     ),
     parameter(
+        "ssl",
+        "off",
+        "bool",
+        "internal",
+        "",
+        "Enables SSL connections.",
+    ),
+    parameter(
         "standard_conforming_strings",
         "on",
         "bool",

@@ -1,8 +1,8 @@
 //! One client connection: its buffers, its session, and the message loop.
 //!
 //! ```text
-//!   accept ─▶ startup (SSL/GSS refusal, StartupMessage, slot, settings, ParameterStatus)
-//!              │
+//!   accept ─▶ startup (SSLRequest → TLS or refusal, StartupMessage, slot, authentication,
+//!              │          settings, ParameterStatus)
 //!              ▼
 //!   ┌──▶ read one message ──(EOF / Terminate / FATAL / shutdown)──▶ drop session, close
 //!   │          │
@@ -24,6 +24,7 @@
 //! connection, and they end only this one. Dropping the session rolls back whatever
 //! transaction it had open.
 
+mod authenticate;
 mod copy;
 mod extended;
 mod idle;
@@ -31,7 +32,9 @@ mod startup;
 
 use std::collections::HashMap;
 use std::io;
+use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use bytes::BytesMut;
 use db001_common::{Error, SqlState, Value};
@@ -45,6 +48,7 @@ use crate::engine_api::{QueryEngine, QuerySession};
 use crate::format::{self, Format, ResultFormats, Scratch};
 use crate::frontend::{self, Framed, FrontendMessage};
 use crate::server::Shared;
+use crate::tls::{Stream, TlsConfig};
 
 use extended::Portal;
 use startup::ReportedParameters;
@@ -56,10 +60,15 @@ const READ_CHUNK_BYTES: usize = 8 * 1024;
 /// The most the input buffer grows in one step while a large message arrives.
 const READ_RESERVE_BYTES_MAX: usize = 1 << 20;
 
+/// How long closing a TLS session may take to send its close_notify.
+const TLS_CLOSE_TIMEOUT: Duration = Duration::from_secs(1);
+
 /// The socket and its two buffers.
 #[derive(Debug)]
 struct Io {
-    stream: TcpStream,
+    stream: Stream,
+    /// The client's address (for host-based authentication and logs).
+    peer: Option<SocketAddr>,
     input: BytesMut,
     output: BytesMut,
 }
@@ -76,9 +85,10 @@ enum Incoming<T> {
 }
 
 impl Io {
-    fn new(stream: TcpStream) -> Io {
+    fn new(stream: TcpStream, peer: Option<SocketAddr>) -> Io {
         Io {
-            stream,
+            stream: Stream::Plain(stream),
+            peer,
             input: BytesMut::with_capacity(READ_CHUNK_BYTES),
             output: BytesMut::with_capacity(READ_CHUNK_BYTES),
         }
@@ -89,8 +99,39 @@ impl Io {
         if !self.output.is_empty() {
             self.stream.write_all(&self.output).await?;
             self.output.clear();
+            // rustls may hold the last records back until asked; a TCP flush is a no-op.
+            if self.stream.is_tls() {
+                self.stream.flush().await?;
+            }
         }
         Ok(())
+    }
+
+    /// Runs the TLS handshake on the plain socket (after answering `S` to an SSLRequest).
+    /// `false`: the handshake failed (the client sent something other than a ClientHello, or
+    /// gave up) and the connection must end without another byte.
+    async fn upgrade_to_tls(&mut self, tls: &TlsConfig) -> io::Result<bool> {
+        let Stream::Plain(socket) = std::mem::replace(&mut self.stream, Stream::Upgrading) else {
+            return Ok(false);
+        };
+        match tls.accept(socket).await {
+            Ok(stream) => {
+                self.stream = Stream::Tls(Box::new(stream));
+                Ok(true)
+            }
+            Err(error) => {
+                tracing::debug!(peer = ?self.peer, %error, "TLS handshake failed");
+                Ok(false)
+            }
+        }
+    }
+
+    /// Ends a TLS session with close_notify, as PostgreSQL does, so that clients do not
+    /// report an unexpected EOF; plain sockets simply close when dropped.
+    async fn close(&mut self) {
+        if self.stream.is_tls() {
+            let _ = tokio::time::timeout(TLS_CLOSE_TIMEOUT, self.stream.shutdown()).await;
+        }
     }
 
     /// Writes pending output if it has grown large.
@@ -177,14 +218,12 @@ pub(crate) async fn run<E: QueryEngine>(
     shared: Arc<Shared>,
     shutdown: watch::Receiver<bool>,
 ) {
-    let peer = stream
-        .peer_addr()
-        .map(|address| address.to_string())
-        .unwrap_or_else(|_| "unknown peer".to_owned());
+    let address = stream.peer_addr().ok();
+    let peer = address.map_or_else(|| "unknown peer".to_owned(), |address| address.to_string());
     if let Err(error) = stream.set_nodelay(true) {
         tracing::debug!(%peer, %error, "could not set TCP_NODELAY");
     }
-    match serve_connection(Io::new(stream), engine, shared, shutdown).await {
+    match serve_connection(Io::new(stream, address), engine, shared, shutdown).await {
         Ok(()) => tracing::debug!(%peer, "connection closed"),
         Err(error) => tracing::debug!(%peer, %error, "connection ended by I/O error"),
     }
@@ -198,6 +237,7 @@ async fn serve_connection<E: QueryEngine>(
 ) -> io::Result<()> {
     let Some(established) = startup::establish(&mut io, &engine, &shared, &mut shutdown).await?
     else {
+        io.close().await;
         return Ok(());
     };
     let mut connection = Connection {
@@ -214,6 +254,7 @@ async fn serve_connection<E: QueryEngine>(
         scratch: Scratch::default(),
     };
     let result = connection.message_loop().await;
+    connection.io.close().await;
     drop(established.cancel_registration);
     // The slot is released only after the session (and its transaction) is gone.
     drop(connection);

@@ -1,7 +1,10 @@
 //! The startup phase: from the first byte to the first ReadyForQuery.
 //!
-//! 1. Encryption negotiation: SSLRequest and GSSENCRequest are each answered `N` once
-//!    (db001 speaks clear text; a client that insists ends here). A CancelRequest cancels the
+//! 1. Encryption negotiation: an SSLRequest is answered `S` when TLS is configured
+//!    (`WireOptions::tls`), and the TLS handshake follows on the same socket (a failed
+//!    handshake closes the connection); without TLS, and for GSSENCRequest always, the answer
+//!    is `N` and the client goes on in clear text or gives up. Each request is allowed once.
+//!    A CancelRequest cancels the
 //!    running statement of the session it names when its secret matches (see
 //!    `db001_engine::CancelHandle`; sessions register at step 5), and the connection closes
 //!    with no answer either way, as in PostgreSQL.
@@ -9,13 +12,17 @@
 //!    NegotiateProtocolVersion, as PostgreSQL 15 does.
 //! 3. A connection slot (FATAL 53300 past `max_connections`), checked only now so that cancel
 //!    requests and refused negotiations never count.
-//! 4. Startup settings: `client_encoding` must name UTF8 (compared as PostgreSQL compares
+//! 4. Authentication (`authenticate.rs`): the first matching host-based rule and its
+//!    exchange (trust, reject, SCRAM-SHA-256, md5, cleartext password), then
+//!    AuthenticationOk; only then, as in PostgreSQL, the role must exist and have LOGIN
+//!    (FATAL 28000 otherwise).
+//! 5. Startup settings: `client_encoding` must name UTF8 (compared as PostgreSQL compares
 //!    encoding names); every other parameter, and each `-c name=value` in `options`, goes to
 //!    the session's `set_startup_parameter`, so the engine is the one authority on settings; a
 //!    rejected one is FATAL, as in PostgreSQL.
-//! 5. Trust authentication: AuthenticationOk, the ParameterStatus set PostgreSQL 15 reports (in
-//!    its order, values from the session's settings), BackendKeyData (a fresh random secret,
-//!    registered for CancelRequests until the connection ends), ReadyForQuery.
+//! 6. The ParameterStatus set PostgreSQL 15 reports (in its order, values from the session's
+//!    settings), BackendKeyData (a fresh random secret, registered for CancelRequests until
+//!    the connection ends), ReadyForQuery.
 //!
 //! Every wait here is bounded by `WireOptions::startup_timeout`.
 
@@ -26,6 +33,7 @@ use bytes::BytesMut;
 use db001_common::{Error, SqlState};
 use tokio::sync::watch;
 
+use super::authenticate::{self, Authentication};
 use super::{Incoming, Io};
 use crate::backend;
 use crate::engine_api::{QueryEngine, QuerySession};
@@ -180,6 +188,48 @@ async fn establish_unbounded<E: QueryEngine>(
         io.send_fatal(&error).await?;
         return Ok(None);
     };
+    // NegotiateProtocolVersion comes before any authentication request, as in PostgreSQL.
+    if parameters.minor_version > PROTOCOL_MINOR_NEWEST
+        || !parameters.unrecognized_options.is_empty()
+    {
+        let options: Vec<&str> = parameters
+            .unrecognized_options
+            .iter()
+            .map(String::as_str)
+            .collect();
+        backend::negotiate_protocol_version(&mut io.output, PROTOCOL_MINOR_NEWEST, &options);
+    }
+    let authentication = authenticate::authenticate(
+        io,
+        engine,
+        shared,
+        shutdown,
+        &parameters.user,
+        &parameters.database,
+    )
+    .await?;
+    match authentication {
+        Authentication::Passed => {}
+        Authentication::Closed => return Ok(None),
+        Authentication::Failed(error) => {
+            shared.metrics.record_authentication_failure(&error);
+            tracing::info!(
+                user = %parameters.user,
+                peer = ?io.peer,
+                "authentication failed: {}",
+                error.message()
+            );
+            io.send_fatal(&error).await?;
+            return Ok(None);
+        }
+    }
+    // PostgreSQL sends AuthenticationOk first and checks the role afterwards.
+    backend::authentication_ok(&mut io.output);
+    if let Err(error) = check_role(engine, &parameters.user) {
+        shared.metrics.record_authentication_failure(&error);
+        io.send_fatal(&error).await?;
+        return Ok(None);
+    }
     let mut session = engine.session();
     session.set_identity(&parameters.user, &parameters.database);
     for (name, value) in &parameters.settings {
@@ -191,17 +241,6 @@ async fn establish_unbounded<E: QueryEngine>(
     }
 
     let out = &mut io.output;
-    if parameters.minor_version > PROTOCOL_MINOR_NEWEST
-        || !parameters.unrecognized_options.is_empty()
-    {
-        let options: Vec<&str> = parameters
-            .unrecognized_options
-            .iter()
-            .map(String::as_str)
-            .collect();
-        backend::negotiate_protocol_version(out, PROTOCOL_MINOR_NEWEST, &options);
-    }
-    backend::authentication_ok(out);
     let mut reported = ReportedParameters::new(&parameters.user, &shared.options.server_version);
     reported.report_changes(&session, out);
     let process_id = session.backend_pid();
@@ -219,6 +258,21 @@ async fn establish_unbounded<E: QueryEngine>(
         reported,
         cancel_registration,
     }))
+}
+
+/// After authentication: the role must exist and be allowed to log in.
+fn check_role<E: QueryEngine>(engine: &E, user: &str) -> Result<(), Error> {
+    match engine.login_role(user) {
+        None => Err(Error::new(
+            SqlState::INVALID_AUTHORIZATION_SPECIFICATION,
+            format!("role \"{user}\" does not exist"),
+        )),
+        Some(role) if !role.can_login => Err(Error::new(
+            SqlState::INVALID_AUTHORIZATION_SPECIFICATION,
+            format!("role \"{user}\" is not permitted to log in"),
+        )),
+        Some(_) => Ok(()),
+    }
 }
 
 /// Reads startup packets until a StartupMessage; answers encryption requests on the way.
@@ -253,8 +307,31 @@ async fn negotiate(
         match request {
             StartupRequest::SslRequest if !ssl_refused => {
                 ssl_refused = true;
-                backend::encryption_refused(&mut io.output);
+                let Some(tls) = &shared.options.tls else {
+                    backend::encryption_refused(&mut io.output);
+                    io.flush().await?;
+                    continue;
+                };
+                backend::encryption_accepted(&mut io.output);
                 io.flush().await?;
+                // Bytes sent before the handshake were not encrypted: they may have been
+                // injected by a man in the middle (CVE-2021-23214), so PostgreSQL refuses.
+                if !io.input.is_empty() {
+                    let error = Error::new(
+                        SqlState::PROTOCOL_VIOLATION,
+                        "received unencrypted data after SSL request",
+                    )
+                    .with_detail(
+                        "This could be either a client-software bug or evidence of an \
+                         attempted man-in-the-middle attack.",
+                    );
+                    io.send_fatal(&error).await?;
+                    return Ok(None);
+                }
+                if !io.upgrade_to_tls(tls).await? {
+                    return Ok(None);
+                }
+                shared.metrics.record_tls_session();
             }
             StartupRequest::GssEncRequest if !gss_refused => {
                 gss_refused = true;

@@ -22,7 +22,7 @@ use std::time::Duration;
 
 use db001_common::{DataType, Error, Oid, Result, SqlState, Value};
 use db001_engine::{Column, CommandTag, StatementResult, TransactionStatus};
-use db001_wire::{PreparedStatement, QueryEngine, QuerySession};
+use db001_wire::{LoginRole, PreparedStatement, QueryEngine, QuerySession};
 
 /// The durations of the `sleep` statements running right now, so tests can wait until one has
 /// really started.
@@ -69,6 +69,26 @@ const SETTINGS: &[(&str, &str)] = &[
 
 impl QueryEngine for FakeEngine {
     type Session = FakeSession;
+
+    /// Roles: `scram_user` (password `secret`, SCRAM), `md5_user` (password `secret`, md5),
+    /// `nologin` (NOLOGIN), `ghost` (does not exist); every other name is a LOGIN role
+    /// without a password.
+    fn login_role(&self, name: &str) -> Option<LoginRole> {
+        let password = match name {
+            "ghost" => return None,
+            "scram_user" => Some(db001_engine::auth::password_verifier(
+                name,
+                "secret",
+                "scram-sha-256",
+            )),
+            "md5_user" => Some(db001_engine::auth::password_verifier(name, "secret", "md5")),
+            _ => None,
+        };
+        Some(LoginRole {
+            can_login: name != "nologin",
+            password,
+        })
+    }
 
     fn session(&self) -> FakeSession {
         FakeSession {
