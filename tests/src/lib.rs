@@ -166,6 +166,22 @@ impl TestServer {
         self.log.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
+    /// Whether the server's stderr shows `needle` within `limit`: the log is read by a
+    /// background thread, so a line written just before a client connected may arrive a
+    /// moment later.
+    pub fn log_shows(&self, needle: &str, limit: Duration) -> bool {
+        let deadline = Instant::now() + limit;
+        loop {
+            if self.log().contains(needle) {
+                return true;
+            }
+            if Instant::now() >= deadline {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     fn launch(&mut self) {
         assert!(self.child.is_none(), "the server is already running");
         let mut command = Command::new(server_binary());

@@ -180,7 +180,7 @@ async fn the_migrations_dir_setting_applies_them_at_start_up() {
     let client = server.client().await;
     assert_eq!(applied_versions(&client).await, [1, 2, 3, 4, 5, 6, 7]);
     assert!(
-        server.log().contains("schema is up to date"),
+        server.log_shows("schema is up to date", Duration::from_secs(10)),
         "{}",
         server.log()
     );
