@@ -1,6 +1,7 @@
 //! Real client libraries against the `db001` binary: psycopg 3 (text and binary), asyncpg,
 //! node-postgres, pgjdbc (prepareThreshold=1, DatabaseMetaData) and SQLAlchemy 2, each driven by
-//! its script under `tests/clients/<client>/`. Each test starts its own server, so the clients
+//! its script under `tests/clients/<client>/`; and each driver's own SCRAM-SHA-256 and md5
+//! client (`tests/clients/auth/`), run against PostgreSQL 15 with the same rules too. Each test starts its own server, so the clients
 //! never see each other's tables.
 //!
 //! The libraries are installed by `tests/clients/install.sh` (a cached, idempotent step: a
@@ -8,12 +9,14 @@
 //! when something is missing: the installer is run instead, and a failure to install fails the
 //! test with the installer's output.
 
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use db001_tests::TestServer;
+use db001_tests::postgres::Postgres;
 
 /// The longest one client script may run.
 const SCRIPT_TIMEOUT: Duration = Duration::from_secs(300);
@@ -47,7 +50,20 @@ fn cache_dir() -> &'static Path {
 /// Runs a client script against a fresh server and checks that it says it passed.
 fn run_client(program: &Path, args: &[&str], passed_line: &str) {
     let server = TestServer::start();
-    let address = server.address();
+    run_client_on(server.address(), program, args, passed_line, &|| {
+        server.log()
+    });
+}
+
+/// Runs a client script against the server at `address` (db001 or PostgreSQL; `log` gives the
+/// server's log for a failure report) and checks that it says it passed.
+fn run_client_on(
+    address: SocketAddr,
+    program: &Path,
+    args: &[&str],
+    passed_line: &str,
+    log: &dyn Fn() -> String,
+) {
     let cache = cache_dir();
     let mut child = Command::new(program)
         .args(args)
@@ -97,7 +113,7 @@ fn run_client(program: &Path, args: &[&str], passed_line: &str) {
         "{} {args:?} failed ({}):\n{stdout}\n{stderr}\n--- server log ---\n{}",
         program.display(),
         output.status,
-        server.log()
+        log()
     );
 }
 
@@ -149,4 +165,67 @@ fn pgjdbc_prepare_threshold_and_metadata() {
         &["-cp", "/usr/share/java/postgresql.jar", "jdbc/Check.java"],
         "pgjdbc: all checks passed",
     );
+}
+
+/// The rules both servers get for the password test: SCRAM for `app`, md5 for `legacy`, trust
+/// for the rest (the test's own `postgres` connection that creates the roles).
+const PASSWORD_RULES: [&str; 3] = [
+    "host all app 127.0.0.1/32 scram-sha-256",
+    "host all legacy 127.0.0.1/32 md5",
+    "host all all 127.0.0.1/32 trust",
+];
+
+/// Creates `app` (SCRAM verifier) and `legacy` (md5 hash) through `client`.
+async fn create_password_roles(client: &tokio_postgres::Client) {
+    client
+        .batch_execute(
+            "CREATE ROLE app LOGIN PASSWORD 'app-secret';
+             SET password_encryption = 'md5';
+             CREATE ROLE legacy LOGIN PASSWORD 'legacy-secret';",
+        )
+        .await
+        .expect("create the password roles");
+}
+
+#[test]
+fn every_driver_authenticates_with_scram_and_md5() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let server = TestServer::start_with_args(&["--hba", &PASSWORD_RULES.join(";")]);
+    let postgres = Postgres::start_with_authentication(&(PASSWORD_RULES.join("\n") + "\n"), None);
+    runtime.block_on(async {
+        create_password_roles(&server.client().await).await;
+        create_password_roles(&postgres.client("postgres").await).await;
+    });
+    let postgres_address = SocketAddr::from(([127, 0, 0, 1], postgres.port()));
+    let db001_log = || server.log();
+    let no_log = || "(PostgreSQL)".to_string();
+    let targets: [(SocketAddr, &dyn Fn() -> String); 2] =
+        [(postgres_address, &no_log), (server.address(), &db001_log)];
+    let java = ["-cp", "/usr/share/java/postgresql.jar", "auth/Auth.java"];
+    for (address, log) in targets {
+        run_client_on(
+            address,
+            &python(),
+            &["auth/check.py"],
+            "auth-python: all checks passed",
+            log,
+        );
+        run_client_on(
+            address,
+            Path::new("node"),
+            &["auth/check.js"],
+            "auth-node: all checks passed",
+            log,
+        );
+        run_client_on(
+            address,
+            Path::new("java"),
+            &java,
+            "auth-jdbc: all checks passed",
+            log,
+        );
+    }
 }
