@@ -417,16 +417,92 @@ pub(crate) const KNOWN: &[Parameter] = &[
 /// One session's settings; clones share the values (see the module docs).
 #[derive(Debug, Clone)]
 pub(crate) struct Settings {
-    values: Arc<Mutex<BTreeMap<String, String>>>,
+    values: Arc<Mutex<Values>>,
     synchronous_commit_default: bool,
+}
+
+/// The values by canonical name, with what every statement reads already parsed.
+///
+/// Why: a statement needs its isolation level, read-only and deferrable defaults, three
+/// timeouts and `synchronous_commit`, and ReadyForQuery compares the reported parameters with
+/// what was last sent. Parsing those from the strings (and looking each name up) on every
+/// statement cost about a fifth of a YCSB point read's instructions. Every change goes
+/// through [`Settings::change`], which re-derives [`Hot`] and bumps the generation, so the
+/// cached form can never drift from the strings.
+#[derive(Debug)]
+struct Values {
+    map: BTreeMap<String, String>,
+    hot: Hot,
+    /// Bumped by every change; equal generations mean equal values.
+    generation: u64,
+}
+
+/// The settings read on every statement, parsed (see [`Values`]).
+#[derive(Debug, Clone, Copy)]
+struct Hot {
+    isolation: IsolationLevel,
+    read_only: bool,
+    deferrable: bool,
+    synchronous_commit: bool,
+    statement_timeout: Option<Duration>,
+    lock_timeout: Option<Duration>,
+    deadlock_timeout: Duration,
+}
+
+impl Hot {
+    fn derive(map: &BTreeMap<String, String>) -> Hot {
+        let get = |name: &str| map.get(name).map_or("", String::as_str);
+        Hot {
+            isolation: parse_isolation(get("default_transaction_isolation"))
+                .unwrap_or(IsolationLevel::ReadCommitted),
+            read_only: get("default_transaction_read_only") == "on",
+            deferrable: get("default_transaction_deferrable") == "on",
+            synchronous_commit: get("synchronous_commit") != "off",
+            statement_timeout: nonzero(duration_ms(get("statement_timeout"))),
+            lock_timeout: nonzero(duration_ms(get("lock_timeout"))),
+            deadlock_timeout: Duration::from_millis(
+                duration_ms(get("deadlock_timeout")).map_or(1000, |ms| ms.max(1) as u64),
+            ),
+        }
+    }
+}
+
+impl Values {
+    fn new(map: BTreeMap<String, String>) -> Values {
+        Values {
+            hot: Hot::derive(&map),
+            map,
+            generation: 0,
+        }
+    }
 }
 
 impl Settings {
     pub(crate) fn new(synchronous_commit: bool) -> Settings {
         Settings {
-            values: Arc::new(Mutex::new(defaults(synchronous_commit))),
+            values: Arc::new(Mutex::new(Values::new(defaults(synchronous_commit)))),
             synchronous_commit_default: synchronous_commit,
         }
+    }
+
+    /// Applies a change to the values, then re-derives the parsed ones and bumps the
+    /// generation: the only way the values change.
+    fn change<T>(&self, apply: impl FnOnce(&mut BTreeMap<String, String>) -> T) -> T {
+        let mut values = self.values.lock();
+        let result = apply(&mut values.map);
+        values.hot = Hot::derive(&values.map);
+        values.generation += 1;
+        result
+    }
+
+    fn hot(&self) -> Hot {
+        self.values.lock().hot
+    }
+
+    /// A number that changes whenever any value does: ReadyForQuery re-reads the reported
+    /// parameters only when it moved.
+    pub(crate) fn generation(&self) -> u64 {
+        self.values.lock().generation
     }
 
     /// The canonical name of a known setting.
@@ -450,19 +526,25 @@ impl Settings {
 
     /// The value of a known setting.
     pub(crate) fn get(&self, name: &'static str) -> String {
-        self.values.lock().get(name).cloned().unwrap_or_default()
+        self.values
+            .lock()
+            .map
+            .get(name)
+            .cloned()
+            .unwrap_or_default()
     }
 
     /// `current_setting(name [, missing_ok])` and `SHOW`: `None` for an unset placeholder.
     pub(crate) fn lookup(&self, name: &str) -> Result<Option<String>> {
         let key = Self::key(name)?;
-        Ok(self.values.lock().get(&key).cloned())
+        Ok(self.values.lock().map.get(&key).cloned())
     }
 
     /// Every set value with its canonical name, in name order (placeholders included).
     pub(crate) fn all(&self) -> Vec<(String, String)> {
         self.values
             .lock()
+            .map
             .iter()
             .map(|(name, value)| (name.clone(), value.clone()))
             .collect()
@@ -505,7 +587,7 @@ impl Settings {
             (Some(value), None) => value.to_string(),
             (None, _) => self.default_of(&key),
         };
-        self.values.lock().insert(key, value.clone());
+        self.change(|values| values.insert(key, value.clone()));
         Ok(value)
     }
 
@@ -515,19 +597,20 @@ impl Settings {
             Some(name) => {
                 let key = Self::key(name)?;
                 let default = self.default_of(&key);
-                self.values.lock().insert(key, default);
+                self.change(|values| values.insert(key, default));
             }
             None => {
                 let fresh = defaults(self.synchronous_commit_default);
-                let mut values = self.values.lock();
-                // Fixed parameters (and the session's identity) survive RESET ALL.
-                let kept: Vec<(String, String)> = KNOWN
-                    .iter()
-                    .filter(|p| p.context == "internal")
-                    .filter_map(|p| values.get(p.name).map(|v| (p.name.to_string(), v.clone())))
-                    .collect();
-                *values = fresh;
-                values.extend(kept);
+                self.change(|values| {
+                    // Fixed parameters (and the session's identity) survive RESET ALL.
+                    let kept: Vec<(String, String)> = KNOWN
+                        .iter()
+                        .filter(|p| p.context == "internal")
+                        .filter_map(|p| values.get(p.name).map(|v| (p.name.to_string(), v.clone())))
+                        .collect();
+                    *values = fresh;
+                    values.extend(kept);
+                });
             }
         }
         Ok(())
@@ -535,9 +618,7 @@ impl Settings {
 
     /// Sets a fixed parameter (server version, session authorization) for this session.
     pub(crate) fn set_fixed(&self, name: &'static str, value: &str) {
-        self.values
-            .lock()
-            .insert(name.to_string(), value.to_string());
+        self.change(|values| values.insert(name.to_string(), value.to_string()));
     }
 
     fn default_of(&self, key: &str) -> String {
@@ -551,27 +632,41 @@ impl Settings {
     }
 
     pub(crate) fn default_isolation(&self) -> IsolationLevel {
-        parse_isolation(&self.get("default_transaction_isolation"))
-            .unwrap_or(IsolationLevel::ReadCommitted)
+        self.hot().isolation
     }
 
     pub(crate) fn default_read_only(&self) -> bool {
-        self.get("default_transaction_read_only") == "on"
+        self.hot().read_only
     }
 
     pub(crate) fn synchronous_commit(&self) -> bool {
-        self.get("synchronous_commit") != "off"
+        self.hot().synchronous_commit
     }
 
-    pub(crate) fn default_deferrable(&self) -> bool {
-        self.get("default_transaction_deferrable") == "on"
+    /// The defaults a new transaction starts with: isolation level, read-only, deferrable.
+    pub(crate) fn transaction_defaults(&self) -> (IsolationLevel, bool, bool) {
+        let hot = self.hot();
+        (hot.isolation, hot.read_only, hot.deferrable)
+    }
+
+    /// `deadlock_timeout` (how long a waiter waits before it looks for a deadlock),
+    /// `lock_timeout` and `statement_timeout` (`None` when 0: no limit), under one lock.
+    pub(crate) fn timeouts(&self) -> (Duration, Option<Duration>, Option<Duration>) {
+        let hot = self.hot();
+        (
+            hot.deadlock_timeout,
+            hot.lock_timeout,
+            hot.statement_timeout,
+        )
     }
 
     pub(crate) fn set_deferrable_default(&self, deferrable: bool) {
-        self.values.lock().insert(
-            "default_transaction_deferrable".to_string(),
-            on_off(deferrable).to_string(),
-        );
+        self.change(|values| {
+            values.insert(
+                "default_transaction_deferrable".to_string(),
+                on_off(deferrable).to_string(),
+            )
+        });
     }
 
     /// Sets a value only the server decides (`max_prepared_transactions`), bypassing the
@@ -580,35 +675,22 @@ impl Settings {
         self.set_fixed(name, &value);
     }
 
-    /// `statement_timeout`, `None` when 0 (no limit).
-    pub(crate) fn statement_timeout(&self) -> Option<Duration> {
-        nonzero(duration_ms(&self.get("statement_timeout")))
-    }
-
-    /// `lock_timeout`, `None` when 0 (no limit).
-    pub(crate) fn lock_timeout(&self) -> Option<Duration> {
-        nonzero(duration_ms(&self.get("lock_timeout")))
-    }
-
-    /// `deadlock_timeout`: how long a waiter waits before it looks for a deadlock.
-    pub(crate) fn deadlock_timeout(&self) -> Duration {
-        Duration::from_millis(
-            duration_ms(&self.get("deadlock_timeout")).map_or(1000, |ms| ms.max(1) as u64),
-        )
-    }
-
     pub(crate) fn set_isolation_default(&self, level: IsolationLevel) {
-        self.values.lock().insert(
-            "default_transaction_isolation".to_string(),
-            level.name().to_string(),
-        );
+        self.change(|values| {
+            values.insert(
+                "default_transaction_isolation".to_string(),
+                level.name().to_string(),
+            )
+        });
     }
 
     pub(crate) fn set_read_only_default(&self, read_only: bool) {
-        self.values.lock().insert(
-            "default_transaction_read_only".to_string(),
-            on_off(read_only).to_string(),
-        );
+        self.change(|values| {
+            values.insert(
+                "default_transaction_read_only".to_string(),
+                on_off(read_only).to_string(),
+            )
+        });
     }
 }
 
@@ -819,6 +901,42 @@ mod tests {
     }
 
     #[test]
+    fn parsed_values_and_generation_follow_every_change() {
+        let settings = Settings::new(true);
+        let start = settings.generation();
+        assert!(settings.synchronous_commit());
+        settings
+            .set_text("synchronous_commit", Some("off"))
+            .expect("valid");
+        assert!(!settings.synchronous_commit());
+        assert_ne!(settings.generation(), start, "a SET moves the generation");
+        settings.set_isolation_default(IsolationLevel::Serializable);
+        settings.set_read_only_default(true);
+        settings.set_deferrable_default(true);
+        assert_eq!(
+            settings.transaction_defaults(),
+            (IsolationLevel::Serializable, true, true)
+        );
+        let before_reset = settings.generation();
+        settings.reset(None).expect("reset all");
+        assert_ne!(settings.generation(), before_reset);
+        assert!(
+            settings.synchronous_commit(),
+            "RESET ALL restores the default"
+        );
+        assert_eq!(
+            settings.transaction_defaults(),
+            (IsolationLevel::ReadCommitted, false, false)
+        );
+        let unchanged = settings.generation();
+        assert_eq!(
+            settings.lookup("TimeZone").expect("known"),
+            Some("UTC".to_string())
+        );
+        assert_eq!(settings.generation(), unchanged, "reading changes nothing");
+    }
+
+    #[test]
     fn time_settings_read_and_print_as_postgresql_does() {
         assert_eq!(duration_ms("1000"), Some(1000));
         assert_eq!(duration_ms("1.5s"), Some(1500));
@@ -836,9 +954,14 @@ mod tests {
                 Some(&[ast::SetValue::String("250ms".into())]),
             )
             .expect("valid");
-        assert_eq!(settings.lock_timeout(), Some(Duration::from_millis(250)));
-        assert_eq!(settings.statement_timeout(), None);
-        assert_eq!(settings.deadlock_timeout(), Duration::from_secs(1));
+        assert_eq!(
+            settings.timeouts(),
+            (
+                Duration::from_secs(1),
+                Some(Duration::from_millis(250)),
+                None
+            )
+        );
         let error = settings
             .set(
                 "statement_timeout",

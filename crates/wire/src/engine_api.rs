@@ -49,6 +49,12 @@ pub trait QuerySession: Send + 'static {
     /// the name.
     fn setting(&self, name: &str) -> Option<String>;
 
+    /// A number that changes whenever any setting does; `None`: unknown, so ReadyForQuery
+    /// re-reads every reported parameter each time.
+    fn settings_generation(&self) -> Option<u64> {
+        None
+    }
+
     /// The process id BackendKeyData reports (and `pg_backend_pid()` returns).
     fn backend_pid(&self) -> i32;
 
@@ -127,6 +133,10 @@ impl QuerySession for Session {
 
     fn setting(&self, name: &str) -> Option<String> {
         Session::setting(self, name)
+    }
+
+    fn settings_generation(&self) -> Option<u64> {
+        Some(Session::settings_generation(self))
     }
 
     fn backend_pid(&self) -> i32 {

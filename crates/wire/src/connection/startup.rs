@@ -78,6 +78,8 @@ pub(super) struct ReportedParameters {
     user: String,
     server_version: String,
     sent: Vec<String>,
+    /// The session's settings generation when `sent` was last brought up to date.
+    generation: Option<u64>,
 }
 
 impl ReportedParameters {
@@ -86,6 +88,7 @@ impl ReportedParameters {
             user: user.to_owned(),
             server_version: server_version.to_owned(),
             sent: Vec::new(),
+            generation: None,
         }
     }
 
@@ -113,6 +116,12 @@ impl ReportedParameters {
     /// Writes ParameterStatus for every reported parameter whose value changed since the last
     /// call (all of them on the first call).
     pub(super) fn report_changes(&mut self, session: &impl QuerySession, out: &mut BytesMut) {
+        // Unchanged settings: nothing to compare (this runs before every ReadyForQuery).
+        let generation = session.settings_generation();
+        if generation.is_some() && generation == self.generation {
+            return;
+        }
+        self.generation = generation;
         for (index, name) in REPORTED_PARAMETERS.iter().enumerate() {
             let value = self.value(session, name);
             if self.sent.get(index) != Some(&value) {
