@@ -402,12 +402,9 @@ impl Session {
 
     pub(crate) fn ensure_transaction(&mut self) -> &mut Transaction {
         if self.txn.is_none() {
-            let mut txn = Transaction::new(
-                self.settings.default_isolation(),
-                self.settings.default_read_only(),
-                false,
-            );
-            txn.deferrable = self.settings.default_deferrable();
+            let (isolation, read_only, deferrable) = self.settings.transaction_defaults();
+            let mut txn = Transaction::new(isolation, read_only, false);
+            txn.deferrable = deferrable;
             self.txn = Some(txn);
         }
         self.txn.as_mut().expect("set above")
@@ -795,13 +792,11 @@ impl Session {
 
     /// The limits on this statement's waits, and its deadline (`statement_timeout`).
     pub(crate) fn wait_limits(&self) -> WaitLimits {
+        let (deadlock_timeout, lock_timeout, statement_timeout) = self.settings.timeouts();
         WaitLimits {
-            deadlock_timeout: self.settings.deadlock_timeout(),
-            lock_timeout: self.settings.lock_timeout(),
-            deadline: self
-                .settings
-                .statement_timeout()
-                .map(|timeout| Instant::now() + timeout),
+            deadlock_timeout,
+            lock_timeout,
+            deadline: statement_timeout.map(|timeout| Instant::now() + timeout),
             cancel: Some(self.cancel.clone()),
         }
     }

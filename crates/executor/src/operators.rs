@@ -56,7 +56,15 @@ pub fn build<'a>(
                         ctx,
                         outer: outer.as_deref(),
                     };
-                    match (key_bound(lower, env)?, key_bound(upper, env)?) {
+                    let lower_key = key_bound(lower, env)?;
+                    // An equality lookup has the same values at both ends: evaluate them once.
+                    let upper_key = match (lower, upper) {
+                        (IndexBound::Included(low), IndexBound::Included(high)) if low == high => {
+                            lower_key.clone()
+                        }
+                        _ => key_bound(upper, env)?,
+                    };
+                    match (lower_key, upper_key) {
                         (Some(lower), Some(upper)) => Source::Index(table.storage.index_scan(
                             *index_id,
                             lower,

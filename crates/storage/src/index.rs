@@ -64,6 +64,29 @@ impl Index {
         (key, has_null)
     }
 
+    /// Whether two rows hold identical values in every indexed column, so that their keys are
+    /// equal without encoding them. Only exact representations count (same variant, same
+    /// bits or bytes); anything else answers false and the caller compares encoded keys.
+    pub(crate) fn same_values(&self, a: &Row, b: &Row) -> bool {
+        self.spec
+            .columns
+            .iter()
+            .all(|&column| match (a.get(column), b.get(column)) {
+                (Some(Value::Text(x)), Some(Value::Text(y)))
+                | (Some(Value::Bpchar(x)), Some(Value::Bpchar(y))) => x == y,
+                (Some(Value::Int16(x)), Some(Value::Int16(y))) => x == y,
+                (Some(Value::Int32(x)), Some(Value::Int32(y))) => x == y,
+                (Some(Value::Int64(x)), Some(Value::Int64(y)))
+                | (Some(Value::Timestamp(x)), Some(Value::Timestamp(y)))
+                | (Some(Value::TimestampTz(x)), Some(Value::TimestampTz(y))) => x == y,
+                (Some(Value::Date(x)), Some(Value::Date(y))) => x == y,
+                (Some(Value::Uuid(x)), Some(Value::Uuid(y))) => x == y,
+                (Some(Value::Bool(x)), Some(Value::Bool(y))) => x == y,
+                (Some(Value::Null) | None, Some(Value::Null) | None) => true,
+                _ => false,
+            })
+    }
+
     /// The key of an encoded row.
     pub(crate) fn key_of_data(&self, data: &[u8]) -> Result<(Vec<u8>, bool)> {
         let row = db001_common::row_codec::decode_row(data)?;
@@ -119,4 +142,42 @@ pub(crate) fn split_entry(entry: &[u8]) -> (&[u8], u64) {
     let mut id = [0u8; ROW_ID_BYTES];
     id.copy_from_slice(&entry[split..]);
     (&entry[..split], u64::from_be_bytes(id))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    fn index(columns: Vec<usize>) -> Index {
+        Index::new(IndexSpec {
+            id: 1,
+            name: "i".to_string(),
+            column_names: columns.iter().map(|c| format!("c{c}")).collect(),
+            columns,
+            unique: false,
+        })
+    }
+
+    #[test]
+    fn same_values_only_for_identical_indexed_columns() {
+        let index = index(vec![0, 2]);
+        let text = |s: &str| Value::Text(Arc::from(s));
+        let old = vec![text("k"), text("a"), Value::Int32(7)];
+        let other_column = vec![text("k"), text("b"), Value::Int32(7)];
+        assert!(index.same_values(&old, &other_column));
+        assert_eq!(index.key_of(&old).0, index.key_of(&other_column).0);
+        let new_key = vec![text("k2"), text("a"), Value::Int32(7)];
+        assert!(!index.same_values(&old, &new_key));
+        let new_number = vec![text("k"), text("a"), Value::Int32(8)];
+        assert!(!index.same_values(&old, &new_number));
+        // A missing trailing column reads as NULL, as in `key_of`.
+        assert!(index.same_values(&vec![text("k"), text("a")], &old[..2].to_vec()));
+        assert!(index.same_values(
+            &vec![text("k"), text("a"), Value::Null],
+            &vec![text("k"), text("a")]
+        ));
+        // Equal numbers of different types are not identical: the caller encodes and compares.
+        assert!(!index.same_values(&vec![text("k"), text("a"), Value::Int64(7)], &old));
+    }
 }

@@ -262,7 +262,7 @@ impl Table {
         slot: &Slot,
         row: &Row,
     ) -> Result<()> {
-        let mut encoded = Vec::with_capacity(64);
+        let mut encoded = Vec::with_capacity(encoded_size_hint(row));
         row_codec::encode_row(row, &mut encoded);
         let data: Arc<[u8]> = encoded.into();
         {
@@ -330,13 +330,17 @@ impl Table {
         new: &Row,
     ) -> Result<bool> {
         let own = ctx.snapshot.own;
-        let mut encoded = Vec::with_capacity(64);
+        let mut encoded = Vec::with_capacity(encoded_size_hint(new));
         row_codec::encode_row(new, &mut encoded);
         let data: Arc<[u8]> = encoded.into();
         // Index keys first (no lock held): which change, and so need new entries.
         let indexes = self.indexes();
         let mut changed_keys = Vec::new();
         for index in &indexes {
+            // Identical indexed values have identical keys: no need to encode either.
+            if index.same_values(old, new) {
+                continue;
+            }
             let (new_key, has_null) = index.key_of(new);
             if index.key_of(old).0 != new_key {
                 changed_keys.push((Arc::clone(index), new_key, has_null));
@@ -804,4 +808,17 @@ pub fn stamp(ws: &WriteSet, own: u64, ts: u64) {
             cursor = version.next.as_deref_mut();
         }
     }
+}
+
+/// A capacity for a row's encoding that is usually enough, so that encoding a wide row does not
+/// grow its buffer five times over (a tag and a length or fixed-size payload per value).
+fn encoded_size_hint(row: &Row) -> usize {
+    row.iter()
+        .map(|value| match value {
+            Value::Text(text) | Value::Bpchar(text) | Value::Json(text) => text.len() + 6,
+            Value::Bytea(bytes) => bytes.len() + 6,
+            _ => 18,
+        })
+        .sum::<usize>()
+        + 8
 }

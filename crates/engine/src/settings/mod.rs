@@ -231,6 +231,27 @@ impl Settings {
             .map_or_else(String::new, |p| p.default.to_string())
     }
 
+    /// A new transaction's isolation level, read-only and deferrable defaults, under one lock.
+    pub(crate) fn transaction_defaults(&self) -> (IsolationLevel, bool, bool) {
+        let hot = self.values.lock().hot;
+        (
+            hot.default_isolation,
+            hot.default_read_only,
+            hot.default_deferrable,
+        )
+    }
+
+    /// `deadlock_timeout`, `lock_timeout` and `statement_timeout` (`None`: no limit), under
+    /// one lock.
+    pub(crate) fn timeouts(&self) -> (Duration, Option<Duration>, Option<Duration>) {
+        let hot = self.values.lock().hot;
+        (
+            hot.deadlock_timeout,
+            hot.lock_timeout,
+            hot.statement_timeout,
+        )
+    }
+
     pub(crate) fn default_isolation(&self) -> IsolationLevel {
         self.values.lock().hot.default_isolation
     }
@@ -243,10 +264,6 @@ impl Settings {
         self.values.lock().hot.synchronous_commit
     }
 
-    pub(crate) fn default_deferrable(&self) -> bool {
-        self.values.lock().hot.default_deferrable
-    }
-
     pub(crate) fn set_deferrable_default(&self, deferrable: bool) {
         self.set_fixed("default_transaction_deferrable", on_off(deferrable));
     }
@@ -255,21 +272,6 @@ impl Settings {
     /// read-only check.
     pub(crate) fn set_server_value(&self, name: &'static str, value: String) {
         self.set_fixed(name, &value);
-    }
-
-    /// `statement_timeout`, `None` when 0 (no limit).
-    pub(crate) fn statement_timeout(&self) -> Option<Duration> {
-        self.values.lock().hot.statement_timeout
-    }
-
-    /// `lock_timeout`, `None` when 0 (no limit).
-    pub(crate) fn lock_timeout(&self) -> Option<Duration> {
-        self.values.lock().hot.lock_timeout
-    }
-
-    /// `deadlock_timeout`: how long a waiter waits before it looks for a deadlock.
-    pub(crate) fn deadlock_timeout(&self) -> Duration {
-        self.values.lock().hot.deadlock_timeout
     }
 
     pub(crate) fn set_isolation_default(&self, level: IsolationLevel) {
@@ -479,11 +481,11 @@ mod tests {
     fn every_change_moves_the_version_and_the_parsed_values() {
         let settings = Settings::new(true);
         let start = settings.version();
-        assert_eq!(settings.statement_timeout(), None);
+        assert_eq!(settings.timeouts().2, None);
         settings
             .set_text("statement_timeout", Some("2s"))
             .expect("valid");
-        assert_eq!(settings.statement_timeout(), Some(Duration::from_secs(2)));
+        assert_eq!(settings.timeouts().2, Some(Duration::from_secs(2)));
         let after_set = settings.version();
         assert!(after_set > start);
         settings.set_isolation_default(IsolationLevel::Serializable);
@@ -496,13 +498,13 @@ mod tests {
         assert!(before_reset > after_set);
         settings.reset(None).expect("reset all");
         assert!(settings.version() > before_reset);
-        assert_eq!(settings.statement_timeout(), None);
+        assert_eq!(settings.timeouts().2, None);
         assert!(settings.synchronous_commit());
         assert_eq!(settings.default_isolation(), IsolationLevel::ReadCommitted);
         // A clone shares the values, and so the version.
         let clone = settings.clone();
         clone.set_text("lock_timeout", Some("50ms")).expect("valid");
-        assert_eq!(settings.lock_timeout(), Some(Duration::from_millis(50)));
+        assert_eq!(settings.timeouts().1, Some(Duration::from_millis(50)));
         assert_eq!(settings.version(), clone.version());
     }
 
@@ -536,9 +538,9 @@ mod tests {
                 Some(&[ast::SetValue::String("250ms".into())]),
             )
             .expect("valid");
-        assert_eq!(settings.lock_timeout(), Some(Duration::from_millis(250)));
-        assert_eq!(settings.statement_timeout(), None);
-        assert_eq!(settings.deadlock_timeout(), Duration::from_secs(1));
+        assert_eq!(settings.timeouts().1, Some(Duration::from_millis(250)));
+        assert_eq!(settings.timeouts().2, None);
+        assert_eq!(settings.timeouts().0, Duration::from_secs(1));
         let error = settings
             .set(
                 "statement_timeout",
