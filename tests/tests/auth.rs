@@ -6,12 +6,10 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::Arc;
 
 use db001_tests::TestServer;
 use db001_tests::postgres::{Postgres, bin_dir};
 use tokio_postgres::config::SslMode;
-use tokio_rustls::rustls;
 
 /// The rules both servers run with. `postgres` is trusted so that the tests can create roles.
 const HBA: &[&str] = &[
@@ -38,43 +36,27 @@ const ROLES: &str = "
     CREATE ROLE nologin_user PASSWORD 'secret';
 ";
 
-/// A CA, and a certificate for localhost / 127.0.0.1 signed by it, as PEM files.
+#[path = "../src/tls_certificates.rs"]
+mod tls_certificates;
+
+use tls_certificates::TestCertificates;
+
+/// A CA, and a certificate for localhost / 127.0.0.1 signed by it, also as PEM files.
 struct Certificates {
     dir: tempfile::TempDir,
-    ca_pem: String,
-    cert_pem: String,
-    key_pem: String,
+    pem: TestCertificates,
 }
 
 impl Certificates {
     fn generate() -> Certificates {
-        let ca_key = rcgen::KeyPair::generate().expect("CA key");
-        let mut ca_params =
-            rcgen::CertificateParams::new(Vec::<String>::new()).expect("CA parameters");
-        ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-        ca_params
-            .distinguished_name
-            .push(rcgen::DnType::CommonName, "db001 test CA");
-        let ca_cert = ca_params.self_signed(&ca_key).expect("CA certificate");
-        let issuer = rcgen::Issuer::new(ca_params, ca_key);
-        let key = rcgen::KeyPair::generate().expect("server key");
-        let mut params =
-            rcgen::CertificateParams::new(vec!["localhost".to_owned(), "127.0.0.1".to_owned()])
-                .expect("server parameters");
-        params
-            .distinguished_name
-            .push(rcgen::DnType::CommonName, "localhost");
-        let cert = params.signed_by(&key, &issuer).expect("server certificate");
         let certificates = Certificates {
             dir: tempfile::tempdir().expect("temporary directory"),
-            ca_pem: ca_cert.pem(),
-            cert_pem: cert.pem(),
-            key_pem: key.serialize_pem(),
+            pem: TestCertificates::generate(),
         };
         for (name, text) in [
-            ("ca.crt", &certificates.ca_pem),
-            ("server.crt", &certificates.cert_pem),
-            ("server.key", &certificates.key_pem),
+            ("ca.crt", &certificates.pem.ca_pem),
+            ("server.crt", &certificates.pem.cert_pem),
+            ("server.key", &certificates.pem.key_pem),
         ] {
             std::fs::write(certificates.path(name), text).expect("write PEM file");
         }
@@ -86,21 +68,7 @@ impl Certificates {
     }
 
     fn connector(&self) -> tokio_postgres_rustls::MakeRustlsConnect {
-        use rustls::pki_types::pem::PemObject;
-        let mut roots = rustls::RootCertStore::empty();
-        roots
-            .add(
-                rustls::pki_types::CertificateDer::from_pem_slice(self.ca_pem.as_bytes())
-                    .expect("CA PEM"),
-            )
-            .expect("CA usable as a root");
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let config = rustls::ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .expect("default protocol versions")
-            .with_root_certificates(roots)
-            .with_no_client_auth();
-        tokio_postgres_rustls::MakeRustlsConnect::new(config)
+        self.pem.connector()
     }
 }
 
@@ -121,7 +89,10 @@ fn start_db001(certificates: &Certificates) -> TestServer {
 
 fn start_postgres(certificates: &Certificates) -> Postgres {
     let hba = HBA.join("\n") + "\n";
-    Postgres::start_with_authentication(&hba, Some((&certificates.cert_pem, &certificates.key_pem)))
+    Postgres::start_with_authentication(
+        &hba,
+        Some((&certificates.pem.cert_pem, &certificates.pem.key_pem)),
+    )
 }
 
 /// Connects as `user` and runs a query; `Err` holds the SQLSTATE and message of a refusal

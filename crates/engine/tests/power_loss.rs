@@ -38,28 +38,6 @@ fn config(dir: &Path, io: Arc<dyn db001_wal::WalIo>, segment_bytes: u64) -> Conf
     config
 }
 
-/// The seeds to run (see the module docs).
-fn seeds(default: std::ops::Range<u64>) -> std::ops::Range<u64> {
-    let parse = |name: &str, text: &str| -> u64 {
-        text.trim()
-            .parse()
-            .unwrap_or_else(|_| panic!("{name}={text:?}: expected a whole number"))
-    };
-    if let Ok(text) = std::env::var("DB001_POWER_LOSS_SEED") {
-        let seed = parse("DB001_POWER_LOSS_SEED", &text);
-        return seed..seed + 1;
-    }
-    match std::env::var("DB001_POWER_LOSS_SEEDS") {
-        Ok(text) => match text.split_once("..") {
-            Some((first, end)) => {
-                parse("DB001_POWER_LOSS_SEEDS", first)..parse("DB001_POWER_LOSS_SEEDS", end)
-            }
-            None => 0..parse("DB001_POWER_LOSS_SEEDS", &text),
-        },
-        Err(_) => default,
-    }
-}
-
 /// SplitMix64 step, for the seed's own choices.
 fn mix(seed: u64) -> u64 {
     let mut z = seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
@@ -264,7 +242,7 @@ async fn power_loss_run(seed: u64) -> (usize, usize) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn power_loss_during_transfers_and_checkpoints_loses_no_acknowledged_commit() {
-    let seeds = seeds(0..24);
+    let seeds = db001_wal::fault::power_loss_seeds(0..24);
     eprintln!("power loss through the engine: seeds {seeds:?}");
     let (mut acknowledged, mut checkpoints) = (0, 0);
     for seed in seeds.clone() {

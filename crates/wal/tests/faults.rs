@@ -8,11 +8,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use db001_wal::fault::FaultyIo;
+use db001_wal::fault::{FaultyIo, power_loss_seeds};
 use db001_wal::{Lsn, StdIo, SyncMethod, WalOptions};
 use support::{
-    block_on, for_each_seed, open, open_io, payload, payload_identity, power_loss_seeds,
-    segment_files, small,
+    block_on, for_each_seed, open, open_io, payload, payload_identity, segment_files, small,
 };
 
 /// A commit the WAL acknowledged: its end LSN and payload.

@@ -12,40 +12,13 @@ use db001_wire::hba;
 use db001_wire::tls::TlsConfig;
 use db001_wire::{WireMetrics, WireOptions};
 use support::Server;
-use support::raw::{RawConnection, message};
+use support::raw::{BackendMessage, RawConnection, message};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio_rustls::rustls;
 
-/// A CA and a server certificate for `localhost` / 127.0.0.1 signed by it, made for this run.
-struct Certificates {
-    ca_pem: String,
-    cert_pem: String,
-    key_pem: String,
-}
+#[path = "../../../tests/src/tls_certificates.rs"]
+mod tls_certificates;
 
-fn certificates() -> Certificates {
-    let ca_key = rcgen::KeyPair::generate().expect("CA key");
-    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("CA params");
-    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-    ca_params
-        .distinguished_name
-        .push(rcgen::DnType::CommonName, "db001 test CA");
-    let ca_cert = ca_params.self_signed(&ca_key).expect("CA certificate");
-    let issuer = rcgen::Issuer::new(ca_params, ca_key);
-    let key = rcgen::KeyPair::generate().expect("server key");
-    let mut params =
-        rcgen::CertificateParams::new(vec!["localhost".to_owned(), "127.0.0.1".to_owned()])
-            .expect("server params");
-    params
-        .distinguished_name
-        .push(rcgen::DnType::CommonName, "localhost");
-    let cert = params.signed_by(&key, &issuer).expect("server certificate");
-    Certificates {
-        ca_pem: ca_cert.pem(),
-        cert_pem: cert.pem(),
-        key_pem: key.serialize_pem(),
-    }
-}
+use tls_certificates::TestCertificates as Certificates;
 
 /// A server with TLS and these rules.
 async fn server(certificates: &Certificates, rules: &[&str]) -> Server {
@@ -61,24 +34,6 @@ async fn server(certificates: &Certificates, rules: &[&str]) -> Server {
         ..WireOptions::default()
     })
     .await
-}
-
-fn tls_connector(certificates: &Certificates) -> tokio_postgres_rustls::MakeRustlsConnect {
-    let mut roots = rustls::RootCertStore::empty();
-    let ca = rustls_pki_types_from_pem(&certificates.ca_pem);
-    roots.add(ca).expect("CA certificate is usable as a root");
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .expect("ring supports the default versions")
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    tokio_postgres_rustls::MakeRustlsConnect::new(config)
-}
-
-fn rustls_pki_types_from_pem(pem: &str) -> rustls::pki_types::CertificateDer<'static> {
-    use rustls::pki_types::pem::PemObject;
-    rustls::pki_types::CertificateDer::from_pem_slice(pem.as_bytes()).expect("PEM certificate")
 }
 
 /// Connects as `user` with `password` (over TLS when `tls` is given) and runs `select 1`;
@@ -136,7 +91,7 @@ fn expect_refusal(result: Result<(), (String, String)>, code: &str, message: &st
 
 #[tokio::test]
 async fn scram_md5_and_cleartext_over_tls() {
-    let certificates = certificates();
+    let certificates = Certificates::generate();
     let server = server(
         &certificates,
         &[
@@ -147,7 +102,7 @@ async fn scram_md5_and_cleartext_over_tls() {
         ],
     )
     .await;
-    let tls = tls_connector(&certificates);
+    let tls = certificates.connector();
 
     try_login(&server, Some(&tls), "scram_user", Some("secret"))
         .await
@@ -195,7 +150,7 @@ async fn scram_md5_and_cleartext_over_tls() {
 
 #[tokio::test]
 async fn md5_rule_uses_scram_for_scram_verifiers_and_cleartext_checks_both() {
-    let certificates = certificates();
+    let certificates = Certificates::generate();
     let server = server(
         &certificates,
         &[
@@ -227,7 +182,7 @@ async fn md5_rule_uses_scram_for_scram_verifiers_and_cleartext_checks_both() {
 
 #[tokio::test]
 async fn reject_unknown_roles_and_missing_rules() {
-    let certificates = certificates();
+    let certificates = Certificates::generate();
     let server = server(
         &certificates,
         &[
@@ -237,7 +192,7 @@ async fn reject_unknown_roles_and_missing_rules() {
         ],
     )
     .await;
-    let tls = tls_connector(&certificates);
+    let tls = certificates.connector();
     expect_refusal(
         try_login(&server, None, "rejected", None).await,
         "28000",
@@ -270,15 +225,11 @@ async fn reject_unknown_roles_and_missing_rules() {
 /// The raw exchange: message order and PostgreSQL's protocol errors.
 #[tokio::test]
 async fn sasl_messages_and_protocol_errors() {
-    let certificates = certificates();
+    let certificates = Certificates::generate();
     let server = server(&certificates, &["host all all 127.0.0.1/32 scram-sha-256"]).await;
 
     // AuthenticationSASL lists exactly SCRAM-SHA-256.
-    let mut connection = RawConnection::connect(server.address).await;
-    connection
-        .send(&message::startup(&[("user", "scram_user")]))
-        .await;
-    let request = connection.read_message().await.expect("AuthenticationSASL");
+    let (mut connection, request) = at_sasl_request(server.address).await;
     assert_eq!(request.tag, b'R');
     assert_eq!(request.body, b"\0\0\0\x0aSCRAM-SHA-256\0\0");
     // A Query instead of the SASL answer is a protocol violation.
@@ -293,11 +244,7 @@ async fn sasl_messages_and_protocol_errors() {
     );
 
     // An unknown mechanism.
-    let mut connection = RawConnection::connect(server.address).await;
-    connection
-        .send(&message::startup(&[("user", "scram_user")]))
-        .await;
-    connection.read_message().await.expect("AuthenticationSASL");
+    let (mut connection, _) = at_sasl_request(server.address).await;
     connection
         .send(&sasl_initial_response("SCRAM-SHA-1", Some(b"n,,n=,r=abc")))
         .await;
@@ -308,11 +255,7 @@ async fn sasl_messages_and_protocol_errors() {
     );
 
     // A malformed client-first message.
-    let mut connection = RawConnection::connect(server.address).await;
-    connection
-        .send(&message::startup(&[("user", "scram_user")]))
-        .await;
-    connection.read_message().await.expect("AuthenticationSASL");
+    let (mut connection, _) = at_sasl_request(server.address).await;
     connection
         .send(&sasl_initial_response("SCRAM-SHA-256", Some(b"x")))
         .await;
@@ -320,11 +263,7 @@ async fn sasl_messages_and_protocol_errors() {
     assert!(text.contains("malformed SCRAM message"), "{text}");
 
     // No initial response: an empty SASLContinue asks for it.
-    let mut connection = RawConnection::connect(server.address).await;
-    connection
-        .send(&message::startup(&[("user", "scram_user")]))
-        .await;
-    connection.read_message().await.expect("AuthenticationSASL");
+    let (mut connection, _) = at_sasl_request(server.address).await;
     connection
         .send(&sasl_initial_response("SCRAM-SHA-256", None))
         .await;
@@ -339,6 +278,17 @@ async fn sasl_messages_and_protocol_errors() {
     assert_eq!(server_first.body[..4], 11_i32.to_be_bytes());
     assert!(server_first.body[4..].starts_with(b"r=clientnonce"));
     assert_eq!(server.metrics.authentication_failures(), 3);
+}
+
+/// Connects as `scram_user` and reads the server's first answer (AuthenticationSASL under a
+/// scram-sha-256 rule).
+async fn at_sasl_request(address: std::net::SocketAddr) -> (RawConnection, BackendMessage) {
+    let mut connection = RawConnection::connect(address).await;
+    connection
+        .send(&message::startup(&[("user", "scram_user")]))
+        .await;
+    let request = connection.read_message().await.expect("AuthenticationSASL");
+    (connection, request)
 }
 
 async fn error_text(connection: &mut RawConnection) -> String {
@@ -368,9 +318,9 @@ fn sasl_initial_response(mechanism: &str, data: Option<&[u8]>) -> Vec<u8> {
 /// connection; plain and TLS clients go on being served.
 #[tokio::test]
 async fn garbage_instead_of_a_client_hello_closes_only_that_connection() {
-    let certificates = certificates();
+    let certificates = Certificates::generate();
     let server = server(&certificates, &["host all all 127.0.0.1/32 trust"]).await;
-    let tls = tls_connector(&certificates);
+    let tls = certificates.connector();
     let mut connection = RawConnection::connect(server.address).await;
     connection.send(&message::ssl_request()).await;
     assert_eq!(connection.read_byte().await, b'S');
@@ -414,8 +364,8 @@ async fn garbage_instead_of_a_client_hello_closes_only_that_connection() {
 #[tokio::test]
 async fn without_tls_ssl_requests_get_n_and_sslmode_require_fails() {
     let server = Server::start().await;
-    let certificates = certificates();
-    let tls = tls_connector(&certificates);
+    let certificates = Certificates::generate();
+    let tls = certificates.connector();
     let error = try_login(&server, Some(&tls), "tester", None)
         .await
         .expect_err("the server has no TLS");
@@ -431,7 +381,7 @@ async fn without_tls_ssl_requests_get_n_and_sslmode_require_fails() {
 
 #[test]
 fn bad_certificate_and_key_files_are_named() {
-    let certificates = certificates();
+    let certificates = Certificates::generate();
     let directory = std::env::temp_dir().join(format!("db001-tls-{}", std::process::id()));
     std::fs::create_dir_all(&directory).expect("temporary directory");
     let cert = directory.join("server.crt");
@@ -472,11 +422,7 @@ async fn startup_timeout_covers_the_password_exchange() {
         ..WireOptions::default()
     })
     .await;
-    let mut connection = RawConnection::connect(server.address).await;
-    connection
-        .send(&message::startup(&[("user", "scram_user")]))
-        .await;
-    let request = connection.read_message().await.expect("AuthenticationSASL");
+    let (mut connection, request) = at_sasl_request(server.address).await;
     assert_eq!(request.tag, b'R');
     let started = std::time::Instant::now();
     let rest = connection.read_until_closed().await;

@@ -19,11 +19,7 @@ impl Session {
         if name.eq_ignore_ascii_case("transaction_read_only")
             && let Some(values) = &set.value
         {
-            let value = values
-                .iter()
-                .map(set_value_text)
-                .collect::<Vec<_>>()
-                .join(" ");
+            let value = words(values);
             let mode = match value.to_ascii_lowercase().as_str() {
                 "on" | "true" | "yes" | "1" => ast::TransactionMode::ReadOnly,
                 "off" | "false" | "no" | "0" => ast::TransactionMode::ReadWrite,
@@ -39,11 +35,7 @@ impl Session {
         if name.eq_ignore_ascii_case("transaction_isolation")
             && let Some(values) = &set.value
         {
-            let value = values
-                .iter()
-                .map(set_value_text)
-                .collect::<Vec<_>>()
-                .join(" ");
+            let value = words(values);
             let level = parse_isolation(&value).ok_or_else(|| {
                 Error::new(
                     SqlState::INVALID_PARAMETER_VALUE,
@@ -218,8 +210,16 @@ fn to_ast_level(level: db001_txn::IsolationLevel) -> ast::IsolationLevel {
     }
 }
 
-fn set_value_text(value: &ast::SetValue) -> String {
-    match value {
-        ast::SetValue::Word(w) | ast::SetValue::String(w) | ast::SetValue::Number(w) => w.clone(),
-    }
+/// The words of a `SET name = ...` value, as one text (`SET transaction_isolation TO repeatable
+/// read` gives `repeatable read`).
+fn words(values: &[ast::SetValue]) -> String {
+    let parts: Vec<&str> = values
+        .iter()
+        .map(|value| match value {
+            ast::SetValue::Word(w) | ast::SetValue::String(w) | ast::SetValue::Number(w) => {
+                w.as_str()
+            }
+        })
+        .collect();
+    parts.join(" ")
 }

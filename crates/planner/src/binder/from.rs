@@ -213,11 +213,7 @@ impl Binder<'_> {
             table_oid: 0,
             column_number: 0,
         };
-        let mut columns = vec![column(
-            0,
-            alias.map_or(function_name.to_string(), |a| a.name.value.clone()),
-            series_type,
-        )];
+        let mut columns = vec![column(0, relation_name.clone(), series_type)];
         if ordinality {
             columns.push(column(1, "ordinality".to_string(), DataType::BigInt));
         }

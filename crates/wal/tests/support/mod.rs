@@ -157,30 +157,6 @@ pub fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-/// The seeds a seeded test runs: `DB001_POWER_LOSS_SEED=N` replays one seed;
-/// `DB001_POWER_LOSS_SEEDS=COUNT` or `=FIRST..END` runs many (the long command,
-/// `tests/power-loss-long.sh`); otherwise `default`.
-pub fn power_loss_seeds(default: std::ops::Range<u64>) -> std::ops::Range<u64> {
-    let parse = |name: &str, text: &str| -> u64 {
-        text.trim()
-            .parse()
-            .unwrap_or_else(|_| panic!("{name}={text:?}: expected a whole number"))
-    };
-    if let Ok(text) = std::env::var("DB001_POWER_LOSS_SEED") {
-        let seed = parse("DB001_POWER_LOSS_SEED", &text);
-        return seed..seed + 1;
-    }
-    match std::env::var("DB001_POWER_LOSS_SEEDS") {
-        Ok(text) => match text.split_once("..") {
-            Some((first, end)) => {
-                parse("DB001_POWER_LOSS_SEEDS", first)..parse("DB001_POWER_LOSS_SEEDS", end)
-            }
-            None => 0..parse("DB001_POWER_LOSS_SEEDS", &text),
-        },
-        Err(_) => default,
-    }
-}
-
 /// Runs `run(seed)` for each seed; a failing seed is named with the command that replays it.
 pub fn for_each_seed(test: &str, seeds: std::ops::Range<u64>, run: impl Fn(u64)) {
     for seed in seeds {
