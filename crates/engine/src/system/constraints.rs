@@ -12,7 +12,7 @@ use db001_common::{ElementType, Value};
 
 use super::contents::{constraint_of, index_keys, int_array, namespace_of};
 use super::names;
-use super::relation::Rows;
+use super::relation::{Row, Rows};
 
 const FOREIGN_KEY_BASE: u32 = 2000;
 const CHECK_BASE: u32 = 4000;
@@ -62,6 +62,31 @@ fn attribute_numbers(positions: impl IntoIterator<Item = usize>) -> Value {
     )
 }
 
+/// A `pg_constraint` row of `table` with what foreign keys and checks have alike: not
+/// deferrable, validated, local, not inherited, no type or parent.
+fn constraint_row<'r>(
+    rows: &'r mut Rows,
+    table: &TableSchema,
+    oid: u32,
+    name: &str,
+    kind: char,
+) -> Row<'r> {
+    let mut row = rows.row();
+    row.oid("oid", oid)
+        .text("conname", name)
+        .oid("connamespace", namespace_of(&table.schema_name))
+        .char("contype", kind)
+        .set("condeferrable", Value::Bool(false))
+        .set("condeferred", Value::Bool(false))
+        .set("convalidated", Value::Bool(true))
+        .oid("conrelid", table.id)
+        .oid("contypid", 0)
+        .oid("conparentid", 0)
+        .set("conislocal", Value::Bool(true))
+        .set("coninhcount", Value::Int16(0));
+    row
+}
+
 /// Appends the rows of every table's foreign keys and checks to `pg_constraint`.
 pub(super) fn foreign_key_and_check_rows(rows: &mut Rows, catalog: &Catalog) {
     for table in catalog.tables() {
@@ -71,30 +96,24 @@ pub(super) fn foreign_key_and_check_rows(rows: &mut Rows, catalog: &Catalog) {
             let referenced_index = referenced
                 .and_then(|t| t.schema.unique_index_on(&foreign.referenced_columns))
                 .map_or(0, |index| index.id);
-            rows.row()
-                .oid("oid", foreign_key_oid(schema.id, position))
-                .text("conname", &foreign.name)
-                .oid("connamespace", namespace_of(&schema.schema_name))
-                .char("contype", 'f')
-                .set("condeferrable", Value::Bool(false))
-                .set("condeferred", Value::Bool(false))
-                .set("convalidated", Value::Bool(true))
-                .oid("conrelid", schema.id)
-                .oid("contypid", 0)
-                .oid("conindid", referenced_index)
-                .oid("conparentid", 0)
-                .oid("confrelid", foreign.referenced_table)
-                .char("confupdtype", action_code(foreign.on_update))
-                .char("confdeltype", action_code(foreign.on_delete))
-                .char("confmatchtype", 's')
-                .set("conislocal", Value::Bool(true))
-                .set("coninhcount", Value::Int16(0))
-                .set("connoinherit", Value::Bool(true))
-                .set("conkey", attribute_numbers(foreign.columns.iter().copied()))
-                .set(
-                    "confkey",
-                    attribute_numbers(foreign.referenced_columns.iter().copied()),
-                );
+            constraint_row(
+                rows,
+                schema,
+                foreign_key_oid(schema.id, position),
+                &foreign.name,
+                'f',
+            )
+            .oid("conindid", referenced_index)
+            .oid("confrelid", foreign.referenced_table)
+            .char("confupdtype", action_code(foreign.on_update))
+            .char("confdeltype", action_code(foreign.on_delete))
+            .char("confmatchtype", 's')
+            .set("connoinherit", Value::Bool(true))
+            .set("conkey", attribute_numbers(foreign.columns.iter().copied()))
+            .set(
+                "confkey",
+                attribute_numbers(foreign.referenced_columns.iter().copied()),
+            );
         }
         for (position, check) in schema.checks.iter().enumerate() {
             let referenced = db001_sql::parse_expr(&check.expr)
@@ -106,27 +125,21 @@ pub(super) fn foreign_key_and_check_rows(rows: &mut Rows, catalog: &Catalog) {
                 .enumerate()
                 .filter(|(_, column)| referenced.contains(&column.name))
                 .map(|(position, _)| position);
-            rows.row()
-                .oid("oid", check_oid(schema.id, position))
-                .text("conname", &check.name)
-                .oid("connamespace", namespace_of(&schema.schema_name))
-                .char("contype", 'c')
-                .set("condeferrable", Value::Bool(false))
-                .set("condeferred", Value::Bool(false))
-                .set("convalidated", Value::Bool(true))
-                .oid("conrelid", schema.id)
-                .oid("contypid", 0)
-                .oid("conindid", 0)
-                .oid("conparentid", 0)
-                .oid("confrelid", 0)
-                .char("confupdtype", ' ')
-                .char("confdeltype", ' ')
-                .char("confmatchtype", ' ')
-                .set("conislocal", Value::Bool(true))
-                .set("coninhcount", Value::Int16(0))
-                .set("connoinherit", Value::Bool(false))
-                .set("conkey", attribute_numbers(columns))
-                .text("conbin", &check.expr);
+            constraint_row(
+                rows,
+                schema,
+                check_oid(schema.id, position),
+                &check.name,
+                'c',
+            )
+            .oid("conindid", 0)
+            .oid("confrelid", 0)
+            .char("confupdtype", ' ')
+            .char("confdeltype", ' ')
+            .char("confmatchtype", ' ')
+            .set("connoinherit", Value::Bool(false))
+            .set("conkey", attribute_numbers(columns))
+            .text("conbin", &check.expr);
         }
     }
 }
